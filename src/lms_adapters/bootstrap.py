@@ -1,0 +1,199 @@
+"""The composition root: the only place where adapters are chosen and wired to the core."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lms_adapters.mail.files import FileMailer
+from lms_adapters.mail.rendering import JinjaEmailRenderer
+from lms_adapters.mail.smtp import SmtpMailer
+from lms_adapters.persistence.engine import create_engine
+from lms_adapters.persistence.uow import SqlUnitOfWork
+from lms_adapters.security.memory import InProcessDenylist, InProcessRateLimiter, InProcessUserCache
+from lms_adapters.security.passwords import Argon2PasswordHasher
+from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCodec
+from lms_adapters.settings import Settings
+from lms_adapters.tasks.outbox_worker import OutboxWorker
+from lms_core.auth.entities import AuthSettings
+from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
+from lms_core.auth.service import AuthService
+from lms_core.emails.events import EmailRequested
+from lms_core.emails.ports import Mailer
+from lms_core.emails.service import EmailService
+from lms_core.facade import Lms
+from lms_core.shared.clock import Clock, SystemClock
+from lms_core.shared.outbox import OutboxRelay
+from lms_core.users.ports import UserCache
+from lms_core.users.service import UserService
+
+log = logging.getLogger("lms")
+
+
+async def _engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings.database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def _redis(settings: Settings) -> AsyncIterator[Any]:
+    if not settings.redis_url:
+        yield None
+        return
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(settings.redis_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def _hasher(settings: Settings) -> Argon2PasswordHasher:
+    return Argon2PasswordHasher.fast_for_tests() if settings.password_hashing == "fast" else Argon2PasswordHasher()
+
+
+def _mailer(settings: Settings) -> Mailer:
+    if settings.smtp_url:
+        return SmtpMailer.from_url(settings.smtp_url)
+    return FileMailer(settings.mail_dir)
+
+
+def _denylist(redis: Any, clock: Clock) -> AccessTokenDenylist:
+    if redis is None:
+        return InProcessDenylist(clock)
+    from lms_adapters.security.redis import RedisDenylist
+
+    return RedisDenylist(redis, clock)
+
+
+def _rate_limiter(redis: Any, clock: Clock) -> RateLimiter:
+    if redis is None:
+        return InProcessRateLimiter(clock)
+    from lms_adapters.security.redis import RedisRateLimiter
+
+    return RedisRateLimiter(redis, clock)
+
+
+async def _user_cache(redis: Any) -> AsyncIterator[UserCache]:
+    if redis is None:
+        yield InProcessUserCache()
+        return
+    from lms_adapters.security.redis import RedisBroadcastUserCache
+
+    cache = RedisBroadcastUserCache(redis)
+    await cache.start()
+    try:
+        yield cache
+    finally:
+        await cache.stop()
+
+
+def _auth_settings(settings: Settings) -> AuthSettings:
+    return AuthSettings(public_base_url=settings.public_base_url)
+
+
+def _relay(uow: SqlUnitOfWork, clock: Clock, emails: EmailService) -> OutboxRelay:
+    relay = OutboxRelay(uow=uow, clock=clock)
+    relay.subscribe(EmailRequested, emails.deliver)
+    return relay
+
+
+async def _outbox_worker(
+    settings: Settings, relay: OutboxRelay, uow: SqlUnitOfWork
+) -> AsyncIterator[OutboxWorker | None]:
+    if not settings.outbox_worker:
+        yield None
+        return
+    worker = OutboxWorker(relay, poll_seconds=settings.outbox_poll_seconds)
+    uow.on_outbox_write = worker.kick
+    await worker.start()
+    try:
+        yield worker
+    finally:
+        uow.on_outbox_write = None
+        await worker.stop()
+
+
+class Container(containers.DeclarativeContainer):
+    """The object graph. Override `clock` or `mailer` to embed the engine with your own."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    clock = providers.Singleton(SystemClock)
+    mailer = providers.Singleton(_mailer, settings)
+
+    engine = providers.Resource(_engine, settings)
+    redis = providers.Resource(_redis, settings)
+
+    uow = providers.Singleton(SqlUnitOfWork, engine, clock=clock)
+    hasher = providers.Singleton(_hasher, settings)
+    secret_key = providers.Callable(lambda s: s.require_secret_key(), settings)
+    codec = providers.Singleton(JwtAccessTokenCodec, secret_key)
+    secrets = providers.Singleton(HmacSecretGenerator, secret_key)
+    denylist = providers.Singleton(_denylist, redis, clock)
+    rate_limiter = providers.Singleton(_rate_limiter, redis, clock)
+    user_cache = providers.Resource(_user_cache, redis)
+    auth_settings = providers.Singleton(_auth_settings, settings)
+
+    renderer = providers.Singleton(JinjaEmailRenderer, public_base_url=settings.provided.public_base_url)
+    emails = providers.Singleton(EmailService, renderer=renderer, mailer=mailer, sender=settings.provided.mail_from)
+    users = providers.Singleton(UserService, uow=uow, clock=clock, hasher=hasher, cache=user_cache)
+    auth = providers.Singleton(
+        AuthService,
+        uow=uow,
+        clock=clock,
+        hasher=hasher,
+        codec=codec,
+        secrets=secrets,
+        denylist=denylist,
+        rate_limiter=rate_limiter,
+        cache=user_cache,
+        users=users,
+        settings=auth_settings,
+    )
+    relay = providers.Singleton(_relay, uow, clock, emails)
+    outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
+
+    lms = providers.Singleton(Lms, auth=auth, users=users, emails=emails, outbox=relay, clock=clock)
+
+
+async def _resolve(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+@asynccontextmanager
+async def open_lms(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    mailer: Mailer | None = None,
+    migrate: bool = False,
+) -> AsyncIterator[Lms]:
+    """A ready `Lms` for the given settings (default: from `LMS_*` variables); disposes everything on exit.
+
+    `migrate=True` brings the database schema up to date first (what `lms db upgrade` does).
+    """
+    settings = settings or Settings.from_env()
+    settings.require_secret_key()
+    if migrate:
+        from lms_adapters.persistence.migrate import upgrade_database
+
+        await upgrade_database(settings.database_url)
+    container = Container(settings=settings)
+    if clock is not None:
+        container.clock.override(providers.Object(clock))
+    if mailer is not None:
+        container.mailer.override(providers.Object(mailer))
+    try:
+        await _resolve(container.init_resources())
+        yield await _resolve(container.lms())
+    finally:
+        await _resolve(container.shutdown_resources())

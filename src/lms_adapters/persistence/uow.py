@@ -1,0 +1,101 @@
+"""The SQL unit of work: one connection and transaction per `begin()`, repositories bound to it."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from functools import cached_property
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from lms_adapters.persistence.auth_tokens import SqlOneTimeTokenRepository, SqlRefreshTokenRepository
+from lms_adapters.persistence.engine import WRITE_OPTION
+from lms_adapters.persistence.integrity import domain_error
+from lms_adapters.persistence.outbox import SqlOutboxRepository
+from lms_adapters.persistence.users import SqlUserRepository
+from lms_core.shared.clock import Clock
+
+log = logging.getLogger("lms.persistence")
+
+AfterCommit = Callable[[], Awaitable[None] | None]
+
+
+class SqlTransaction:
+    def __init__(self, connection: AsyncConnection, clock: Clock, on_outbox_write: Callable[[], None] | None) -> None:
+        self._connection = connection
+        self._clock = clock
+        self._after_commit: list[AfterCommit] = []
+        self._committed = False
+        self._on_outbox_write = on_outbox_write
+
+    @cached_property
+    def users(self) -> SqlUserRepository:
+        return SqlUserRepository(self._connection)
+
+    @cached_property
+    def refresh_tokens(self) -> SqlRefreshTokenRepository:
+        return SqlRefreshTokenRepository(self._connection)
+
+    @cached_property
+    def one_time_tokens(self) -> SqlOneTimeTokenRepository:
+        return SqlOneTimeTokenRepository(self._connection)
+
+    @cached_property
+    def outbox(self) -> SqlOutboxRepository:
+        repository = SqlOutboxRepository(self._connection, self._clock)
+        if self._on_outbox_write is not None:
+            self.after_commit(self._on_outbox_write)
+        return repository
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        self._after_commit.append(callback)
+
+    async def commit(self) -> None:
+        try:
+            await self._connection.commit()
+        except IntegrityError as exc:  # deferred constraints surface here
+            raise domain_error(exc) from exc
+        self._committed = True
+
+    async def run_after_commit(self) -> None:
+        if not self._committed:
+            return
+        for callback in self._after_commit:
+            try:
+                result = callback()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # the change is committed; a failing follow-up must not undo the answer
+                log.exception("after-commit callback failed")
+
+
+class SqlUnitOfWork:
+    """Implements the core's `UnitOfWork` on an `AsyncEngine`. Holds no per-request state."""
+
+    def __init__(self, engine: AsyncEngine, *, clock: Clock, on_outbox_write: Callable[[], None] | None = None) -> None:
+        self._engine = engine
+        self._clock = clock
+        self.on_outbox_write = on_outbox_write
+
+    @asynccontextmanager
+    async def begin(self, *, write: bool = True) -> AsyncIterator[SqlTransaction]:
+        async with self._engine.connect() as connection:
+            if self._engine.dialect.name == "sqlite":
+                await connection.execution_options(**{WRITE_OPTION: write})
+            await connection.begin()
+            tx = SqlTransaction(connection, self._clock, self.on_outbox_write)
+            try:
+                yield tx
+            except IntegrityError as exc:
+                await connection.rollback()
+                raise domain_error(exc) from exc
+            except BaseException:
+                await connection.rollback()
+                raise
+            else:
+                if connection.in_transaction():
+                    await connection.rollback()
+        await tx.run_after_commit()

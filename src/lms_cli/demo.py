@@ -1,0 +1,75 @@
+"""`lms demo`: a ready-to-try server on SQLite with demo accounts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from dataclasses import dataclass
+
+import click
+
+from lms_adapters.bootstrap import open_lms
+from lms_adapters.settings import Settings
+from lms_cli.output import run_command
+from lms_cli.serve import serve_http
+from lms_core import Actor, CreateUser, Lms, Role
+from lms_core.users.errors import EmailAlreadyRegistered
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: Role
+    email: str
+    password: str
+    full_name: str
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(Role.ADMIN, "admin@demo.lms", "demo-admin-password", "Amira Admin"),
+    DemoAccount(Role.INSTRUCTOR, "instructor@demo.lms", "demo-instructor-password", "Idris Instructor"),
+    DemoAccount(Role.STUDENT, "student@demo.lms", "demo-student-password", "Salma Student"),
+]
+
+
+async def seed_demo(lms: Lms) -> list[DemoAccount]:
+    """Create the demo accounts (idempotent: existing ones are kept)."""
+    for account in DEMO_ACCOUNTS:
+        with contextlib.suppress(EmailAlreadyRegistered):
+            await lms.users.create_user(
+                Actor.system(),
+                CreateUser(
+                    email=account.email, password=account.password, full_name=account.full_name, role=account.role
+                ),
+            )
+    return DEMO_ACCOUNTS
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--database-url", default="sqlite+aiosqlite:///./lms-demo.db", show_default=True)
+def demo(host: str, port: int, database_url: str) -> None:
+    """Migrate a SQLite database, seed demo accounts and serve the API."""
+    # The demo is the one place a secret may be invented: it is for trying the engine locally.
+    os.environ.setdefault("LMS_SECRET_KEY", secrets.token_urlsafe(48))
+    os.environ["LMS_DATABASE_URL"] = database_url
+    os.environ.setdefault("LMS_PUBLIC_BASE_URL", f"http://{host}:{port}")
+    settings = Settings.from_env()
+
+    async def action() -> list[DemoAccount]:
+        async with open_lms(settings, migrate=True) as lms:
+            return await seed_demo(lms)
+
+    accounts = run_command(action)
+    base = f"http://{host}:{port}"
+    click.echo("\nLMS demo is starting.")
+    click.echo(f"  API:       {base}/api/v1")
+    click.echo(f"  API docs:  {base}/schema  (Swagger UI: {base}/schema/swagger)")
+    click.echo(f"  Database:  {database_url}")
+    click.echo(f"  Mail:      written as .eml files under {settings.mail_dir}")
+    click.echo("  Accounts:")
+    for account in accounts:
+        click.echo(f"    {account.role.value:<10} {account.email:<22} password: {account.password}")
+    click.echo("")
+    serve_http(host, port, workers=1)

@@ -1,0 +1,26 @@
+"""The `lms` command."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from lms_cli.db import db
+from lms_cli.demo import demo
+from lms_cli.serve import serve
+from lms_cli.users import users
+
+
+@click.group()
+@click.version_option(package_name="lms")
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def cli(verbose: bool) -> None:
+    """Operate an LMS engine: serve the API, migrate, administer."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+
+
+cli.add_command(serve)
+cli.add_command(demo)
+cli.add_command(db)
+cli.add_command(users)

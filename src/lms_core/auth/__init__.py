@@ -1,0 +1,1 @@
+"""Authentication: registration, sessions (access and refresh tokens), MFA, password reset, email verification."""

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from lms_core.shared.errors import InvalidInputError, NotAuthenticatedError
+
+
+class InvalidCredentials(NotAuthenticatedError):
+    code = "auth.invalid_credentials"
+
+
+class InvalidToken(NotAuthenticatedError):
+    code = "auth.invalid_token"
+
+
+class AccountInactive(NotAuthenticatedError):
+    # Same status as bad credentials; the message does not reveal whether the password was right.
+    code = "auth.invalid_credentials"
+
+
+class InvalidOneTimeToken(InvalidInputError):
+    code = "auth.invalid_or_expired_token"
+
+
+class InvalidMfaCode(InvalidInputError):
+    code = "auth.invalid_mfa_code"
+
+
+class MfaRequired(NotAuthenticatedError):
+    code = "auth.mfa_required"
+
+
+class MfaAlreadyEnabled(InvalidInputError):
+    code = "auth.mfa_already_enabled"
+
+
+class MfaNotEnabled(InvalidInputError):
+    code = "auth.mfa_not_enabled"
+
+
+class EmailAlreadyVerified(InvalidInputError):
+    code = "auth.email_already_verified"

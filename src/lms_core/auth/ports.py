@@ -1,0 +1,109 @@
+"""Ports of the auth module: hashing, tokens, secrets, denylist, rate limits and the token stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from lms_core.auth.entities import OneTimeSecret, RefreshToken, SecretPurpose
+from lms_core.shared.actor import Role
+from lms_core.shared.ids import UserId
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: UserId
+    role: Role
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedAccessToken:
+    token: str
+    claims: AccessClaims
+
+
+class AccessTokenCodec(Protocol):
+    def issue(self, *, user_id: UserId, role: Role, now: datetime) -> IssuedAccessToken: ...
+
+    def decode(self, token: str, *, now: datetime) -> AccessClaims:
+        """Verify signature, algorithm and expiry; raise `InvalidToken` otherwise."""
+        ...
+
+
+class AccessTokenDenylist(Protocol):
+    """Access tokens revoked before their expiry (logout), by `jti`."""
+
+    async def add(self, jti: str, *, expires_at: datetime) -> None: ...
+
+    async def contains(self, jti: str) -> bool: ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
+        """Count one request for `key`; return None if allowed, else the seconds to wait."""
+        ...
+
+
+class SecretGenerator(Protocol):
+    def url_token(self) -> str:
+        """A URL-safe random token with at least 256 bits of entropy."""
+        ...
+
+    def numeric_code(self, digits: int) -> str: ...
+
+    def digest(self, secret: str) -> str:
+        """A keyed digest of a secret, safe to store and to look up by."""
+        ...
+
+    def matches(self, digest: str, secret: str) -> bool:
+        """Constant-time comparison of a stored digest with a presented secret."""
+        ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def get_by_jti(self, token_jti: str) -> RefreshToken | None: ...
+
+    async def mark_rotated(self, token_id: UUID, *, replaced_by: UUID, now: datetime) -> bool:
+        """Revoke `token_id` if it is still live; False when another request got there first."""
+        ...
+
+    async def revoke(self, token_id: UUID, *, now: datetime) -> None: ...
+
+    async def revoke_family(self, family_id: UUID, *, now: datetime) -> int: ...
+
+    async def revoke_all_for_user(self, user_id: UserId, *, now: datetime) -> int: ...
+
+
+class OneTimeTokenRepository(Protocol):
+    async def add(self, secret: OneTimeSecret) -> None: ...
+
+    async def get_by_token(self, token_hash: str, purpose: SecretPurpose) -> OneTimeSecret | None: ...
+
+    async def latest_for_user(self, user_id: UserId, purpose: SecretPurpose) -> OneTimeSecret | None: ...
+
+    async def consume(self, secret_id: UUID, *, now: datetime) -> bool:
+        """Mark used if unused and unexpired; False otherwise (single use, safe under concurrency)."""
+        ...
+
+    async def claim_attempt(self, secret_id: UUID, *, now: datetime, max_attempts: int) -> int | None:
+        """Count one try before the code is compared; the new count, or None when no try is left."""
+        ...
+
+    async def retire_for_user(self, user_id: UserId, purpose: SecretPurpose, *, now: datetime) -> None:
+        """Expire the user's unused secrets of this purpose (a new request replaces older ones)."""
+        ...

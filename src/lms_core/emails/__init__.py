@@ -1,0 +1,1 @@
+"""Emails: transactional messages rendered from templates and delivered through the outbox."""

@@ -1,0 +1,29 @@
+"""E-mail templates known to the engine and the message shapes the ports exchange."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class EmailTemplate(enum.StrEnum):
+    WELCOME = "welcome"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_VERIFICATION = "email_verification"
+    MFA_CODE = "mfa_code"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEmail:
+    sender: str
+    to: str
+    subject: str
+    html: str
+    text: str

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from lms_core.shared.events import DomainEvent, register_event
+
+
+@register_event
+class EmailRequested(DomainEvent, frozen=True, kw_only=True):
+    """A message to send. Recorded in the outbox so it survives a mail server outage."""
+
+    event_type: ClassVar[str] = "emails.requested"
+    to: str
+    template: str
+    context: dict[str, str]

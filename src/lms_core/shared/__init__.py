@@ -1,0 +1,1 @@
+"""Shared kernel: ids, time, money, pagination, errors, actors, events and the unit-of-work port."""

@@ -1,0 +1,58 @@
+"""The error hierarchy. Every error carries a stable machine-readable `code`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LmsError(Exception):
+    """Base of every error the core raises on purpose.
+
+    `code` is stable (front ends and clients may switch on it); `message` is for people;
+    `details` carries structured context such as the field that failed.
+    """
+
+    code: str = "lms.error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details: dict[str, Any] = details or {}
+
+
+class NotFoundError(LmsError):
+    code = "not_found"
+
+
+class ConflictError(LmsError):
+    code = "conflict"
+
+
+class PermissionDeniedError(LmsError):
+    code = "permission_denied"
+
+
+class NotAuthenticatedError(LmsError):
+    code = "not_authenticated"
+
+
+class InvalidInputError(LmsError):
+    code = "invalid_input"
+
+
+class RateLimitedError(LmsError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, details={"retry_after_seconds": retry_after_seconds})
+        self.retry_after_seconds = retry_after_seconds
+
+
+class PaymentRequiredError(LmsError):
+    code = "payment_required"
+
+
+class ExternalServiceError(LmsError):
+    code = "external_service_error"

@@ -1,0 +1,107 @@
+"""The transactional outbox and its relay.
+
+Services append events to the outbox inside their own transaction; the relay hands each stored
+event to its handlers after commit and deletes it once every handler has succeeded. A failing
+handler leaves the event in place to be retried with back-off, so nothing that must happen is lost
+when a mail server or broker is down. Handlers must be idempotent: an event can be delivered again
+if a process dies between handling and deleting it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+from lms_core.shared.clock import Clock
+from lms_core.shared.events import DomainEvent, OutboxMessage, decode_event
+from lms_core.shared.ports import UnitOfWork
+
+log = logging.getLogger("lms.outbox")
+
+EventHandler = Callable[[DomainEvent], Awaitable[None]]
+
+MAX_ATTEMPTS = 12
+CLAIM_SECONDS = 120
+
+
+class OutboxRepository(Protocol):
+    async def add(self, event: DomainEvent) -> None: ...
+
+    async def claim_due(self, *, now: datetime, claim_until: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Lock up to `limit` due messages for this relay until `claim_until` and return them."""
+        ...
+
+    async def delete(self, message_id: UUID) -> None: ...
+
+    async def reschedule(self, message_id: UUID, *, available_at: datetime, error: str, dead: bool) -> None: ...
+
+    async def count_pending(self) -> int: ...
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off: 5 s, 10 s, 20 s ... capped at one hour."""
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class OutboxRelay:
+    """Delivers outbox events to their handlers. Safe to run in several processes at once."""
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._handlers: dict[str, list[EventHandler]] = {}
+
+    def subscribe(self, event_type: type[DomainEvent], handler: EventHandler) -> None:
+        self._handlers.setdefault(event_type.event_type, []).append(handler)
+
+    async def pending(self) -> int:
+        async with self._uow.begin(write=False) as tx:
+            return await tx.outbox.count_pending()
+
+    async def run_once(self, limit: int = 100) -> int:
+        """Deliver the events that are due now; return how many were delivered."""
+        now = self._clock.now()
+        async with self._uow.begin() as tx:
+            batch = await tx.outbox.claim_due(now=now, claim_until=now + timedelta(seconds=CLAIM_SECONDS), limit=limit)
+            await tx.commit()
+        delivered = 0
+        for message in batch:
+            if await self._deliver(message):
+                delivered += 1
+        return delivered
+
+    async def drain(self, max_rounds: int = 50) -> int:
+        """Deliver until nothing is due (events may record further events)."""
+        total = 0
+        for _ in range(max_rounds):
+            count = await self.run_once()
+            total += count
+            if count == 0:
+                break
+        return total
+
+    async def _deliver(self, message: OutboxMessage) -> bool:
+        try:
+            event = decode_event(message.event_type, message.payload)
+            for handler in self._handlers.get(message.event_type, []):
+                await handler(event)
+        except Exception as exc:  # a handler failure must never lose the event
+            attempts = message.attempts + 1
+            dead = attempts >= MAX_ATTEMPTS
+            log.warning("outbox event %s (%s) failed, attempt %d: %s", message.id, message.event_type, attempts, exc)
+            async with self._uow.begin() as tx:
+                await tx.outbox.reschedule(
+                    message.id,
+                    available_at=self._clock.now() + retry_delay(attempts),
+                    error=f"{type(exc).__name__}: {exc}"[:2000],
+                    dead=dead,
+                )
+                await tx.commit()
+            return False
+        async with self._uow.begin() as tx:
+            await tx.outbox.delete(message.id)
+            await tx.commit()
+        return True

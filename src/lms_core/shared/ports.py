@@ -1,0 +1,43 @@
+"""The unit-of-work port: one transaction at a time, exposing every repository."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from lms_core.auth.ports import OneTimeTokenRepository, RefreshTokenRepository
+    from lms_core.shared.outbox import OutboxRepository
+    from lms_core.users.ports import UserRepository
+
+
+class Transaction(Protocol):
+    """A database transaction with the repositories bound to it.
+
+    Leaving the `UnitOfWork.begin()` block without `commit()` rolls everything back.
+    """
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    @property
+    def one_time_tokens(self) -> OneTimeTokenRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    async def commit(self) -> None: ...
+
+    def after_commit(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        """Run `callback` once the transaction has committed (never if it rolls back)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    def begin(self, *, write: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        """Open a transaction. `write=False` promises no writes, letting the database skip write locks."""
+        ...

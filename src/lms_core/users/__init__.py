@@ -1,0 +1,1 @@
+"""Users: accounts, profiles, roles and activation."""

@@ -1,0 +1,67 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from litestar import Litestar, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from lms_core import Lms
+from lms_http.errors import EXCEPTION_HANDLERS
+from lms_http.routes.auth import AuthController
+from lms_http.routes.users import UsersController
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@get("/health", include_in_schema=False)
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(
+    lms: Lms | None = None, *, lifespan_lms: Callable[[], AbstractAsyncContextManager[Lms]] | None = None
+) -> Litestar:
+    """The HTTP API over a ready `Lms`, or over one opened for the app's lifetime by `lifespan_lms`."""
+    if (lms is None) == (lifespan_lms is None):
+        raise ValueError("pass either a ready Lms or a lifespan factory")
+    holder: dict[str, Lms] = {}
+    if lms is not None:
+        holder["lms"] = lms
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        if lifespan_lms is None:
+            yield
+            return
+        async with lifespan_lms() as opened:
+            holder["lms"] = opened
+            yield
+
+    def provide_lms() -> Lms:
+        return holder["lms"]
+
+    return Litestar(
+        route_handlers=[AuthController, UsersController, health],
+        dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="LMS API",
+            version="0.1.0",
+            description="Learning-management engine: authentication, users, courses and more.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                }
+            ),
+        ),
+    )

@@ -1,0 +1,90 @@
+"""Shared fixtures: every service test runs on a real SQLite file and, when configured, on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from lms_adapters.bootstrap import open_lms
+from lms_adapters.settings import Settings
+from lms_core import Lms
+from lms_core.shared.clock import FixedClock
+from tests.support.databases import (
+    copy_sqlite,
+    create_postgres_database,
+    drop_postgres_database,
+    make_sqlite_template,
+    require_service,
+    truncate_postgres,
+)
+from tests.support.doubles import RecordingMailer
+
+TEST_SECRET = secrets.token_urlsafe(48)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return asyncio.run(make_sqlite_template(tmp_path_factory.mktemp("template")))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """One fresh PostgreSQL database for the whole run, dropped at the end (CI reuses the server)."""
+    server = require_service("PostgreSQL", "LMS_TEST_POSTGRES_URL")
+    database_url = asyncio.run(create_postgres_database(server))
+    try:
+        yield database_url
+    finally:
+        asyncio.run(drop_postgres_database(server, database_url))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield copy_sqlite(sqlite_template, tmp_path)
+        return
+    url: str = request.getfixturevalue("postgres_database")
+    asyncio.run(truncate_postgres(url))
+    yield url
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    return copy_sqlite(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def mailer() -> RecordingMailer:
+    return RecordingMailer()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "secret_key": TEST_SECRET,
+        "password_hashing": "fast",
+        "outbox_worker": False,
+        "public_base_url": "https://lms.example.test",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def lms(settings: Settings, clock: FixedClock, mailer: RecordingMailer) -> AsyncIterator[Lms]:
+    async with open_lms(settings, clock=clock, mailer=mailer) as opened:
+        yield opened
