@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 
 from lms_core import Actor, Lms
 from lms_core.auth.errors import InvalidToken
@@ -27,7 +28,7 @@ def client_ip(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
 
 
-async def provide_actor(request: Request[Any, Any, Any], lms: Lms) -> Actor:
+async def provide_actor(request: Request[Any, Any, Any], lms: NamedDependency[Lms]) -> Actor:
     """The signed-in caller; 401 problem when the token is missing, invalid, revoked or stale."""
     return await lms.auth.authenticate(bearer_token(request), client_ip=client_ip(request))
 

@@ -44,7 +44,7 @@ users = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_login_at", UtcDateTime, nullable=True),
     Column("email_verified_at", UtcDateTime, nullable=True),
-    Column("tokens_valid_after", UtcDateTime, nullable=True),
+    Column("token_version", Integer, nullable=False),
     CheckConstraint("role IN ('admin', 'instructor', 'student')", name="role"),
     Index(None, "role"),
     Index(None, "created_at"),

@@ -40,7 +40,7 @@ def _to_user(row: Row[Any]) -> User:
         updated_at=m["updated_at"],
         last_login_at=m["last_login_at"],
         email_verified_at=m["email_verified_at"],
-        tokens_valid_after=m["tokens_valid_after"],
+        token_version=m["token_version"],
     )
 
 

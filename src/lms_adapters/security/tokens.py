@@ -39,14 +39,14 @@ class JwtAccessTokenCodec:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def issue(self, *, user_id: UserId, role: Role, now: datetime) -> IssuedAccessToken:
+    def issue(self, *, user_id: UserId, role: Role, token_version: int, now: datetime) -> IssuedAccessToken:
         issued = now.timestamp()
         claims = AccessClaims(
             user_id=user_id,
             role=role,
             jti=new_id().hex,
-            # Millisecond precision: a password reset must invalidate tokens issued a moment before it.
-            issued_at=datetime.fromtimestamp(round(issued, 3), UTC),
+            token_version=token_version,
+            issued_at=datetime.fromtimestamp(int(issued), UTC),
             expires_at=datetime.fromtimestamp(int(issued) + self._ttl, UTC),
         )
         payload = {
@@ -55,7 +55,8 @@ class JwtAccessTokenCodec:
             "sub": str(user_id),
             "role": role.value,
             "jti": claims.jti,
-            "iat": round(issued, 3),
+            "ver": token_version,
+            "iat": int(issued),
             "exp": int(issued) + self._ttl,
         }
         return IssuedAccessToken(token=jwt.encode(payload, self._key, algorithm=ALGORITHM), claims=claims)
@@ -85,7 +86,7 @@ class JwtAccessTokenCodec:
                 audience=AUDIENCE,
                 issuer=ISSUER,
                 options={
-                    "require": ["exp", "iat", "sub", "jti", "iss", "aud"],
+                    "require": ["exp", "iat", "sub", "jti", "iss", "aud", "ver"],
                     "verify_exp": False,
                     "verify_iat": False,
                     "verify_nbf": False,
@@ -95,7 +96,8 @@ class JwtAccessTokenCodec:
                 user_id=UserId(UUID(payload["sub"])),
                 role=Role(payload["role"]),
                 jti=str(payload["jti"]),
-                issued_at=datetime.fromtimestamp(float(payload["iat"]), UTC),
+                token_version=int(payload["ver"]),
+                issued_at=datetime.fromtimestamp(int(payload["iat"]), UTC),
                 expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
             )
         except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:

@@ -25,6 +25,7 @@ class AccessClaims:
     user_id: UserId
     role: Role
     jti: str
+    token_version: int
     issued_at: datetime
     expires_at: datetime
 
@@ -36,7 +37,7 @@ class IssuedAccessToken:
 
 
 class AccessTokenCodec(Protocol):
-    def issue(self, *, user_id: UserId, role: Role, now: datetime) -> IssuedAccessToken: ...
+    def issue(self, *, user_id: UserId, role: Role, token_version: int, now: datetime) -> IssuedAccessToken: ...
 
     def decode(self, token: str, *, now: datetime) -> AccessClaims:
         """Verify signature, algorithm and expiry; raise `InvalidToken` otherwise."""

@@ -113,7 +113,7 @@ class AuthService:
         cached = await self._cached_user(claims.user_id)
         if cached is None or not cached.view.is_active:
             raise InvalidToken("the account behind this token is not active")
-        if cached.tokens_valid_after is not None and claims.issued_at < cached.tokens_valid_after:
+        if claims.token_version != cached.token_version:
             raise InvalidToken("the access token was issued before the account's sessions were reset")
         if cached.view.role is not claims.role:
             raise InvalidToken("the access token carries an outdated role")
@@ -128,7 +128,7 @@ class AuthService:
             user = await tx.users.get(user_id)
         if user is None:
             return None
-        entry = CachedUser(view=UserView.of(user), tokens_valid_after=user.tokens_valid_after)
+        entry = CachedUser(view=UserView.of(user), token_version=user.token_version)
         self._cache.put(user_id, entry, generation=generation)
         return entry
 

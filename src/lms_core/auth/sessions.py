@@ -35,7 +35,7 @@ class SessionIssuer:
             created_at=now,
         )
         await tx.refresh_tokens.add(stored)
-        access = self._codec.issue(user_id=user.id, role=user.role, now=now)
+        access = self._codec.issue(user_id=user.id, role=user.role, token_version=user.token_version, now=now)
         pair = TokenPair(
             access_token=access.token,
             refresh_token=f"{stored.token_jti}.{secret}",

@@ -64,8 +64,9 @@ class User:
     updated_at: datetime
     last_login_at: datetime | None = None
     email_verified_at: datetime | None = None
-    # Access tokens issued before this instant are refused (password reset, deactivation).
-    tokens_valid_after: datetime | None = None
+    # Access tokens carry the version they were issued under; bumping it (password reset,
+    # deactivation, role change) refuses every earlier token at once, whatever the clocks say.
+    token_version: int = 0
     changed: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def _touch(self, now: datetime, *names: str) -> None:
@@ -84,8 +85,8 @@ class User:
 
     def change_password(self, password_hash: str, now: datetime) -> None:
         self.password_hash = password_hash
-        self.tokens_valid_after = now
-        self._touch(now, "password_hash", "tokens_valid_after")
+        self.token_version += 1
+        self._touch(now, "password_hash", "token_version")
 
     def rehash_password(self, password_hash: str) -> None:
         # A cost upgrade is not a password change: live sessions stay valid.
@@ -102,16 +103,16 @@ class User:
         self.is_active = active
         names = ["is_active"]
         if not active:
-            self.tokens_valid_after = now
-            names.append("tokens_valid_after")
+            self.token_version += 1
+            names.append("token_version")
         self._touch(now, *names)
 
     def set_role(self, role: Role, now: datetime) -> None:
         if self.role is not role:
             self.role = role
             # Tokens carry the role: old ones must not keep the old rights.
-            self.tokens_valid_after = now
-            self._touch(now, "role", "tokens_valid_after")
+            self.token_version += 1
+            self._touch(now, "role", "token_version")
 
     def rename(self, full_name: str, now: datetime) -> None:
         self.full_name = full_name

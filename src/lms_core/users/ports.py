@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from lms_core.shared.ids import UserId
@@ -37,7 +36,7 @@ class CachedUser:
     """What authenticating a request needs to know about its user, without a database read."""
 
     view: UserView
-    tokens_valid_after: datetime | None
+    token_version: int
 
 
 class UserCache(Protocol):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, JSONBody
 
 from lms_core import (
     Acknowledgement,
@@ -39,76 +39,98 @@ class AuthController(Controller):
     dependencies = {"anonymous": Provide(provide_anonymous_actor), "actor": Provide(provide_actor)}
 
     @post("/register", status_code=201, responses=problems(403, 409, 422, 429))
-    async def register(self, lms: Lms, anonymous: Actor, data: Register) -> AuthResponse:
+    async def register(
+        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], data: JSONBody[Register]
+    ) -> AuthResponse:
         """Create a student or instructor account and sign it in."""
         return await lms.auth.register(anonymous, data)
 
     @post("/login", status_code=200, responses=problems(401, 422, 429))
-    async def login(self, lms: Lms, anonymous: Actor, data: Login) -> LoginResponse:
+    async def login(
+        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], data: JSONBody[Login]
+    ) -> LoginResponse:
         """Sign in with email and password. With MFA on, answers `mfa_required` and an `mfa_token`."""
         return await lms.auth.login(anonymous, data)
 
     @post("/token", status_code=200, responses=problems(401, 422, 429))
     async def token(
         self,
-        lms: Lms,
-        anonymous: Actor,
+        lms: NamedDependency[Lms],
+        anonymous: NamedDependency[Actor],
         data: Annotated[PasswordGrant, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> TokenPair:
         """OAuth2 password grant (form-encoded `username`, `password`), for OpenAPI clients."""
         return await lms.auth.token(anonymous, data)
 
     @post("/login/mfa", status_code=200, responses=problems(401, 422, 429))
-    async def login_mfa(self, lms: Lms, anonymous: Actor, data: MfaLogin) -> LoginResponse:
+    async def login_mfa(
+        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], data: JSONBody[MfaLogin]
+    ) -> LoginResponse:
         """Finish an MFA sign-in with the emailed 6-digit code."""
         return await lms.auth.login_mfa(anonymous, data)
 
     @post("/refresh", status_code=200, responses=problems(401, 422, 429))
-    async def refresh(self, lms: Lms, anonymous: Actor, data: RefreshSession) -> TokenPair:
+    async def refresh(
+        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], data: JSONBody[RefreshSession]
+    ) -> TokenPair:
         """Exchange a refresh token for a new pair; the old refresh token stops working."""
         return await lms.auth.refresh(anonymous, data)
 
     @post("/logout", status_code=200, responses=problems(401, 422), security=SIGNED_IN)
-    async def logout(self, request: Request[Any, Any, Any], lms: Lms, data: Logout | None = None) -> Acknowledgement:
+    async def logout(
+        self, request: Request[Any, Any, Any], lms: NamedDependency[Lms], data: JSONBody[Logout | None] = None
+    ) -> Acknowledgement:
         """Revoke the refresh token (if given) and the access token used for this call."""
         return await lms.auth.logout(bearer_token(request), data or Logout())
 
     @post("/forgot-password", status_code=202, responses=problems(422, 429))
-    async def forgot_password(self, lms: Lms, anonymous: Actor, data: ForgotPassword) -> Acknowledgement:
+    async def forgot_password(
+        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], data: JSONBody[ForgotPassword]
+    ) -> Acknowledgement:
         """Email a reset link if the account exists. The answer is the same either way."""
         return await lms.auth.forgot_password(anonymous, data)
 
     @post("/reset-password", status_code=200, responses=problems(422, 429))
-    async def reset_password(self, lms: Lms, anonymous: Actor, data: ResetPassword) -> Acknowledgement:
+    async def reset_password(
+        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], data: JSONBody[ResetPassword]
+    ) -> Acknowledgement:
         """Set a new password with the emailed token; every session of the account ends."""
         return await lms.auth.reset_password(anonymous, data)
 
     @post("/verify-email/request", status_code=202, responses=problems(401, 422, 429), security=SIGNED_IN)
-    async def request_email_verification(self, lms: Lms, actor: Actor) -> Acknowledgement:
+    async def request_email_verification(
+        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor]
+    ) -> Acknowledgement:
         """Email a new verification link to the signed-in user."""
         return await lms.auth.request_email_verification(actor)
 
     @post("/verify-email/confirm", status_code=200, responses=problems(422, 429))
-    async def confirm_email_verification(self, lms: Lms, anonymous: Actor, data: ConfirmEmail) -> UserView:
+    async def confirm_email_verification(
+        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], data: JSONBody[ConfirmEmail]
+    ) -> UserView:
         """Confirm an email address with the token from the verification link."""
         return await lms.auth.confirm_email_verification(anonymous, data)
 
     @post("/mfa/enable/request", status_code=202, responses=problems(401, 422, 429), security=SIGNED_IN)
-    async def request_mfa_enable(self, lms: Lms, actor: Actor) -> Acknowledgement:
+    async def request_mfa_enable(self, lms: NamedDependency[Lms], actor: NamedDependency[Actor]) -> Acknowledgement:
         """Email a code that confirms turning MFA on."""
         return await lms.auth.request_mfa_enable(actor)
 
     @post("/mfa/enable/confirm", status_code=200, responses=problems(401, 422), security=SIGNED_IN)
-    async def confirm_mfa_enable(self, lms: Lms, actor: Actor, data: ConfirmMfa) -> UserView:
+    async def confirm_mfa_enable(
+        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], data: JSONBody[ConfirmMfa]
+    ) -> UserView:
         """Turn MFA on with the emailed code."""
         return await lms.auth.confirm_mfa_enable(actor, data)
 
     @post("/mfa/disable", status_code=200, responses=problems(401, 422, 429), security=SIGNED_IN)
-    async def disable_mfa(self, lms: Lms, actor: Actor, data: DisableMfa) -> UserView:
+    async def disable_mfa(
+        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], data: JSONBody[DisableMfa]
+    ) -> UserView:
         """Turn MFA off; needs the current password."""
         return await lms.auth.disable_mfa(actor, data)
 
     @get("/me", responses=problems(401), security=SIGNED_IN)
-    async def me(self, request: Request[Any, Any, Any], lms: Lms) -> UserView:
+    async def me(self, request: Request[Any, Any, Any], lms: NamedDependency[Lms]) -> UserView:
         """The signed-in user."""
         return await lms.auth.me(bearer_token(request))

@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("updated_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("last_login_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("email_verified_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("tokens_valid_after", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("token_version", sa.Integer(), nullable=False),
         sa.CheckConstraint("role IN ('admin', 'instructor', 'student')", name=op.f("ck_users_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),

@@ -1,0 +1,1 @@
+"""Mail adapters: Jinja2 e-mail templates, SMTP delivery and a file mailer for development."""

@@ -1,0 +1,90 @@
+"""Redis denylist, rate limiter and cross-process cache evictions against a real Redis server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from lms_adapters.security.redis import RedisBroadcastUserCache, RedisDenylist, RedisRateLimiter
+from lms_core.shared.clock import FixedClock, SystemClock
+from lms_core.shared.ids import new_user_id
+from lms_core.users.ports import CachedUser
+from tests.support.databases import require_service
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(require_service("Redis", "LMS_TEST_REDIS_URL"))
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def test_denylist_entries_expire_with_the_token(redis: Redis) -> None:
+    clock = SystemClock()
+    denylist = RedisDenylist(redis, clock, prefix=f"test:{uuid.uuid4().hex}:")
+    await denylist.add("jti-1", expires_at=clock.now() + timedelta(seconds=1))
+    await denylist.add("jti-expired", expires_at=clock.now() - timedelta(seconds=1))
+    assert await denylist.contains("jti-1")
+    assert not await denylist.contains("jti-expired")
+    await asyncio.sleep(2.1)
+    assert not await denylist.contains("jti-1")
+
+
+async def test_rate_limiter_is_shared_between_instances(redis: Redis) -> None:
+    prefix = f"test:{uuid.uuid4().hex}:"
+    clock = FixedClock()
+    first = RedisRateLimiter(redis, clock, prefix=prefix)
+    second = RedisRateLimiter(redis, clock, prefix=prefix)
+    assert await first.hit("k", limit=3, window_seconds=60) is None
+    assert await second.hit("k", limit=3, window_seconds=60) is None
+    assert await first.hit("k", limit=3, window_seconds=60) is None
+    retry_after = await second.hit("k", limit=3, window_seconds=60)
+    assert retry_after is not None
+    assert 0 < retry_after <= 60
+
+
+async def test_an_eviction_reaches_every_process_cache(redis: Redis) -> None:
+    from lms_core.shared.actor import Role
+    from lms_core.users.views import UserView
+
+    other_client = Redis.from_url(require_service("Redis", "LMS_TEST_REDIS_URL"))
+    here, there = RedisBroadcastUserCache(redis), RedisBroadcastUserCache(other_client)
+    await here.start()
+    await there.start()
+    try:
+        user_id = new_user_id()
+        now = FixedClock().now()
+        view = UserView(
+            id=user_id,
+            email="a@example.com",
+            full_name="A",
+            role=Role.STUDENT,
+            is_active=True,
+            mfa_enabled=False,
+            profile_metadata=None,
+            created_at=now,
+            updated_at=now,
+            last_login_at=None,
+            email_verified_at=None,
+        )
+        there.put(user_id, CachedUser(view=view, token_version=0), generation=there.generation())
+        assert there.get(user_id) is not None
+        await here.evict(user_id)
+        for _ in range(50):
+            if there.get(user_id) is None:
+                break
+            await asyncio.sleep(0.02)
+        assert there.get(user_id) is None
+    finally:
+        await here.stop()
+        await there.stop()
+        await other_client.aclose()
