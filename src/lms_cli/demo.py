@@ -52,7 +52,8 @@ async def seed_demo(lms: Lms) -> list[DemoAccount]:
 def demo(host: str, port: int, database_url: str) -> None:
     """Migrate a SQLite database, seed demo accounts and serve the API."""
     # The demo is the one place a secret may be invented: it is for trying the engine locally.
-    os.environ.setdefault("LMS_SECRET_KEY", secrets.token_urlsafe(48))
+    if not os.environ.get("LMS_SECRET_KEY"):
+        os.environ["LMS_SECRET_KEY"] = secrets.token_urlsafe(48)
     os.environ["LMS_DATABASE_URL"] = database_url
     os.environ.setdefault("LMS_PUBLIC_BASE_URL", f"http://{host}:{port}")
     settings = Settings.from_env()

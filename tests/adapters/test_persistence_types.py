@@ -42,7 +42,7 @@ async def test_utc_round_trip_and_naive_refused(database_url: str) -> None:
         with pytest.raises(StatementError):
             async with engine.begin() as connection:
                 await connection.execute(
-                    users.update().where(users.c.id == user_id).values(updated_at=datetime(2026, 1, 1))  # noqa: DTZ001
+                    users.update().where(users.c.id == user_id).values(updated_at=datetime(2026, 1, 1))
                 )
     finally:
         await engine.dispose()

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from httpx import Response
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 PASSWORD = "correct horse battery"
 

@@ -54,7 +54,9 @@ async def test_oauth2_token_endpoint_takes_a_form(client: Client) -> None:
 async def test_no_user_enumeration(client: Client) -> None:
     await register(client, "known@example.com")
     wrong = await client.post("/api/v1/auth/login", json={"email": "known@example.com", "password": "bad password!"})
-    unknown = await client.post("/api/v1/auth/login", json={"email": "unknown@example.com", "password": "bad password!"})
+    unknown = await client.post(
+        "/api/v1/auth/login", json={"email": "unknown@example.com", "password": "bad password!"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     strip = lambda body: {k: v for k, v in body.items() if k != "instance"}  # noqa: E731
     assert strip(wrong.json()) == strip(unknown.json())

@@ -13,9 +13,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "embedding.md"
 def test_embedding_example_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
     assert blocks, "docs/embedding.md has no python example"
-    result = subprocess.run(
-        [sys.executable, "-c", blocks[0]], capture_output=True, text=True, timeout=120, check=False
-    )
+    result = subprocess.run([sys.executable, "-c", blocks[0]], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert "signed in as student" in result.stdout
     assert "students: ['student@example.com']" in result.stdout

@@ -37,7 +37,6 @@ async def test_rolled_back_transactions_leave_no_events(lms: Lms, mailer: Record
     assert await lms.outbox.pending() == 3
 
 
-
 async def test_background_worker_delivers_soon_after_commit(sqlite_url: str) -> None:
     import asyncio
 

@@ -1,0 +1,81 @@
+"""The `lms` command: migrations, admin creation, JSON output and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lms_cli.main import cli
+from lms_cli.output import EXIT_CONFIG, EXIT_CONFLICT, EXIT_INVALID
+from tests.conftest import TEST_SECRET
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "LMS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "LMS_SECRET_KEY": TEST_SECRET,
+        "LMS_PASSWORD_HASHING": "fast",
+        "LMS_OUTBOX_WORKER": "false",
+        "LMS_MAIL_DIR": str(tmp_path / "mail"),
+    }
+
+
+def invoke(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_db_upgrade_then_current(env: dict[str, str]) -> None:
+    code, _, _ = invoke(["db", "current", "--json"], env)
+    assert code == 0
+    code, out, _ = invoke(["db", "upgrade"], env)
+    assert code == 0, out
+    code, out, _ = invoke(["db", "current", "--json"], env)
+    assert json.loads(out) == {"revision": "0001"}
+
+
+def test_create_admin_json_and_exit_codes(env: dict[str, str]) -> None:
+    assert invoke(["db", "upgrade"], env)[0] == 0
+    args = [
+        "users",
+        "create-admin",
+        "--email",
+        "Root@Example.com",
+        "--full-name",
+        "Root",
+        "--password",
+        "a long admin phrase",
+    ]
+    code, out, _ = invoke([*args, "--json"], env)
+    assert code == 0
+    view = json.loads(out)
+    assert view["email"] == "root@example.com"
+    assert view["role"] == "admin"
+    assert "password_hash" not in view
+
+    code, out, _ = invoke([*args, "--json"], env)
+    assert code == EXIT_CONFLICT
+    assert json.loads(out)["error"]["code"] == "users.email_taken"
+
+    code, _, err = invoke(
+        ["users", "create-admin", "--email", "w@example.com", "--full-name", "W", "--password", "short"], env
+    )
+    assert code == EXIT_INVALID
+    assert "users.weak_password" in err
+
+
+def test_missing_secret_key_is_a_clear_error(env: dict[str, str]) -> None:
+    env = {**env, "LMS_SECRET_KEY": ""}
+    code, _, err = invoke(
+        ["users", "create-admin", "--email", "x@example.com", "--full-name", "X", "--password", "a long admin phrase"],
+        env,
+    )
+    assert code == EXIT_CONFIG
+    assert "LMS_SECRET_KEY is not set" in err
+    code, _, err = invoke(["serve", "--port", "8999"], env)
+    assert code != 0
+    assert "LMS_SECRET_KEY" in err
