@@ -71,9 +71,12 @@ def _run_python(url: str, headers: Sequence[str], *, connections: int, duration:
     ]
     for header in headers:
         command += ["--header", header]
-    result = subprocess.run(
-        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=duration + warmup + 60, check=False
-    )
+    try:
+        result = subprocess.run(
+            command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=duration + warmup + 60, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise HarnessError(f"the load generator did not finish in time: {exc.stderr!r}") from exc
     if result.returncode != 0:
         raise HarnessError(f"the load generator failed with code {result.returncode}:\n{result.stderr}")
     try:
@@ -103,16 +106,22 @@ def _run_wrk(url: str, headers: Sequence[str], *, connections: int, duration: fl
     header_args = [arg for header in headers for arg in ("-H", header)]
     base = ["wrk", "-t", threads, "-c", str(connections), *header_args]
     if warmup > 0:
-        subprocess.run(
-            [*base, "-d", f"{max(1, round(warmup))}s", url], capture_output=True, timeout=warmup + 60, check=False
+        try:
+            subprocess.run(
+                [*base, "-d", f"{max(1, round(warmup))}s", url], capture_output=True, timeout=warmup + 60, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise HarnessError("wrk (warm-up) did not finish in time") from exc
+    try:
+        result = subprocess.run(
+            [*base, "-d", f"{max(1, round(duration))}s", "--latency", url],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+            check=False,
         )
-    result = subprocess.run(
-        [*base, "-d", f"{max(1, round(duration))}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-        check=False,
-    )
+    except subprocess.TimeoutExpired as exc:
+        raise HarnessError("wrk did not finish in time") from exc
     if result.returncode != 0:
         raise HarnessError(f"wrk failed with code {result.returncode}:\n{result.stdout}{result.stderr}")
     return parse_wrk(result.stdout)

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import urlsplit
 
 HEADER_END = b"\r\n\r\n"
@@ -36,6 +37,8 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warmup_requests: int = 0
+    # The first measured response, whole, so that a run can be checked for what it really fetched.
+    sample: bytes = b""
 
 
 class HttpConnection(asyncio.Protocol):
@@ -57,8 +60,8 @@ class HttpConnection(asyncio.Protocol):
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports do not subclass asyncio.Transport, but they have its methods.
+        self._transport = cast("asyncio.Transport", transport)
         self._send()
 
     def data_received(self, data: bytes) -> None:
@@ -71,6 +74,8 @@ class HttpConnection(asyncio.Protocol):
             if end < 0:
                 return
             self._complete(time.perf_counter_ns())
+            if not self._tally.sample and self._tally.latencies_ns:
+                self._tally.sample = bytes(buffer[:end])
             del buffer[:end]
             self._body_start = -1
             if self._finished.done():
@@ -207,8 +212,17 @@ async def run_load(
                 tally.errors.append(f"connect failed: {exc!r}")
                 await asyncio.sleep(0.05)
                 continue
-            await finished
-            transport.close()
+            try:
+                # A protocol callback that raised would leave `finished` pending: do not wait for ever.
+                remaining_s = (tally.stop_at_ns - time.perf_counter_ns()) / 1e9
+                await asyncio.wait_for(finished, timeout=max(0.0, remaining_s) + 10.0)
+            except TimeoutError:
+                tally.errors.append("no response before the end of the run")
+            finally:
+                transport.close()
+            if time.perf_counter_ns() < tally.stop_at_ns:
+                # The connection ended early (an error, recorded): pause a little before the next one.
+                await asyncio.sleep(0.01)
 
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     await asyncio.gather(*(one_connection() for _ in range(connections)))
@@ -230,6 +244,7 @@ async def run_load(
         "ok": ok,
         "non_200": requests - ok,
         "statuses": {str(code): count for code, count in sorted(tally.statuses.items())},
+        "warmup_requests": tally.warmup_requests,
         "connection_errors": len(tally.errors),
         "error_samples": tally.errors[:5],
         "rps": round(requests / measured_s, 1) if measured_s > 0 else 0.0,
@@ -243,6 +258,7 @@ async def run_load(
         # Share of one core the client used over the whole run (warm-up included).
         "client_cpu": round(cpu_s / total_s, 3) if total_s > 0 else 0.0,
         "loop": type(loop).__module__.split(".")[0],
+        "sample_response": tally.sample[:2000].decode("latin-1"),
     }
 
 

@@ -1,0 +1,50 @@
+"""Checking an email and password without revealing which of the two was wrong."""
+
+from __future__ import annotations
+
+from lms_core.auth.errors import AccountInactive, InvalidCredentials
+from lms_core.auth.limits import AuthRateLimits
+from lms_core.auth.ports import PasswordHasher, SecretGenerator
+from lms_core.shared.actor import Actor
+from lms_core.shared.ports import UnitOfWork
+from lms_core.users.entities import User, normalize_email
+
+BAD_CREDENTIALS = "the email or password is not correct"
+
+
+class CredentialChecker:
+    def __init__(
+        self, *, uow: UnitOfWork, hasher: PasswordHasher, secrets: SecretGenerator, limits: AuthRateLimits
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._secrets = secrets
+        self._limits = limits
+        self._dummy_hash: str | None = None
+
+    async def check(self, actor: Actor, email: str, password: str) -> User:
+        """The account if the password matches and it is active; one identical error otherwise.
+
+        A password needing a stronger hash is re-hashed on the returned entity (saved by the caller).
+        """
+        await self._limits.per_ip(actor)
+        normalized = normalize_email(email)
+        await self._limits.sign_in(normalized)
+        async with self._uow.begin(write=False) as tx:
+            user = await tx.users.get_by_email(normalized)
+        if user is None:
+            # Spend the time of a real check so response times do not reveal unknown emails.
+            await self._hasher.verify(await self._dummy(), password)
+            raise InvalidCredentials(BAD_CREDENTIALS)
+        if not await self._hasher.verify(user.password_hash, password):
+            raise InvalidCredentials(BAD_CREDENTIALS)
+        if not user.is_active:
+            raise AccountInactive(BAD_CREDENTIALS)
+        if self._hasher.needs_rehash(user.password_hash):
+            user.rehash_password(await self._hasher.hash(password))
+        return user
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._hasher.hash(self._secrets.url_token())
+        return self._dummy_hash
