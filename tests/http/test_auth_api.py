@@ -162,3 +162,13 @@ async def test_self_registration_as_admin_is_forbidden(client: Client) -> None:
         json={"email": "root@example.com", "password": PASSWORD, "full_name": "Root", "role": "admin"},
     )
     assert_problem(response, 403, "users.role_not_allowed")
+
+
+async def test_logout_without_a_body_denylists_the_access_token(client: Client) -> None:
+    body = await register(client, "nobody-body@example.com")
+    response = await client.post("/api/v1/auth/logout", headers=bearer(body["access_token"]))
+    assert response.status_code == 200, response.text
+    assert_problem(await client.get("/api/v1/auth/me", headers=bearer(body["access_token"])), 401)
+    # The refresh token was not named, so it still works: logging out one device keeps the others.
+    refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert refreshed.status_code == 200
