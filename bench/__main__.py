@@ -188,6 +188,7 @@ def report(
             f"{share(server_cpu):>11} {share(result.client_cpu):>11}"
         )
     print("-" * len(header))
+    print("CPU: cores used over the round (server: all its processes; client: the load generator)")
     print(f"auth/me / bare: {ratio:.1%} (best rounds); {median_ratio:.1%} (median rounds); goal >= {GOAL:.0%}")
     goal_met = ratio >= GOAL
     print("goal met" if goal_met else "goal NOT met")
