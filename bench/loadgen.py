@@ -4,6 +4,9 @@ Closed loop: each of N keep-alive connections sends one request, reads the whole
 the next, for a fixed time. Latency is taken per request with `time.perf_counter_ns`. The result is
 one JSON object on stdout.
 
+With several URLs (`--url-file`, one a line, all on the same host and port), the connections take them
+in turn from one shared cycle, so that every URL is asked for once before any is asked for again.
+
 It is written to cost as little as possible per request, so that the server is the bottleneck: the
 request bytes are encoded once, responses are parsed in an `asyncio.Protocol` callback (no
 `StreamReader`, no task switch per request), and uvloop is used when it is installed. The client's
@@ -20,6 +23,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -37,6 +41,9 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warmup_requests: int = 0
+    # The requests to cycle through when there is more than one; `sent` counts every request sent.
+    cycle: Sequence[bytes] = ()
+    sent: int = 0
     # The first measured response, whole, so that a run can be checked for what it really fetched.
     sample: bytes = b""
 
@@ -94,8 +101,11 @@ class HttpConnection(asyncio.Protocol):
     # -- internals -------------------------------------------------------------------------------
     def _send(self) -> None:
         assert self._transport is not None
+        tally = self._tally
+        request = tally.cycle[tally.sent % len(tally.cycle)] if tally.cycle else self._request
+        tally.sent += 1
         self._sent_ns = time.perf_counter_ns()
-        self._transport.write(self._request)
+        self._transport.write(request)
 
     def _parse_head(self) -> bool:
         buffer = self._buffer
@@ -181,22 +191,37 @@ def build_request(host: str, port: int, target: str, headers: Sequence[str]) -> 
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-async def run_load(
-    url: str, headers: Sequence[str], connections: int, duration: float, warmup: float
-) -> dict[str, object]:
+def split_url(url: str) -> tuple[str, int, str]:
+    """Host, port and request target of an http://host:port/path?query URL."""
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname or not parts.port:
         raise SystemExit(f"only http://host:port/path URLs are supported, not {url!r}")
-    host, port = parts.hostname, parts.port
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    request = build_request(host, port, target, headers)
+    return parts.hostname, parts.port, target
+
+
+async def run_load(
+    urls: Sequence[str], headers: Sequence[str], connections: int, duration: float, warmup: float
+) -> dict[str, object]:
+    if not urls:
+        raise SystemExit("no URL to load")
+    targets = [split_url(url) for url in urls]
+    host, port, _ = targets[0]
+    if any((each_host, each_port) != (host, port) for each_host, each_port, _ in targets):
+        raise SystemExit("all URLs must be on the same host and port")
+    encoded = [build_request(host, port, target, headers) for _, _, target in targets]
+    request = encoded[0]
 
     loop = asyncio.get_running_loop()
     started_ns = time.perf_counter_ns()
     measuring_from_ns = started_ns + int(warmup * 1e9)
-    tally = Tally(measuring_from_ns=measuring_from_ns, stop_at_ns=measuring_from_ns + int(duration * 1e9))
+    tally = Tally(
+        measuring_from_ns=measuring_from_ns,
+        stop_at_ns=measuring_from_ns + int(duration * 1e9),
+        cycle=encoded if len(encoded) > 1 else (),
+    )
 
     async def one_connection() -> None:
         # A connection the server drops (an error) is opened again until the time is up.
@@ -236,7 +261,9 @@ async def run_load(
     cpu_s = (usage_after.ru_utime - usage_before.ru_utime) + (usage_after.ru_stime - usage_before.ru_stime)
     total_s = (finished_ns - started_ns) / 1e9
     return {
-        "url": url,
+        "url": urls[0],
+        "distinct_urls": len(urls),
+        "requests_sent": tally.sent,
         "connections": connections,
         "duration_s": round(measured_s, 3),
         "warmup_s": warmup,
@@ -264,7 +291,9 @@ async def run_load(
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.loadgen", description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True, help="http://host:port/path")
+    urls = parser.add_mutually_exclusive_group(required=True)
+    urls.add_argument("--url", help="http://host:port/path")
+    urls.add_argument("--url-file", type=Path, help="URLs to cycle through, one a line (same host and port)")
     parser.add_argument("--header", action="append", default=[], help="'Name: value'; repeatable")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
@@ -277,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.connections < 1 or args.duration <= 0 or args.warmup < 0:
         raise SystemExit("--connections must be >= 1, --duration > 0 and --warmup >= 0")
-    coroutine = run_load(args.url, args.header, args.connections, args.duration, args.warmup)
+    urls = [args.url] if args.url else [line.strip() for line in args.url_file.read_text().splitlines() if line.strip()]
+    coroutine = run_load(urls, args.header, args.connections, args.duration, args.warmup)
     result: dict[str, object]
     try:
         if args.no_uvloop:

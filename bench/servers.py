@@ -194,12 +194,17 @@ def check_server_installed(kind: ServerKind) -> None:
         raise HarnessError(f"--server {kind}: the {kind!r} package is not installed in {sys.prefix}")
 
 
+def database_path(work_dir: Path) -> Path:
+    """The throwaway engine's SQLite file."""
+    return work_dir / "bench.db"
+
+
 def lms_environment(work_dir: Path) -> dict[str, str]:
     """A throwaway engine: its own SQLite file and mail folder, a random secret, no outbox worker."""
     env = dict(os.environ)
     env.update(
         {
-            "LMS_DATABASE_URL": f"sqlite+aiosqlite:///{work_dir / 'bench.db'}",
+            "LMS_DATABASE_URL": f"sqlite+aiosqlite:///{database_path(work_dir)}",
             "LMS_SECRET_KEY": secrets.token_urlsafe(48),
             "LMS_MAIL_DIR": str(work_dir / "mail"),
             "LMS_OUTBOX_WORKER": "false",
@@ -219,6 +224,22 @@ def migrate(env: dict[str, str], log_dir: Path) -> None:
 
 
 # -- CPU accounting --------------------------------------------------------------------------------
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU time all processes of the machine have used so far, summed over CPUs (Linux /proc/stat), or None.
+
+    Busy is everything but idle and iowait; steal (time the hypervisor gave to others) counts as busy,
+    since it is CPU the benchmark did not get either.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        if fields[0] != "cpu":
+            return None
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[1:9])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _tree_cpu_seconds(pid: int) -> float | None:

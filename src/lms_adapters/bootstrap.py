@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from uuid import UUID
 
 from dependency_injector import containers, providers
+from lms_core.enrollments.service import EnrollmentService
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lms_adapters.caching.memory import InProcessCache
 from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
 from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.uow import SqlUnitOfWork
-from lms_adapters.security.memory import InProcessDenylist, InProcessRateLimiter, InProcessUserCache
+from lms_adapters.security.memory import InProcessDenylist, InProcessRateLimiter
 from lms_adapters.security.passwords import Argon2PasswordHasher
 from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCodec
 from lms_adapters.settings import Settings
@@ -24,11 +27,15 @@ from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth.entities import AuthSettings
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService
+from lms_core.courses.ports import CatalogueCache
+from lms_core.courses.service import CourseService
 from lms_core.emails.events import EmailRequested
 from lms_core.emails.ports import Mailer
 from lms_core.emails.service import EmailService
+from lms_core.enrollments.ports import NoQuizzes
 from lms_core.facade import Lms
 from lms_core.shared.clock import Clock, SystemClock
+from lms_core.shared.ids import UserId
 from lms_core.shared.outbox import OutboxRelay
 from lms_core.users.ports import UserCache
 from lms_core.users.service import UserService
@@ -84,12 +91,23 @@ def _rate_limiter(redis: Any, clock: Clock) -> RateLimiter:
 
 
 async def _user_cache(redis: Any) -> AsyncIterator[UserCache]:
-    if redis is None:
-        yield InProcessUserCache()
-        return
-    from lms_adapters.security.redis import RedisBroadcastUserCache
+    async for cache in _shared_cache(redis, "lms:cache:users", decode_key=lambda text: UserId(UUID(text))):
+        yield cache
 
-    cache = RedisBroadcastUserCache(redis)
+
+async def _catalogue_cache(redis: Any) -> AsyncIterator[CatalogueCache]:
+    async for cache in _shared_cache(redis, "lms:cache:catalogue", decode_key=None):
+        yield cache
+
+
+async def _shared_cache(redis: Any, channel: str, *, decode_key: Callable[[str], Any] | None) -> AsyncIterator[Any]:
+    """An in-process cache; with Redis, one whose invalidations reach every server process."""
+    if redis is None:
+        yield InProcessCache()
+        return
+    from lms_adapters.caching.redis import RedisBroadcastCache
+
+    cache: RedisBroadcastCache[Any, Any] = RedisBroadcastCache(redis, channel, decode_key=decode_key)
     await cache.start()
     try:
         yield cache
@@ -141,6 +159,7 @@ class Container(containers.DeclarativeContainer):
     denylist = providers.Singleton(_denylist, redis, clock)
     rate_limiter = providers.Singleton(_rate_limiter, redis, clock)
     user_cache = providers.Resource(_user_cache, redis)
+    catalogue_cache = providers.Resource(_catalogue_cache, redis)
     auth_settings = providers.Singleton(_auth_settings, settings)
 
     renderer = providers.Singleton(JinjaEmailRenderer, public_base_url=settings.provided.public_base_url)
@@ -159,10 +178,27 @@ class Container(containers.DeclarativeContainer):
         users=users,
         settings=auth_settings,
     )
+    courses = providers.Singleton(CourseService, uow=uow, clock=clock, catalogue_cache=catalogue_cache)
+    enrollments = providers.Singleton(
+        EnrollmentService,
+        uow=uow,
+        clock=clock,
+        quiz_gate=providers.Object(NoQuizzes()),
+        catalogue_cache=catalogue_cache,
+    )
     relay = providers.Singleton(_relay, uow, clock, emails)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
 
-    lms = providers.Singleton(Lms, auth=auth, users=users, emails=emails, outbox=relay, clock=clock)
+    lms = providers.Singleton(
+        Lms,
+        auth=auth,
+        users=users,
+        courses=courses,
+        enrollments=enrollments,
+        emails=emails,
+        outbox=relay,
+        clock=clock,
+    )
 
 
 async def _resolve(value: Any) -> Any:

@@ -45,6 +45,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         except msgspec.ValidationError as exc:
             raise ConfigurationError(f"invalid LMS_* setting: {exc}") from exc
 
+    def require_shared_state_for(self, processes: int) -> None:
+        """Several server processes must share logouts, rate limits and cache invalidations."""
+        if processes > 1 and not self.redis_url:
+            raise ConfigurationError(
+                f"{processes} worker processes need LMS_REDIS_URL: without it a logout, a deactivation or a rate "
+                "limit seen by one process would not reach the others"
+            )
+
     def require_secret_key(self) -> str:
         if not self.secret_key:
             raise ConfigurationError(

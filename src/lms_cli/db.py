@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from lms_adapters.persistence.migrate import current_revision, upgrade_database
-from lms_adapters.settings import Settings
-from lms_cli.output import emit, run_command
+from lms_cli.output import emit, load_settings, run_command
 
 
 @click.group("db")
@@ -18,19 +17,20 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision: str) -> None:
     """Migrate the database at LMS_DATABASE_URL to the latest schema."""
-    settings = Settings.from_env()
+    settings = load_settings()
 
-    async def action() -> None:
+    async def action() -> str | None:
         await upgrade_database(settings.database_url, revision)
+        return await current_revision(settings.database_url)
 
-    run_command(action)
-    click.echo(f"database is at revision {revision}")
+    reached = run_command(action)
+    click.echo(f"database is at revision {reached}")
 
 
 @db.command("current")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def current(as_json: bool) -> None:
     """Show the database's schema revision."""
-    settings = Settings.from_env()
+    settings = load_settings(as_json=as_json)
     revision = run_command(lambda: current_revision(settings.database_url), as_json=as_json)
     emit({"revision": revision}, as_json=as_json, text=f"revision: {revision or 'none (empty database)'}")

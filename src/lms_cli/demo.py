@@ -2,47 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-from dataclasses import dataclass
+import sys
 
 import click
 
 from lms_adapters.bootstrap import open_lms
 from lms_adapters.settings import Settings
+from lms_cli.demo_data import DEMO_COURSE, DemoAccount, seed_demo
 from lms_cli.output import run_command
-from lms_cli.serve import serve_http
-from lms_core import Actor, CreateUser, Lms, Role
-from lms_core.users.errors import EmailAlreadyRegistered
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    role: Role
-    email: str
-    password: str
-    full_name: str
-
-
-DEMO_ACCOUNTS = [
-    DemoAccount(Role.ADMIN, "admin@demo.lms", "demo-admin-password", "Amira Admin"),
-    DemoAccount(Role.INSTRUCTOR, "instructor@demo.lms", "demo-instructor-password", "Idris Instructor"),
-    DemoAccount(Role.STUDENT, "student@demo.lms", "demo-student-password", "Salma Student"),
-]
-
-
-async def seed_demo(lms: Lms) -> list[DemoAccount]:
-    """Create the demo accounts (idempotent: existing ones are kept)."""
-    for account in DEMO_ACCOUNTS:
-        with contextlib.suppress(EmailAlreadyRegistered):
-            await lms.users.create_user(
-                Actor.system(),
-                CreateUser(
-                    email=account.email, password=account.password, full_name=account.full_name, role=account.role
-                ),
-            )
-    return DEMO_ACCOUNTS
 
 
 @click.command("demo")
@@ -69,8 +38,11 @@ def demo(host: str, port: int, database_url: str) -> None:
     click.echo(f"  API docs:  {base}/schema  (Swagger UI: {base}/schema/swagger)")
     click.echo(f"  Database:  {database_url}")
     click.echo(f"  Mail:      written as .eml files under {settings.mail_dir}")
+    click.echo(f"  Course:    '{DEMO_COURSE}' with three enrolled students")
     click.echo("  Accounts:")
     for account in accounts:
         click.echo(f"    {account.role.value:<10} {account.email:<22} password: {account.password}")
     click.echo("")
-    serve_http(host, port, workers=1)
+    sys.stdout.flush()
+    # Serve from a fresh process image: nothing the seeding loaded or started stays resident in the server.
+    os.execv(sys.executable, [sys.executable, "-m", "lms_cli", "serve", "--host", host, "--port", str(port)])  # noqa: S606

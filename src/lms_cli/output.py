@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 import msgspec
 
-from lms_adapters.settings import ConfigurationError
+from lms_adapters.settings import ConfigurationError, Settings
 from lms_core.shared.errors import (
     ConflictError,
     ExternalServiceError,
@@ -18,6 +18,7 @@ from lms_core.shared.errors import (
     NotAuthenticatedError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
 )
 
 T = TypeVar("T")
@@ -29,6 +30,7 @@ EXIT_FORBIDDEN = 5
 EXIT_INVALID = 6
 EXIT_CONFIG = 7
 EXIT_UNAVAILABLE = 8
+EXIT_RATE_LIMITED = 9
 
 _EXIT_CODES: list[tuple[type[LmsError], int]] = [
     (NotFoundError, EXIT_NOT_FOUND),
@@ -37,6 +39,7 @@ _EXIT_CODES: list[tuple[type[LmsError], int]] = [
     (NotAuthenticatedError, EXIT_FORBIDDEN),
     (InvalidInputError, EXIT_INVALID),
     (ExternalServiceError, EXIT_UNAVAILABLE),
+    (RateLimitedError, EXIT_RATE_LIMITED),
 ]
 
 
@@ -58,13 +61,29 @@ def run_command(action: Callable[[], Awaitable[T]], *, as_json: bool = False) ->
     """Run an async command body, turning engine errors into a message and a meaningful exit code."""
     import asyncio
 
+    async def body() -> T:
+        return await action()
+
     try:
-        return asyncio.run(action())  # type: ignore[arg-type]
+        return asyncio.run(body())
     except LmsError as exc:
         _fail(exc.code, exc.message, exit_code_for(exc), as_json, details=exc.details)
     except ConfigurationError as exc:
         _fail("config.invalid", str(exc), EXIT_CONFIG, as_json)
     raise AssertionError("unreachable")
+
+
+def load_settings(*, as_json: bool = False) -> Settings:
+    """Settings from `LMS_*` variables; a bad value is a configuration error (exit 7), not a traceback."""
+    try:
+        return Settings.from_env()
+    except ConfigurationError as exc:
+        _fail("config.invalid", str(exc), EXIT_CONFIG, as_json)
+    raise AssertionError("unreachable")
+
+
+def config_failure(exc: ConfigurationError, *, as_json: bool = False) -> None:
+    _fail("config.invalid", str(exc), EXIT_CONFIG, as_json)
 
 
 def _fail(code: str, message: str, exit_code: int, as_json: bool, *, details: dict[str, Any] | None = None) -> None:

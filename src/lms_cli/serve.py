@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from lms_adapters.settings import Settings
+from lms_adapters.settings import ConfigurationError
+from lms_cli.output import config_failure, load_settings
 
 ASGI_TARGET = "lms_http.asgi:app"
 
@@ -33,8 +34,10 @@ def serve_http(host: str, port: int, workers: int) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the HTTP API (settings from LMS_* variables)."""
+    settings = load_settings()
     try:
-        Settings.from_env().require_secret_key()
-    except Exception as exc:
-        raise click.ClickException(str(exc)) from exc
+        settings.require_secret_key()
+        settings.require_shared_state_for(workers)
+    except ConfigurationError as exc:
+        config_failure(exc)
     serve_http(host, port, workers)

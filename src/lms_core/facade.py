@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lms_core.auth.service import AuthService
+from lms_core.courses.service import CourseService
 from lms_core.emails.service import EmailService
+from lms_core.enrollments.service import EnrollmentService
 from lms_core.shared.clock import Clock
 from lms_core.shared.outbox import OutboxRelay
 from lms_core.users.service import UserService
@@ -17,6 +19,8 @@ class Lms:
 
     auth: AuthService
     users: UserService
+    courses: CourseService
+    enrollments: EnrollmentService
     emails: EmailService
     outbox: OutboxRelay
     clock: Clock

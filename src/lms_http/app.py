@@ -14,6 +14,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 from lms_core import Lms
 from lms_http.errors import EXCEPTION_HANDLERS
 from lms_http.routes.auth import AuthController
+from lms_http.routes.courses import CoursesController, LessonsController
+from lms_http.routes.enrollments import EnrollmentsController
 from lms_http.routes.users import UsersController
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -47,10 +49,19 @@ def create_app(
         return holder["lms"]
 
     return Litestar(
-        route_handlers=[AuthController, UsersController, health],
+        route_handlers=[
+            AuthController,
+            UsersController,
+            CoursesController,
+            LessonsController,
+            EnrollmentsController,
+            health,
+        ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
+        # Logging is configured by the process (`lms serve` honours LMS_LOG_LEVEL), not by Litestar.
+        logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="LMS API",

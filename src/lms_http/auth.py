@@ -33,5 +33,12 @@ async def provide_actor(request: Request[Any, Any, Any], lms: NamedDependency[Lm
     return await lms.auth.authenticate(bearer_token(request), client_ip=client_ip(request))
 
 
+async def provide_optional_actor(request: Request[Any, Any, Any], lms: NamedDependency[Lms]) -> Actor:
+    """The signed-in caller when a token is sent (a bad token is still a 401), else an anonymous one."""
+    if "authorization" not in request.headers:
+        return Actor.anonymous(client_ip(request))
+    return await provide_actor(request, lms)
+
+
 async def provide_anonymous_actor(request: Request[Any, Any, Any]) -> Actor:
     return Actor.anonymous(client_ip(request))

@@ -10,13 +10,18 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
-from lms_adapters.security.redis import RedisBroadcastUserCache, RedisDenylist, RedisRateLimiter
+from lms_adapters.caching.redis import RedisBroadcastCache
+from lms_adapters.security.redis import RedisDenylist, RedisRateLimiter
 from lms_core.shared.clock import FixedClock, SystemClock
-from lms_core.shared.ids import new_user_id
+from lms_core.shared.ids import UserId, new_user_id
 from lms_core.users.ports import CachedUser
 from tests.support.databases import require_service
 
 pytestmark = pytest.mark.redis
+
+
+def _user_id(text: str) -> UserId:
+    return UserId(uuid.UUID(text))
 
 
 @pytest.fixture
@@ -57,7 +62,9 @@ async def test_an_eviction_reaches_every_process_cache(redis: Redis) -> None:
     from lms_core.users.views import UserView
 
     other_client = Redis.from_url(require_service("Redis", "LMS_TEST_REDIS_URL"))
-    here, there = RedisBroadcastUserCache(redis), RedisBroadcastUserCache(other_client)
+    channel = f"test:{uuid.uuid4().hex}"
+    here: RedisBroadcastCache[UserId, CachedUser] = RedisBroadcastCache(redis, channel, decode_key=_user_id)
+    there: RedisBroadcastCache[UserId, CachedUser] = RedisBroadcastCache(other_client, channel, decode_key=_user_id)
     await here.start()
     await there.start()
     try:

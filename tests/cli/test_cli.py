@@ -35,7 +35,7 @@ def test_db_upgrade_then_current(env: dict[str, str]) -> None:
     code, out, _ = invoke(["db", "upgrade"], env)
     assert code == 0, out
     code, out, _ = invoke(["db", "current", "--json"], env)
-    assert json.loads(out) == {"revision": "0001"}
+    assert json.loads(out) == {"revision": "0002"}
 
 
 def test_create_admin_json_and_exit_codes(env: dict[str, str]) -> None:
@@ -77,5 +77,27 @@ def test_missing_secret_key_is_a_clear_error(env: dict[str, str]) -> None:
     assert code == EXIT_CONFIG
     assert "LMS_SECRET_KEY is not set" in err
     code, _, err = invoke(["serve", "--port", "8999"], env)
-    assert code != 0
+    assert code == EXIT_CONFIG
     assert "LMS_SECRET_KEY" in err
+
+
+def test_commands_built_by_the_cli_are_validated_like_http_bodies(env: dict[str, str]) -> None:
+    assert invoke(["db", "upgrade"], env)[0] == 0
+    code, _, err = invoke(
+        ["users", "create-admin", "--email", "not-an-email", "--full-name", "X", "--password", "a long admin phrase"],
+        env,
+    )
+    assert code == EXIT_INVALID
+    assert "request.validation_failed" in err
+
+
+def test_several_workers_need_redis(env: dict[str, str]) -> None:
+    code, _, err = invoke(["serve", "--workers", "2"], {**env, "LMS_REDIS_URL": ""})
+    assert code == EXIT_CONFIG
+    assert "LMS_REDIS_URL" in err
+
+
+def test_a_bad_setting_is_a_configuration_error(env: dict[str, str]) -> None:
+    code, _, err = invoke(["db", "upgrade"], {**env, "LMS_OUTBOX_POLL_SECONDS": "soon"})
+    assert code == EXIT_CONFIG
+    assert "config.invalid" in err

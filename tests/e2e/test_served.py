@@ -103,7 +103,13 @@ def test_demo_quickstart_serves_seeded_accounts(tmp_path: Path) -> None:
         users = httpx.get(
             f"http://127.0.0.1:{port}/api/v1/users", headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
-        assert users.json()["total"] == 3
+        assert users.json()["total"] == 5
+        catalogue = httpx.get(f"http://127.0.0.1:{port}/api/v1/courses", timeout=10).json()
+        assert [c["title"] for c in catalogue["items"]] == ["Python for Data Analysis"]
+        course = catalogue["items"][0]
+        assert course["enrollment_count"] == 3
+        lessons = httpx.get(f"http://127.0.0.1:{port}/api/v1/courses/{course['id']}/lessons", timeout=10).json()
+        assert {lesson["lesson_type"] for lesson in lessons} == {"video", "text", "quiz"}
         assert httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json", timeout=10).status_code == 200
     finally:
         code, output = stop(demo)

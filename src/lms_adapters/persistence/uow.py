@@ -12,8 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.persistence.auth_tokens import SqlOneTimeTokenRepository, SqlRefreshTokenRepository
+from lms_adapters.persistence.courses import SqlCourseRepository
 from lms_adapters.persistence.engine import WRITE_OPTION
+from lms_adapters.persistence.enrollments import SqlEnrollmentRepository, SqlLessonProgressRepository
 from lms_adapters.persistence.integrity import domain_error
+from lms_adapters.persistence.lessons import SqlLessonRepository
 from lms_adapters.persistence.outbox import SqlOutboxRepository
 from lms_adapters.persistence.users import SqlUserRepository
 from lms_core.shared.clock import Clock
@@ -42,6 +45,22 @@ class SqlTransaction:
     @cached_property
     def one_time_tokens(self) -> SqlOneTimeTokenRepository:
         return SqlOneTimeTokenRepository(self._connection)
+
+    @cached_property
+    def courses(self) -> SqlCourseRepository:
+        return SqlCourseRepository(self._connection)
+
+    @cached_property
+    def lessons(self) -> SqlLessonRepository:
+        return SqlLessonRepository(self._connection)
+
+    @cached_property
+    def enrollments(self) -> SqlEnrollmentRepository:
+        return SqlEnrollmentRepository(self._connection)
+
+    @cached_property
+    def lesson_progress(self) -> SqlLessonProgressRepository:
+        return SqlLessonProgressRepository(self._connection)
 
     @cached_property
     def outbox(self) -> SqlOutboxRepository:

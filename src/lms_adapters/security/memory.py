@@ -1,15 +1,12 @@
-"""In-process defaults for the denylist, rate limiter and user cache (one server process)."""
+"""In-process defaults for the denylist and the rate limiter (one server process)."""
 
 from __future__ import annotations
 
 import math
-import threading
 from collections import OrderedDict
 from datetime import datetime
 
 from lms_core.shared.clock import Clock
-from lms_core.shared.ids import UserId
-from lms_core.users.ports import CachedUser
 
 
 class InProcessDenylist:
@@ -57,44 +54,3 @@ class InProcessRateLimiter:
         if count > limit:
             return max(1, math.ceil((window + 1) * window_seconds - now))
         return None
-
-
-class InProcessUserCache:
-    """Implements `UserCache` in memory: a bounded LRU map with a generation counter.
-
-    Every eviction bumps the generation, and a `put` made with an older generation is dropped, so a
-    value read from the database before a write can never be cached after that write's eviction.
-    """
-
-    def __init__(self, *, max_entries: int = 50_000) -> None:
-        self._entries: OrderedDict[UserId, CachedUser] = OrderedDict()
-        self._generation = 0
-        self._max = max_entries
-        self._lock = threading.Lock()
-
-    def generation(self) -> int:
-        return self._generation
-
-    def get(self, user_id: UserId) -> CachedUser | None:
-        return self._entries.get(user_id)
-
-    def put(self, user_id: UserId, entry: CachedUser, *, generation: int) -> None:
-        with self._lock:
-            if generation != self._generation:
-                return
-            self._entries[user_id] = entry
-            if len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-
-    async def evict(self, user_id: UserId) -> None:
-        self.evict_local(user_id)
-
-    def evict_local(self, user_id: UserId) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.pop(user_id, None)
-
-    def clear_local(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()

@@ -7,25 +7,26 @@ from typing import Annotated, Literal
 import msgspec
 
 from lms_core.shared.actor import Role
+from lms_core.shared.commands import Command
 from lms_core.users.commands import Email, FullName, Password
 
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
 MfaCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
 
 
-class Register(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Register(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     email: Email
     password: Password
     full_name: FullName
     role: Role = Role.STUDENT
 
 
-class Login(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Login(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
     password: Password
 
 
-class PasswordGrant(msgspec.Struct, frozen=True, kw_only=True):
+class PasswordGrant(Command, frozen=True, kw_only=True):
     """The OAuth2 password grant (RFC 6749 section 4.3); `username` is the email."""
 
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
@@ -34,35 +35,35 @@ class PasswordGrant(msgspec.Struct, frozen=True, kw_only=True):
     scope: str = ""
 
 
-class MfaLogin(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class MfaLogin(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     mfa_token: Secret
     code: MfaCode
 
 
-class RefreshSession(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RefreshSession(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     refresh_token: Secret
 
 
-class Logout(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Logout(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     refresh_token: Secret | None = None
 
 
-class ForgotPassword(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ForgotPassword(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 
 
-class ResetPassword(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ResetPassword(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     token: Secret
     new_password: Password
 
 
-class ConfirmEmail(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ConfirmEmail(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     token: Secret
 
 
-class ConfirmMfa(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ConfirmMfa(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     code: MfaCode
 
 
-class DisableMfa(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class DisableMfa(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     password: Password

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from lms_core.auth.ports import OneTimeTokenRepository, RefreshTokenRepository
+    from lms_core.courses.ports import CourseRepository, LessonRepository
+    from lms_core.enrollments.ports import EnrollmentRepository, LessonProgressRepository
     from lms_core.shared.outbox import OutboxRepository
     from lms_core.users.ports import UserRepository
 
@@ -29,6 +31,18 @@ class Transaction(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def courses(self) -> CourseRepository: ...
+
+    @property
+    def lessons(self) -> LessonRepository: ...
+
+    @property
+    def enrollments(self) -> EnrollmentRepository: ...
+
+    @property
+    def lesson_progress(self) -> LessonProgressRepository: ...
 
     async def commit(self) -> None: ...
 

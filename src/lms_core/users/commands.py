@@ -7,13 +7,14 @@ from typing import Annotated, Any
 import msgspec
 
 from lms_core.shared.actor import Role
+from lms_core.shared.commands import Command
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=255, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")]
 FullName = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
-class CreateUser(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CreateUser(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """An admin creates an account with any role."""
 
     email: Email
@@ -24,7 +25,7 @@ class CreateUser(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     profile_metadata: dict[str, Any] | None = None
 
 
-class UpdateUser(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class UpdateUser(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """An admin changes an account; absent fields stay as they are."""
 
     full_name: FullName | msgspec.UnsetType = msgspec.UNSET
@@ -33,14 +34,14 @@ class UpdateUser(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     profile_metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
 
 
-class UpdateMyProfile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class UpdateMyProfile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A user changes their own profile. Role and activation are not here on purpose."""
 
     full_name: FullName | msgspec.UnsetType = msgspec.UNSET
     profile_metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
 
 
-class ListUsers(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ListUsers(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     role: Role | None = None
     is_active: bool | None = None
     q: Annotated[str, msgspec.Meta(max_length=255)] | None = None

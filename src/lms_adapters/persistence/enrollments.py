@@ -1,0 +1,375 @@
+"""Enrolment and lesson-progress repositories.
+
+Every state change is a conditional update or an upsert computed in the database, so concurrent
+requests cannot lose each other's progress; aggregates are recomputed with correlated subqueries in
+a fixed number of statements, whatever the number of lessons or learners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, case, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lms_adapters.persistence.courses import to_course
+from lms_adapters.persistence.integrity import translates
+from lms_adapters.persistence.models import courses, enrollments, lesson_progress, lessons, users
+from lms_adapters.persistence.types import UtcDateTime
+from lms_core.courses.entities import Course
+from lms_core.enrollments.entities import FULL, Enrollment, EnrollmentStatus, LessonProgress, ProgressStatus
+from lms_core.enrollments.errors import AlreadyEnrolled
+from lms_core.enrollments.ports import CourseEnrollmentFigures, EnrollmentWithStudent, ProgressChange
+from lms_core.shared.errors import LmsError
+from lms_core.shared.ids import UserId, new_id
+
+
+@translates("uq_enrollments_student_id_course_id", "enrollments.student_id, enrollments.course_id")
+def _already_enrolled() -> LmsError:
+    return AlreadyEnrolled("you are already enrolled in this course", details={"field": "course_id"})
+
+
+_ACTIVE = EnrollmentStatus.ACTIVE.value
+_COMPLETED = EnrollmentStatus.COMPLETED.value
+_ENROLLED = (_ACTIVE, _COMPLETED)
+_REACTIVATABLE = (EnrollmentStatus.DROPPED.value, EnrollmentStatus.EXPIRED.value)
+
+_PLAIN = ("id", "course_id", "enrolled_at", "started_at", "completed_at", "dropped_at", "progress_bp",
+          "completed_lessons_count", "total_lessons_count", "total_time_spent_seconds", "last_accessed_at",
+          "certificate_issued_at", "rating", "review", "reviewed_at")  # fmt: skip
+
+
+def _to_enrollment(m: Any) -> Enrollment:
+    return Enrollment(
+        student_id=UserId(m["student_id"]), status=EnrollmentStatus(m["status"]), **{name: m[name] for name in _PLAIN}
+    )
+
+
+def _values(enrollment: Enrollment, names: Collection[str] | None = None) -> dict[str, Any]:
+    wanted = (*_PLAIN, "student_id", "status") if names is None else names
+    values = {name: getattr(enrollment, name) for name in wanted if name != "changed"}
+    if "status" in values:
+        values["status"] = enrollment.status.value
+    return values
+
+
+def _at(now: datetime) -> ColumnElement[datetime]:
+    # Typed, so that SQLite stores it like every other UTC column.
+    return literal(now, UtcDateTime())
+
+
+def _to_progress(m: Any) -> LessonProgress:
+    return LessonProgress(
+        id=m["id"],
+        enrollment_id=m["enrollment_id"],
+        lesson_id=m["lesson_id"],
+        status=ProgressStatus(m["status"]),
+        started_at=m["started_at"],
+        completed_at=m["completed_at"],
+        time_spent_seconds=m["time_spent_seconds"],
+        last_position_seconds=m["last_position_seconds"],
+        completion_bp=m["completion_bp"],
+        attempts_count=m["attempts_count"],
+        progress_metadata=m["progress_metadata"],
+    )
+
+
+class SqlEnrollmentRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def add(self, enrollment: Enrollment) -> None:
+        await self._c.execute(insert(enrollments).values(_values(enrollment)))
+        enrollment.changed.clear()
+
+    async def get(self, enrollment_id: UUID) -> Enrollment | None:
+        row = (await self._c.execute(select(enrollments).where(enrollments.c.id == enrollment_id))).first()
+        return _to_enrollment(row._mapping) if row else None
+
+    async def get_for_update(self, enrollment_id: UUID) -> Enrollment | None:
+        # SQLite serialises writers with BEGIN IMMEDIATE; PostgreSQL needs the row lock.
+        row = (
+            await self._c.execute(select(enrollments).where(enrollments.c.id == enrollment_id).with_for_update())
+        ).first()
+        return _to_enrollment(row._mapping) if row else None
+
+    async def find(self, student_id: UserId, course_id: UUID) -> Enrollment | None:
+        row = (
+            await self._c.execute(
+                select(enrollments).where(enrollments.c.student_id == student_id, enrollments.c.course_id == course_id)
+            )
+        ).first()
+        return _to_enrollment(row._mapping) if row else None
+
+    async def save(self, enrollment: Enrollment) -> None:
+        if not enrollment.changed:
+            return
+        await self._c.execute(
+            update(enrollments).where(enrollments.c.id == enrollment.id).values(_values(enrollment, enrollment.changed))
+        )
+        enrollment.changed.clear()
+
+    async def reactivate(self, enrollment_id: UUID, *, now: datetime) -> bool:
+        result = await self._c.execute(
+            update(enrollments)
+            .where(enrollments.c.id == enrollment_id, enrollments.c.status.in_(_REACTIVATABLE))
+            .values(status=_ACTIVE, enrolled_at=now, dropped_at=None, completed_at=None)
+        )
+        return result.rowcount == 1
+
+    async def mark_completed(self, enrollment_id: UUID, *, now: datetime) -> bool:
+        result = await self._c.execute(
+            update(enrollments)
+            .where(enrollments.c.id == enrollment_id, enrollments.c.status == _ACTIVE)
+            .values(status=_COMPLETED, completed_at=now)
+        )
+        return result.rowcount == 1
+
+    async def mark_dropped(self, enrollment_id: UUID, *, now: datetime) -> bool:
+        result = await self._c.execute(
+            update(enrollments)
+            .where(enrollments.c.id == enrollment_id, enrollments.c.status == _ACTIVE)
+            .values(status=EnrollmentStatus.DROPPED.value, dropped_at=now)
+        )
+        return result.rowcount == 1
+
+    async def record_review(self, enrollment_id: UUID, *, rating: int, review: str | None, now: datetime) -> bool:
+        result = await self._c.execute(
+            update(enrollments)
+            .where(enrollments.c.id == enrollment_id, enrollments.c.status.in_(_ENROLLED))
+            .values(rating=rating, review=review, reviewed_at=now)
+        )
+        return result.rowcount == 1
+
+    async def record_activity(self, enrollment_id: UUID, *, add_seconds: int, now: datetime) -> None:
+        e = enrollments.c
+        await self._c.execute(
+            update(enrollments)
+            .where(e.id == enrollment_id)
+            .values(
+                total_time_spent_seconds=e.total_time_spent_seconds + add_seconds,
+                last_accessed_at=now,
+                started_at=func.coalesce(e.started_at, _at(now)),
+            )
+        )
+
+    async def exists_for_course(self, course_id: UUID) -> bool:
+        row = (
+            await self._c.execute(select(enrollments.c.id).where(enrollments.c.course_id == course_id).limit(1))
+        ).first()
+        return row is not None
+
+    async def list_for_student(
+        self, student_id: UserId, *, status: EnrollmentStatus | None, page: int, page_size: int
+    ) -> tuple[list[Enrollment], int]:
+        conditions = [enrollments.c.student_id == student_id]
+        if status is not None:
+            conditions.append(enrollments.c.status == status.value)
+        total = (await self._c.execute(select(func.count()).select_from(enrollments).where(*conditions))).scalar_one()
+        if total == 0:
+            return [], 0
+        rows = await self._c.execute(
+            select(enrollments)
+            .where(*conditions)
+            .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        return [_to_enrollment(r._mapping) for r in rows], int(total)
+
+    async def list_for_course(
+        self, course_id: UUID, *, status: EnrollmentStatus | None, page: int, page_size: int
+    ) -> tuple[list[EnrollmentWithStudent], int]:
+        conditions = [enrollments.c.course_id == course_id]
+        if status is not None:
+            conditions.append(enrollments.c.status == status.value)
+        total = (await self._c.execute(select(func.count()).select_from(enrollments).where(*conditions))).scalar_one()
+        if total == 0:
+            return [], 0
+        rows = await self._c.execute(
+            select(enrollments, users.c.full_name.label("student_name"), users.c.email.label("student_email"))
+            .join(users, users.c.id == enrollments.c.student_id)
+            .where(*conditions)
+            .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        return [
+            EnrollmentWithStudent(
+                enrollment=_to_enrollment(r._mapping),
+                student_name=r._mapping["student_name"],
+                student_email=r._mapping["student_email"],
+            )
+            for r in rows
+        ], int(total)
+
+    async def course_figures(self, course_id: UUID) -> CourseEnrollmentFigures:
+        e = enrollments.c
+        rows = await self._c.execute(
+            select(
+                e.status,
+                func.count(),
+                func.coalesce(func.sum(e.progress_bp), 0),
+                func.count(e.rating),
+                func.coalesce(func.sum(e.rating), 0),
+            )
+            .where(e.course_id == course_id)
+            .group_by(e.status)
+        )
+        counts: dict[str, int] = {}
+        progress_sum = rating_count = rating_sum = 0
+        for status, count, progress, rated, rating in rows:
+            counts[status] = int(count)
+            progress_sum += int(progress)
+            rating_count += int(rated)
+            rating_sum += int(rating)
+        total = sum(counts.values())
+        average_rating_centi = (
+            int((Decimal(rating_sum) / rating_count).quantize(Decimal("0.01")) * 100) if rating_count else None
+        )
+        return CourseEnrollmentFigures(
+            counts_by_status=counts,
+            average_progress_bp=progress_sum // total if total else 0,
+            average_rating_centi=average_rating_centi,
+            rating_count=rating_count,
+        )
+
+    async def courses_by_id(self, course_ids: Collection[UUID]) -> dict[UUID, Course]:
+        rows = await self._c.execute(select(courses).where(courses.c.id.in_(list(course_ids))))
+        return {r._mapping["id"]: to_course(r._mapping) for r in rows}
+
+    async def refresh_progress(self, course_id: UUID, *, enrollment_id: UUID | None = None) -> list[Enrollment]:
+        e = enrollments.c
+        required = (
+            select(func.count())
+            .select_from(lessons)
+            .where(lessons.c.course_id == e.course_id, lessons.c.is_required.is_(True))
+            .scalar_subquery()
+        )
+        done = (
+            select(func.count())
+            .select_from(lesson_progress.join(lessons, lessons.c.id == lesson_progress.c.lesson_id))
+            .where(
+                lesson_progress.c.enrollment_id == e.id,
+                lesson_progress.c.status == ProgressStatus.COMPLETED.value,
+                lessons.c.course_id == e.course_id,
+                lessons.c.is_required.is_(True),
+            )
+            .scalar_subquery()
+        )
+        # Completed enrolments are final: lessons added later do not take them back to active.
+        scope = [e.course_id == course_id, e.status == _ACTIVE]
+        if enrollment_id is not None:
+            scope.append(e.id == enrollment_id)
+        if self._c.dialect.name == "postgresql":
+            # Lock first: an UPDATE that waits for a row lock re-checks the row but not its subqueries,
+            # which would count lessons from before the other transaction's commit. After the lock,
+            # the UPDATE is a new statement and sees that commit.
+            await self._c.execute(select(e.id).where(*scope).order_by(e.id).with_for_update())
+        await self._c.execute(
+            update(enrollments)
+            .where(*scope)
+            .values(
+                total_lessons_count=required,
+                completed_lessons_count=done,
+                # Integer division truncates: 100 % only when every required lesson is done.
+                progress_bp=case((required > 0, done * FULL // required), else_=0),
+            )
+        )
+        rows = await self._c.execute(
+            select(enrollments).where(*scope, e.progress_bp >= FULL, e.total_lessons_count > 0).order_by(e.id)
+        )
+        return [_to_enrollment(r._mapping) for r in rows]
+
+    async def update_course_counters(self, course_id: UUID) -> None:
+        e = enrollments.c
+        of_course = e.course_id == courses.c.id
+        enrolled = select(func.count()).select_from(enrollments).where(of_course, e.status.in_(_ENROLLED))
+        rated = select(func.count(e.rating)).where(of_course).scalar_subquery()
+        rating_sum = select(func.coalesce(func.sum(e.rating), 0)).where(of_course).scalar_subquery()
+        await self._c.execute(
+            update(courses)
+            .where(courses.c.id == course_id)
+            .values(
+                enrollment_count=enrolled.scalar_subquery(),
+                rating_count=rated,
+                rating_sum=rating_sum,
+                rating_average_centi=case((rated > 0, rating_sum * 100 // rated), else_=0),
+            )
+        )
+
+
+class SqlLessonProgressRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonProgress | None:
+        row = (
+            await self._c.execute(
+                select(lesson_progress).where(
+                    lesson_progress.c.enrollment_id == enrollment_id, lesson_progress.c.lesson_id == lesson_id
+                )
+            )
+        ).first()
+        return _to_progress(row._mapping) if row else None
+
+    async def apply(self, enrollment_id: UUID, lesson_id: UUID, change: ProgressChange) -> LessonProgress:
+        await self._create_if_missing(enrollment_id, lesson_id)
+        p = lesson_progress.c
+        values: dict[str, Any] = {
+            "time_spent_seconds": p.time_spent_seconds + change.add_seconds,
+            "started_at": func.coalesce(p.started_at, _at(change.now)),
+        }
+        if change.position_seconds is not None:
+            values["last_position_seconds"] = change.position_seconds
+        target = FULL if change.complete else change.completion_bp
+        if target is not None:
+            values["completion_bp"] = case((p.completion_bp < target, target), else_=p.completion_bp)
+        if change.complete:
+            values["status"] = ProgressStatus.COMPLETED.value
+            values["completed_at"] = func.coalesce(p.completed_at, _at(change.now))
+        else:
+            # Once completed, a lesson stays completed.
+            values["status"] = case(
+                (p.status == ProgressStatus.COMPLETED.value, ProgressStatus.COMPLETED.value),
+                else_=ProgressStatus.IN_PROGRESS.value,
+            )
+        row = (
+            await self._c.execute(
+                update(lesson_progress)
+                .where(p.enrollment_id == enrollment_id, p.lesson_id == lesson_id)
+                .values(values)
+                .returning(*lesson_progress.c)
+            )
+        ).one()
+        return _to_progress(row._mapping)
+
+    async def _create_if_missing(self, enrollment_id: UUID, lesson_id: UUID) -> None:
+        dialect_insert = postgresql.insert if self._c.dialect.name == "postgresql" else sqlite.insert
+        await self._c.execute(
+            dialect_insert(lesson_progress)
+            .values(
+                id=new_id(),
+                enrollment_id=enrollment_id,
+                lesson_id=lesson_id,
+                status=ProgressStatus.NOT_STARTED.value,
+                time_spent_seconds=0,
+                last_position_seconds=0,
+                completion_bp=0,
+                attempts_count=0,
+            )
+            .on_conflict_do_nothing(index_elements=["enrollment_id", "lesson_id"])
+        )
+
+    async def list_for_enrollment(self, enrollment_id: UUID) -> list[LessonProgress]:
+        rows = await self._c.execute(
+            select(lesson_progress)
+            .where(lesson_progress.c.enrollment_id == enrollment_id)
+            .order_by(lesson_progress.c.id)
+        )
+        return [_to_progress(r._mapping) for r in rows]

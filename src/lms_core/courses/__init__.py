@@ -1,0 +1,1 @@
+"""Courses and lessons: the catalogue, authoring and publishing."""

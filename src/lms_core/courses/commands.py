@@ -1,0 +1,107 @@
+"""Inputs of the courses module."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+
+from lms_core.courses.entities import CourseStatus, Difficulty, LessonType
+from lms_core.shared.commands import Command
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Description = Annotated[str, msgspec.Meta(max_length=20_000)]
+Category = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Url = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"^https?://\S+$")]
+Minutes = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
+Content = Annotated[str, msgspec.Meta(max_length=500_000)]
+
+
+class CreateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    title: Title
+    description: Description | None = None
+    category: Category | None = None
+    difficulty_level: Difficulty | None = None
+    thumbnail_url: Url | None = None
+    estimated_duration_minutes: Minutes | None = None
+    course_metadata: dict[str, Any] | None = None
+    price: Decimal = Decimal(0)
+    currency: Currency = "EGP"
+    # Admins may create a course on behalf of an instructor.
+    instructor_id: UUID | None = None
+
+
+class UpdateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Absent fields stay as they are. The slug follows a new title only with `regenerate_slug`."""
+
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType | None = msgspec.UNSET
+    category: Category | msgspec.UnsetType | None = msgspec.UNSET
+    difficulty_level: Difficulty | msgspec.UnsetType | None = msgspec.UNSET
+    thumbnail_url: Url | msgspec.UnsetType | None = msgspec.UNSET
+    estimated_duration_minutes: Minutes | msgspec.UnsetType | None = msgspec.UNSET
+    course_metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
+    price: Decimal | msgspec.UnsetType = msgspec.UNSET
+    currency: Currency | msgspec.UnsetType = msgspec.UNSET
+    status: CourseStatus | msgspec.UnsetType = msgspec.UNSET
+    regenerate_slug: bool = False
+
+
+class CourseSort(enum.StrEnum):
+    NEWEST = "newest"
+    TITLE = "title"
+    RATING = "rating"
+    POPULARITY = "popularity"
+
+
+class ListCourses(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A catalogue query. Statuses other than `published` are for admins and a course's own instructor."""
+
+    category: Category | None = None
+    difficulty_level: Difficulty | None = None
+    instructor_id: UUID | None = None
+    q: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    is_free: bool | None = None
+    status: CourseStatus = CourseStatus.PUBLISHED
+    sort: CourseSort = CourseSort.NEWEST
+    page: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1
+    page_size: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
+
+
+class CreateLesson(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    title: Title
+    lesson_type: LessonType
+    description: Description | None = None
+    content: Content | None = None
+    video_url: Url | None = None
+    duration_minutes: Minutes | None = None
+    is_preview: bool = False
+    is_required: bool = True
+    parent_lesson_id: UUID | None = None
+    # Position among its siblings (0-based); appended at the end when absent.
+    order_index: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    lesson_metadata: dict[str, Any] | None = None
+
+
+class UpdateLesson(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    lesson_type: LessonType | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType | None = msgspec.UNSET
+    content: Content | msgspec.UnsetType | None = msgspec.UNSET
+    video_url: Url | msgspec.UnsetType | None = msgspec.UNSET
+    duration_minutes: Minutes | msgspec.UnsetType | None = msgspec.UNSET
+    is_preview: bool | msgspec.UnsetType = msgspec.UNSET
+    is_required: bool | msgspec.UnsetType = msgspec.UNSET
+    parent_lesson_id: UUID | msgspec.UnsetType | None = msgspec.UNSET
+    lesson_metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class ReorderLessons(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The complete new order of one group of sibling lessons (top level when `parent_lesson_id` is null)."""
+
+    lesson_ids: Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=1000)]
+    parent_lesson_id: UUID | None = None

@@ -1,0 +1,238 @@
+"""Lesson authoring and reading, with the helpers the course service shares."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from lms_core.courses.commands import CreateLesson, ReorderLessons, UpdateLesson
+from lms_core.courses.entities import Course, CourseStatus, Lesson
+from lms_core.courses.errors import (
+    CourseNotFound,
+    CourseStateConflict,
+    InvalidLesson,
+    InvalidReorder,
+    LessonHasChildren,
+    LessonNotFound,
+)
+from lms_core.courses.policy import may_read_lesson_content, require_can_see_course, require_course_manager
+from lms_core.courses.ports import CatalogueCache
+from lms_core.courses.slugs import slugify, with_suffix
+from lms_core.courses.views import LessonView
+from lms_core.enrollments.completion import refresh_and_complete
+from lms_core.enrollments.entities import EnrollmentStatus
+from lms_core.shared.actor import Actor
+from lms_core.shared.clock import Clock
+from lms_core.shared.ids import new_id
+from lms_core.shared.ports import Transaction, UnitOfWork
+
+
+class LessonAuthoring:
+    """Lessons of a course.
+
+    Rules:
+    - only the course's instructor or an admin adds, changes, reorders or deletes lessons;
+    - a video lesson needs `video_url`, a text lesson `content`;
+    - `order_index` counts from 0 among siblings and stays contiguous through inserts, moves,
+      deletions and reorders;
+    - one level of nesting: a parent is a top-level lesson of the same course;
+    - preview lessons' content is readable by anyone who can see the course; other content only by
+      enrolled learners and the course's managers;
+    - adding, removing or changing whether a lesson is required updates every active enrolment's
+      progress in the same transaction (and may complete enrolments).
+    """
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock, catalogue_cache: CatalogueCache) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._catalogue = catalogue_cache
+
+    async def list_lessons(self, actor: Actor, course_id: UUID) -> list[LessonView]:
+        async with self._uow.begin(write=False) as tx:
+            course = await self._course(tx, course_id)
+            enrolled = await is_enrolled(tx, actor, course_id)
+            require_can_see_course(actor, course, enrolled=enrolled)
+            lessons = await tx.lessons.list_for_course(course_id)
+        return [
+            LessonView.of(lesson, with_content=may_read_lesson_content(actor, course, lesson, enrolled=enrolled))
+            for lesson in lessons
+        ]
+
+    async def get_lesson(self, actor: Actor, lesson_id: UUID) -> LessonView:
+        async with self._uow.begin(write=False) as tx:
+            lesson = await self._lesson(tx, lesson_id)
+            course = await self._course(tx, lesson.course_id)
+            enrolled = await is_enrolled(tx, actor, course.id)
+            require_can_see_course(actor, course, enrolled=enrolled)
+        return LessonView.of(lesson, with_content=may_read_lesson_content(actor, course, lesson, enrolled=enrolled))
+
+    async def create_lesson(self, actor: Actor, course_id: UUID, command: CreateLesson) -> LessonView:
+        async with self._uow.begin() as tx:
+            course = await self._managed_course(tx, actor, course_id)
+            now = self._clock.now()
+            if command.parent_lesson_id is not None:
+                await self._valid_parent(tx, course.id, command.parent_lesson_id, child=None)
+            lesson = Lesson(
+                id=new_id(),
+                course_id=course.id,
+                title=command.title.strip(),
+                slug=await self._lesson_slug(tx, course.id, command.title),
+                description=command.description,
+                content=command.content,
+                lesson_type=command.lesson_type,
+                order_index=0,
+                parent_lesson_id=command.parent_lesson_id,
+                duration_minutes=command.duration_minutes,
+                video_url=command.video_url,
+                is_preview=command.is_preview,
+                is_required=command.is_required,
+                lesson_metadata=command.lesson_metadata,
+                created_at=now,
+                updated_at=now,
+            )
+            lesson.validate()
+            siblings = [s.id for s in await tx.lessons.siblings(course.id, lesson.parent_lesson_id)]
+            position = len(siblings) if command.order_index is None else min(command.order_index, len(siblings))
+            lesson.order_index = position
+            await tx.lessons.add(lesson)
+            siblings.insert(position, lesson.id)
+            await tx.lessons.set_positions(siblings)
+            await self._after_lessons_changed(tx, course)
+            await tx.commit()
+        return LessonView.of(lesson, with_content=True)
+
+    async def update_lesson(self, actor: Actor, lesson_id: UUID, command: UpdateLesson) -> LessonView:
+        async with self._uow.begin() as tx:
+            lesson = await self._lesson(tx, lesson_id)
+            course = await self._managed_course(tx, actor, lesson.course_id)
+            now = self._clock.now()
+            fields = (
+                "title",
+                "lesson_type",
+                "description",
+                "content",
+                "video_url",
+                "duration_minutes",
+                "is_preview",
+                "is_required",
+                "lesson_metadata",
+            )
+            values = {name: getattr(command, name) for name in fields if getattr(command, name) is not msgspec.UNSET}
+            required_before = lesson.is_required
+            if values:
+                lesson.set(now, **values)
+            moved_from: UUID | msgspec.UnsetType | None = msgspec.UNSET
+            if command.parent_lesson_id is not msgspec.UNSET and command.parent_lesson_id != lesson.parent_lesson_id:
+                if command.parent_lesson_id is not None:
+                    await self._valid_parent(tx, course.id, command.parent_lesson_id, child=lesson)
+                moved_from = lesson.parent_lesson_id
+                new_siblings = await tx.lessons.siblings(course.id, command.parent_lesson_id)
+                lesson.set(now, parent_lesson_id=command.parent_lesson_id, order_index=len(new_siblings))
+            lesson.validate()
+            await tx.lessons.save(lesson)
+            if moved_from is not msgspec.UNSET:
+                remaining = [s.id for s in await tx.lessons.siblings(course.id, moved_from) if s.id != lesson.id]
+                await tx.lessons.set_positions(remaining)
+            if lesson.is_required != required_before:
+                await self._after_lessons_changed(tx, course)
+            await tx.commit()
+        return LessonView.of(lesson, with_content=True)
+
+    async def delete_lesson(self, actor: Actor, lesson_id: UUID) -> None:
+        """Delete a lesson (and its learners' progress on it). A lesson with sub-lessons, or the last
+        lesson of a published course, is kept."""
+        async with self._uow.begin() as tx:
+            lesson = await self._lesson(tx, lesson_id)
+            course = await self._managed_course(tx, actor, lesson.course_id)
+            if await tx.lessons.has_children(lesson.id):
+                raise LessonHasChildren("delete or move the lesson's sub-lessons first")
+            if course.status is CourseStatus.PUBLISHED and course.lesson_count <= 1:
+                raise CourseStateConflict("a published course keeps at least one lesson; unpublish it first")
+            await tx.lessons.delete(lesson.id)
+            remaining = [s.id for s in await tx.lessons.siblings(course.id, lesson.parent_lesson_id)]
+            await tx.lessons.set_positions(remaining)
+            await self._after_lessons_changed(tx, course)
+            await tx.commit()
+
+    async def reorder_lessons(self, actor: Actor, course_id: UUID, command: ReorderLessons) -> list[LessonView]:
+        """Set the order of one group of siblings; the list must name each of them exactly once."""
+        async with self._uow.begin() as tx:
+            course = await self._managed_course(tx, actor, course_id)
+            siblings = await tx.lessons.siblings(course.id, command.parent_lesson_id)
+            if len(command.lesson_ids) != len(set(command.lesson_ids)) or set(command.lesson_ids) != {
+                s.id for s in siblings
+            }:
+                raise InvalidReorder(
+                    "lesson_ids must list every lesson of the group exactly once",
+                    details={"expected": sorted(str(s.id) for s in siblings)},
+                )
+            await tx.lessons.set_positions(list(command.lesson_ids))
+            lessons = await tx.lessons.list_for_course(course.id)
+            await tx.commit()
+        return [LessonView.of(lesson, with_content=True) for lesson in lessons]
+
+    # -- shared helpers -------------------------------------------------------------------------
+
+    async def _after_lessons_changed(self, tx: Transaction, course: Course) -> None:
+        course.lesson_count = await tx.courses.refresh_lesson_count(course.id)
+        await refresh_and_complete(tx, course.id, self._clock.now())
+        self._invalidate_catalogue_after_commit(tx)
+
+    async def _valid_parent(self, tx: Transaction, course_id: UUID, parent_id: UUID, *, child: Lesson | None) -> None:
+        parent = await tx.lessons.get(parent_id)
+        if parent is None or parent.course_id != course_id:
+            raise InvalidLesson(
+                "the parent lesson is not a lesson of this course", details={"field": "parent_lesson_id"}
+            )
+        if parent.parent_lesson_id is not None:
+            raise InvalidLesson("lessons nest one level deep only", details={"field": "parent_lesson_id"})
+        if child is not None:
+            if parent.id == child.id:
+                raise InvalidLesson("a lesson cannot be its own parent", details={"field": "parent_lesson_id"})
+            if await tx.lessons.has_children(child.id):
+                raise InvalidLesson(
+                    "a lesson with sub-lessons cannot become a sub-lesson", details={"field": "parent_lesson_id"}
+                )
+
+    async def _lesson_slug(self, tx: Transaction, course_id: UUID, title: str) -> str:
+        base = slugify(title, fallback="lesson")
+        taken = await tx.lessons.slugs_starting_with(course_id, base)
+        number = 1
+        while with_suffix(base, number) in taken:
+            number += 1
+        return with_suffix(base, number)
+
+    def _invalidate_catalogue_after_commit(self, tx: Transaction) -> None:
+        async def invalidate() -> None:
+            await self._catalogue.invalidate_all()
+
+        tx.after_commit(invalidate)
+
+    async def _course(self, tx: Transaction, course_id: UUID) -> Course:
+        course = await tx.courses.get(course_id)
+        if course is None:
+            raise CourseNotFound("no such course", details={"course_id": str(course_id)})
+        return course
+
+    async def _managed_course(self, tx: Transaction, actor: Actor, course_id: UUID) -> Course:
+        course = await tx.courses.get_for_update(course_id)
+        if course is None:
+            raise CourseNotFound("no such course", details={"course_id": str(course_id)})
+        require_can_see_course(actor, course, enrolled=await is_enrolled(tx, actor, course_id))
+        require_course_manager(actor, course)
+        return course
+
+    async def _lesson(self, tx: Transaction, lesson_id: UUID) -> Lesson:
+        lesson = await tx.lessons.get(lesson_id)
+        if lesson is None:
+            raise LessonNotFound("no such lesson", details={"lesson_id": str(lesson_id)})
+        return lesson
+
+
+async def is_enrolled(tx: Transaction, actor: Actor, course_id: UUID) -> bool:
+    """Whether the caller has an active or completed enrolment in the course."""
+    if actor.user_id is None:
+        return False
+    enrollment = await tx.enrollments.find(actor.user_id, course_id)
+    return enrollment is not None and enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)

@@ -1,0 +1,1 @@
+"""Enrolments: a learner's path through a course, progress, completion and reviews."""

@@ -1,0 +1,59 @@
+"""Inputs of the enrolments module."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from lms_core.enrollments.entities import EnrollmentStatus
+
+PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+PageSize = Annotated[int, msgspec.Meta(ge=1, le=100)]
+# One report covers at most a day: larger values are client bugs, not study time.
+SecondsSpent = Annotated[int, msgspec.Meta(ge=0, le=86_400)]
+Position = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
+Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
+ReviewText = Annotated[str, msgspec.Meta(max_length=5000)]
+
+
+class EnrollInCourse(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    course_id: UUID
+
+
+class ListMyEnrollments(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    status: EnrollmentStatus | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+class UpdateProgress(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A learner's report on one lesson.
+
+    `time_spent_seconds` is added to the time already recorded; `last_position_seconds` replaces the
+    stored position; `completion_percentage` only ever raises the stored one (a lower value is
+    ignored), and 100 completes the lesson.
+    """
+
+    time_spent_seconds: SecondsSpent = 0
+    last_position_seconds: Position | None = None
+    completion_percentage: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        # msgspec has no range constraints for Decimal; a ValueError here is a validation error on decode.
+        value = self.completion_percentage
+        if value is not None and not (value.is_finite() and 0 <= value <= 100):
+            raise ValueError("completion_percentage must be a number from 0 to 100")
+
+
+class SubmitReview(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    rating: Rating
+    review: ReviewText | None = None
+
+
+class ListCourseEnrollments(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    status: EnrollmentStatus | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 20

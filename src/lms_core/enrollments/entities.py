@@ -1,0 +1,92 @@
+"""Enrolments and lesson progress, and the progress arithmetic."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from lms_core.shared.ids import UserId
+
+FULL = 10_000  # progress is kept in basis points: 10000 = 100.00 %
+
+
+class EnrollmentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+    EXPIRED = "expired"
+
+
+class ProgressStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+def progress_basis_points(completed: int, total: int) -> int:
+    """completed/total in hundredths of a percent, truncated: 100.00 % only when everything is done."""
+    if total <= 0:
+        return 0
+    return min(FULL, completed * FULL // total)
+
+
+def as_percentage(basis_points: int) -> Decimal:
+    return (Decimal(basis_points) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(kw_only=True, slots=True)
+class Enrollment:
+    id: UUID
+    student_id: UserId
+    course_id: UUID
+    status: EnrollmentStatus
+    enrolled_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    dropped_at: datetime | None = None
+    progress_bp: int = 0
+    completed_lessons_count: int = 0
+    total_lessons_count: int = 0
+    total_time_spent_seconds: int = 0
+    last_accessed_at: datetime | None = None
+    certificate_issued_at: datetime | None = None
+    rating: int | None = None
+    review: str | None = None
+    reviewed_at: datetime | None = None
+    changed: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    @property
+    def progress_percentage(self) -> Decimal:
+        return as_percentage(self.progress_bp)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is EnrollmentStatus.ACTIVE
+
+    def set(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+            self.changed.add(name)
+
+
+@dataclass(kw_only=True, slots=True)
+class LessonProgress:
+    id: UUID
+    enrollment_id: UUID
+    lesson_id: UUID
+    status: ProgressStatus = ProgressStatus.NOT_STARTED
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    time_spent_seconds: int = 0
+    last_position_seconds: int = 0
+    completion_bp: int = 0
+    attempts_count: int = 0
+    progress_metadata: dict[str, Any] | None = None
+
+    @property
+    def completion_percentage(self) -> Decimal:
+        return as_percentage(self.completion_bp)

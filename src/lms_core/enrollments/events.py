@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import ClassVar
+from uuid import UUID
+
+from lms_core.shared.events import DomainEvent, register_event
+
+
+@register_event
+class StudentEnrolled(DomainEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "enrollments.student_enrolled"
+    enrollment_id: UUID
+    student_id: UUID
+    course_id: UUID
+
+
+@register_event
+class EnrollmentCompleted(DomainEvent, frozen=True, kw_only=True):
+    """Every required lesson is done. Certificates and congratulation e-mails follow from this event."""
+
+    event_type: ClassVar[str] = "enrollments.completed"
+    enrollment_id: UUID
+    student_id: UUID
+    course_id: UUID

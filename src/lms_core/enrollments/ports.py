@@ -1,0 +1,130 @@
+"""Ports of the enrolments module."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from lms_core.courses.entities import Course
+from lms_core.enrollments.entities import Enrollment, EnrollmentStatus, LessonProgress
+from lms_core.shared.ids import UserId
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentWithStudent:
+    enrollment: Enrollment
+    student_name: str
+    student_email: str
+
+
+@dataclass(frozen=True, slots=True)
+class CourseEnrollmentFigures:
+    counts_by_status: dict[str, int]
+    average_progress_bp: int
+    average_rating_centi: int | None
+    rating_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressChange:
+    """One learner action on one lesson, applied atomically by the repository."""
+
+    add_seconds: int
+    position_seconds: int | None
+    completion_bp: int | None
+    complete: bool
+    now: datetime
+
+
+class EnrollmentRepository(Protocol):
+    async def add(self, enrollment: Enrollment) -> None:
+        """Insert; raises `AlreadyEnrolled` if the student already has an enrolment in the course."""
+        ...
+
+    async def get(self, enrollment_id: UUID) -> Enrollment | None: ...
+
+    async def get_for_update(self, enrollment_id: UUID) -> Enrollment | None:
+        """Like `get`, locking the row until the transaction ends where the database can, so that one
+        learner's concurrent progress reports on one enrolment are applied one after the other."""
+        ...
+
+    async def find(self, student_id: UserId, course_id: UUID) -> Enrollment | None: ...
+
+    async def save(self, enrollment: Enrollment) -> None:
+        """Write the fields listed in `enrollment.changed`."""
+        ...
+
+    async def reactivate(self, enrollment_id: UUID, *, now: datetime) -> bool:
+        """Turn a dropped (or expired) enrolment active again, enrolled anew at `now`; False if it was
+        neither (race-free)."""
+        ...
+
+    async def mark_dropped(self, enrollment_id: UUID, *, now: datetime) -> bool:
+        """Set status `dropped` and `dropped_at` if the enrolment is still active; False otherwise."""
+        ...
+
+    async def record_review(self, enrollment_id: UUID, *, rating: int, review: str | None, now: datetime) -> bool:
+        """Store (or replace) the review if the enrolment is active or completed; False otherwise."""
+        ...
+
+    async def mark_completed(self, enrollment_id: UUID, *, now: datetime) -> bool:
+        """Set status `completed` and `completed_at` if the enrolment is still active; False otherwise."""
+        ...
+
+    async def record_activity(self, enrollment_id: UUID, *, add_seconds: int, now: datetime) -> None:
+        """Add time spent, set `last_accessed_at` and, the first time, `started_at`."""
+        ...
+
+    async def exists_for_course(self, course_id: UUID) -> bool: ...
+
+    async def list_for_student(
+        self, student_id: UserId, *, status: EnrollmentStatus | None, page: int, page_size: int
+    ) -> tuple[list[Enrollment], int]: ...
+
+    async def list_for_course(
+        self, course_id: UUID, *, status: EnrollmentStatus | None, page: int, page_size: int
+    ) -> tuple[list[EnrollmentWithStudent], int]: ...
+
+    async def course_figures(self, course_id: UUID) -> CourseEnrollmentFigures: ...
+
+    async def courses_by_id(self, course_ids: Collection[UUID]) -> dict[UUID, Course]:
+        """The courses of a page of enrolments, in one query."""
+        ...
+
+    async def refresh_progress(self, course_id: UUID, *, enrollment_id: UUID | None = None) -> list[Enrollment]:
+        """Recompute lesson counts and progress of the course's active enrolments (or of one) from the
+        current lessons and progress rows; return those that now have every required lesson done."""
+        ...
+
+    async def update_course_counters(self, course_id: UUID) -> None:
+        """Recompute the course's enrolment count and rating figures from its enrolments."""
+        ...
+
+
+class LessonProgressRepository(Protocol):
+    async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonProgress | None: ...
+
+    async def apply(self, enrollment_id: UUID, lesson_id: UUID, change: ProgressChange) -> LessonProgress:
+        """Create the row if needed and apply the change in the database: time is added, position set,
+        completion never goes down, completion is kept once reached. Safe under concurrent calls."""
+        ...
+
+    async def list_for_enrollment(self, enrollment_id: UUID) -> list[LessonProgress]: ...
+
+
+class QuizGate(Protocol):
+    """How a quiz lesson counts as done. The quizzes module answers; without it, no lesson has a quiz."""
+
+    async def quiz_passed(self, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
+        """None when the lesson has no quiz; otherwise whether the learner has passed it."""
+        ...
+
+
+class NoQuizzes:
+    """`QuizGate` for an engine without authored quizzes: quiz lessons are completed like any other."""
+
+    async def quiz_passed(self, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
+        return None

@@ -1,0 +1,367 @@
+"""The enrolments service: enrolling, learning progress, completion and reviews."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from lms_core.courses.entities import Course, CourseStatus, Lesson, LessonType
+from lms_core.courses.errors import CourseNotFound, LessonNotFound
+from lms_core.courses.lessons import is_enrolled
+from lms_core.courses.policy import require_can_see_course, require_course_manager
+from lms_core.courses.ports import CatalogueCache
+from lms_core.enrollments.commands import (
+    EnrollInCourse,
+    ListCourseEnrollments,
+    ListMyEnrollments,
+    SubmitReview,
+    UpdateProgress,
+)
+from lms_core.enrollments.completion import refresh_and_complete
+from lms_core.enrollments.entities import FULL, Enrollment, EnrollmentStatus
+from lms_core.enrollments.errors import (
+    AlreadyEnrolled,
+    CourseNotOpen,
+    EnrollmentNotActive,
+    InvalidProgress,
+    LessonNotInCourse,
+    PaymentRequired,
+    QuizNotPassed,
+    ReviewNotAllowed,
+)
+from lms_core.enrollments.events import StudentEnrolled
+from lms_core.enrollments.policy import (
+    not_found,
+    require_can_see_enrollment,
+    require_may_review,
+    require_owner,
+    require_owner_or_admin,
+    require_records_progress,
+    require_student,
+)
+from lms_core.enrollments.ports import ProgressChange, QuizGate
+from lms_core.enrollments.views import (
+    CourseEnrollmentStats,
+    CourseEnrollmentView,
+    CourseSummary,
+    EnrollmentDetailView,
+    EnrollmentView,
+    LessonProgressResult,
+    LessonProgressView,
+)
+from lms_core.shared.actor import Actor
+from lms_core.shared.clock import Clock
+from lms_core.shared.ids import new_id
+from lms_core.shared.pagination import Page
+from lms_core.shared.ports import Transaction, UnitOfWork
+
+# Statuses from which enrolling again reactivates the existing enrolment.
+REENROLLABLE = frozenset({EnrollmentStatus.DROPPED, EnrollmentStatus.EXPIRED})
+
+
+class EnrollmentService:
+    """Enrolments, progress through lessons, completion and course reviews.
+
+    Rules:
+    - only students enrol, in published free courses (paid ones answer `PaymentRequired` until the
+      payments module grants access); drafts are reported as missing, like everywhere else, and
+      archived courses as not open; one enrolment per student and course, enforced by the database;
+      a dropped (or expired) enrolment is reactivated by enrolling again, keeping its progress;
+    - an enrolment is visible to its student, the course's instructor and admins; to anyone else it
+      does not exist (404), so its id reveals nothing; learner actions (progress, completion, review)
+      are the student's own (403 for the instructor and admins); dropping: the student or an admin;
+    - progress is recorded on active and completed enrolments (a completed one stays completed), on
+      lessons of the enrolment's course; the video position is within the lesson's duration when it
+      is known; time adds up, completion never goes down, 100 % completes the lesson; a quiz lesson
+      completes only once its quiz is passed (when it has one);
+    - course progress is completed required lessons / required lessons, truncated to 0.01 %; when
+      every required lesson is done the enrolment is completed, once, and `EnrollmentCompleted` is
+      recorded; all of it in the transaction of the progress that caused it;
+    - one review per enrolment (rating 1-5, text up to 5000 characters), by its student while the
+      enrolment is active or completed; submitting again replaces it;
+    - the course's enrolment count (active and completed enrolments) and rating figures are
+      recomputed in the same transaction as any change to them, and the catalogue cache is
+      invalidated after commit;
+    - course enrolment lists and statistics are for the course's instructor and admins.
+    """
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock, quiz_gate: QuizGate, catalogue_cache: CatalogueCache) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._quiz_gate = quiz_gate
+        self._catalogue = catalogue_cache
+
+    # -- enrolling ------------------------------------------------------------------------------
+
+    async def enroll(self, actor: Actor, command: EnrollInCourse) -> EnrollmentView:
+        """Enrol the calling student in a course, or reactivate their dropped enrolment."""
+        student_id = require_student(actor)
+        async with self._uow.begin() as tx:
+            # Locked first: the course's counters are recomputed below from a fresh count.
+            course = _open_course(await tx.courses.get_for_update(command.course_id), command.course_id)
+            now = self._clock.now()
+            existing = await tx.enrollments.find(student_id, course.id)
+            if existing is not None and existing.status not in REENROLLABLE:
+                raise _already_enrolled(existing)
+            if not course.is_free:
+                raise PaymentRequired("this course is paid; buy it to enrol", details={"course_id": str(course.id)})
+            if existing is None:
+                enrollment = Enrollment(
+                    id=new_id(), student_id=student_id, course_id=course.id, status=EnrollmentStatus.ACTIVE,
+                    enrolled_at=now,
+                )  # fmt: skip
+                await tx.enrollments.add(enrollment)
+                enrollment_id = enrollment.id
+            elif await tx.enrollments.reactivate(existing.id, now=now):
+                enrollment_id = existing.id
+            else:
+                raise _already_enrolled(existing)
+            await tx.outbox.add(
+                StudentEnrolled(enrollment_id=enrollment_id, student_id=student_id, course_id=course.id)
+            )
+            await refresh_and_complete(tx, course.id, now, enrollment_id=enrollment_id)
+            await tx.enrollments.update_course_counters(course.id)
+            self._invalidate_catalogue_after_commit(tx)
+            result = await _load(tx, enrollment_id)
+            await tx.commit()
+        return EnrollmentView.of(result, CourseSummary.of(course))
+
+    async def drop(self, actor: Actor, enrollment_id: UUID) -> EnrollmentView:
+        """Leave a course. Only an active enrolment is dropped; its progress is kept for a return."""
+        async with self._uow.begin() as tx:
+            enrollment = await _load(tx, enrollment_id)
+            course = await _course_for_update(tx, enrollment)
+            require_owner_or_admin(actor, enrollment, course)
+            if not await tx.enrollments.mark_dropped(enrollment.id, now=self._clock.now()):
+                raise EnrollmentNotActive(
+                    "only an active enrolment can be dropped", details={"status": enrollment.status.value}
+                )
+            await tx.enrollments.update_course_counters(course.id)
+            self._invalidate_catalogue_after_commit(tx)
+            result = await _load(tx, enrollment.id)
+            await tx.commit()
+        return EnrollmentView.of(result, CourseSummary.of(course))
+
+    # -- reading --------------------------------------------------------------------------------
+
+    async def my_enrollments(self, actor: Actor, query: ListMyEnrollments) -> Page[EnrollmentView]:
+        """The caller's enrolments, newest first, optionally of one status."""
+        student_id = actor.require_user()
+        async with self._uow.begin(write=False) as tx:
+            items, total = await tx.enrollments.list_for_student(
+                student_id, status=query.status, page=query.page, page_size=query.page_size
+            )
+            courses = await tx.enrollments.courses_by_id({e.course_id for e in items}) if items else {}
+        return Page(
+            items=[EnrollmentView.of(e, CourseSummary.of(courses[e.course_id])) for e in items],
+            total=total,
+            page=query.page,
+            page_size=query.page_size,
+        )
+
+    async def get_enrollment(self, actor: Actor, enrollment_id: UUID) -> EnrollmentDetailView:
+        """One enrolment with the learner's progress on each lesson started."""
+        async with self._uow.begin(write=False) as tx:
+            enrollment = await _load(tx, enrollment_id)
+            course = await _course(tx, enrollment)
+            require_can_see_enrollment(actor, enrollment, course)
+            progress = await tx.lesson_progress.list_for_enrollment(enrollment.id)
+        return EnrollmentDetailView.with_progress(enrollment, CourseSummary.of(course), progress)
+
+    # -- progress -------------------------------------------------------------------------------
+
+    async def update_progress(
+        self, actor: Actor, enrollment_id: UUID, lesson_id: UUID, command: UpdateProgress
+    ) -> LessonProgressResult:
+        """Record time, video position and completion of one lesson; 100 % completes it."""
+        completion_bp = None if command.completion_percentage is None else int(command.completion_percentage * 100)
+        return await self._record(
+            actor,
+            enrollment_id,
+            lesson_id,
+            add_seconds=command.time_spent_seconds,
+            position_seconds=command.last_position_seconds,
+            completion_bp=completion_bp,
+            complete=completion_bp == FULL,
+        )
+
+    async def complete_lesson(self, actor: Actor, enrollment_id: UUID, lesson_id: UUID) -> LessonProgressResult:
+        """Mark a lesson done (idempotent). A quiz lesson needs its quiz passed, when it has one."""
+        return await self._record(
+            actor, enrollment_id, lesson_id, add_seconds=0, position_seconds=None, completion_bp=FULL, complete=True
+        )
+
+    async def _record(
+        self,
+        actor: Actor,
+        enrollment_id: UUID,
+        lesson_id: UUID,
+        *,
+        add_seconds: int,
+        position_seconds: int | None,
+        completion_bp: int | None,
+        complete: bool,
+    ) -> LessonProgressResult:
+        quiz_passed: bool | None = None
+        asked = False
+        # The quiz gate may read through its own transaction, so it is never asked while this one holds
+        # write locks: the first pass finds out whether it is needed and leaves without writing.
+        while True:
+            async with self._uow.begin() as tx:
+                enrollment = await _load(tx, enrollment_id, for_update=True)
+                course = await _course(tx, enrollment)
+                require_owner(actor, enrollment, course)
+                require_records_progress(enrollment)
+                lesson = await _lesson_of(tx, course, lesson_id)
+                _check_position(lesson, position_seconds)
+                needs_gate = complete and lesson.lesson_type is LessonType.QUIZ
+                if not needs_gate or asked:
+                    if quiz_passed is False:
+                        raise QuizNotPassed(
+                            "pass the lesson's quiz to complete it", details={"lesson_id": str(lesson.id)}
+                        )
+                    now = self._clock.now()
+                    change = ProgressChange(
+                        add_seconds=add_seconds,
+                        position_seconds=position_seconds,
+                        completion_bp=completion_bp,
+                        complete=complete,
+                        now=now,
+                    )
+                    progress = await tx.lesson_progress.apply(enrollment.id, lesson.id, change)
+                    await tx.enrollments.record_activity(enrollment.id, add_seconds=add_seconds, now=now)
+                    await refresh_and_complete(tx, course.id, now, enrollment_id=enrollment.id)
+                    result = await _load(tx, enrollment.id)
+                    await tx.commit()
+                    return LessonProgressResult(
+                        lesson_progress=LessonProgressView.of(progress),
+                        enrollment=EnrollmentView.of(result, CourseSummary.of(course)),
+                    )
+            quiz_passed = await self._quiz_gate.quiz_passed(enrollment_id, lesson_id)
+            asked = True
+
+    # -- reviews --------------------------------------------------------------------------------
+
+    async def submit_review(self, actor: Actor, enrollment_id: UUID, command: SubmitReview) -> EnrollmentView:
+        """Rate and review the course of one's enrolment; a second review replaces the first."""
+        text = command.review.strip() if command.review is not None else None
+        async with self._uow.begin() as tx:
+            enrollment = await _load(tx, enrollment_id)
+            course = await _course_for_update(tx, enrollment)
+            require_owner(actor, enrollment, course)
+            require_may_review(enrollment)
+            recorded = await tx.enrollments.record_review(
+                enrollment.id, rating=command.rating, review=text or None, now=self._clock.now()
+            )
+            if not recorded:
+                raise ReviewNotAllowed("only learners with an active or completed enrolment review a course")
+            await tx.enrollments.update_course_counters(course.id)
+            self._invalidate_catalogue_after_commit(tx)
+            result = await _load(tx, enrollment.id)
+            await tx.commit()
+        return EnrollmentView.of(result, CourseSummary.of(course))
+
+    # -- for instructors ------------------------------------------------------------------------
+
+    async def course_enrollments(
+        self, actor: Actor, course_id: UUID, query: ListCourseEnrollments
+    ) -> Page[CourseEnrollmentView]:
+        """A course's enrolments with their students, newest first (instructor and admins)."""
+        async with self._uow.begin(write=False) as tx:
+            course = await _managed_course(tx, actor, course_id)
+            rows, total = await tx.enrollments.list_for_course(
+                course.id, status=query.status, page=query.page, page_size=query.page_size
+            )
+        summary = CourseSummary.of(course)
+        return Page(
+            items=[CourseEnrollmentView.of_row(row, summary) for row in rows],
+            total=total,
+            page=query.page,
+            page_size=query.page_size,
+        )
+
+    async def course_stats(self, actor: Actor, course_id: UUID) -> CourseEnrollmentStats:
+        """Enrolment counts by status, average progress, completion rate and ratings of a course."""
+        async with self._uow.begin(write=False) as tx:
+            course = await _managed_course(tx, actor, course_id)
+            figures = await tx.enrollments.course_figures(course.id)
+        return CourseEnrollmentStats.of(course.id, figures)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _invalidate_catalogue_after_commit(self, tx: Transaction) -> None:
+        """The catalogue shows and sorts by enrolment counts and ratings: drop it once they change."""
+
+        async def invalidate() -> None:
+            await self._catalogue.invalidate_all()
+
+        tx.after_commit(invalidate)
+
+
+def _open_course(course: Course | None, course_id: UUID) -> Course:
+    # A draft is reported as missing, as the courses module does, so its id does not leak.
+    if course is None or course.status is CourseStatus.DRAFT:
+        raise CourseNotFound("no such course", details={"course_id": str(course_id)})
+    if not course.is_published:
+        raise CourseNotOpen("this course is not open for enrolment", details={"status": course.status.value})
+    return course
+
+
+def _already_enrolled(existing: Enrollment) -> AlreadyEnrolled:
+    return AlreadyEnrolled(
+        "you are already enrolled in this course",
+        details={"enrollment_id": str(existing.id), "status": existing.status.value},
+    )
+
+
+def _check_position(lesson: Lesson, position_seconds: int | None) -> None:
+    duration = lesson.duration_seconds
+    if position_seconds is not None and duration is not None and position_seconds > duration:
+        raise InvalidProgress(
+            f"last_position_seconds is beyond the lesson's end ({duration} s)",
+            details={"field": "last_position_seconds", "max": duration},
+        )
+
+
+async def _load(tx: Transaction, enrollment_id: UUID, *, for_update: bool = False) -> Enrollment:
+    enrollment = await (
+        tx.enrollments.get_for_update(enrollment_id) if for_update else tx.enrollments.get(enrollment_id)
+    )
+    if enrollment is None:
+        raise not_found(enrollment_id)
+    return enrollment
+
+
+async def _course(tx: Transaction, enrollment: Enrollment) -> Course:
+    course = await tx.courses.get(enrollment.course_id)
+    if course is None:  # enrolments keep their course (RESTRICT); only a broken database gets here
+        raise not_found(enrollment.id)
+    return course
+
+
+async def _course_for_update(tx: Transaction, enrollment: Enrollment) -> Course:
+    # Locked before the enrolment changes: counters are recomputed from a fresh count, and every path
+    # takes the course lock before enrolment rows, so the order is the same everywhere.
+    course = await tx.courses.get_for_update(enrollment.course_id)
+    if course is None:
+        raise not_found(enrollment.id)
+    return course
+
+
+async def _lesson_of(tx: Transaction, course: Course, lesson_id: UUID) -> Lesson:
+    lesson = await tx.lessons.get(lesson_id)
+    if lesson is None:
+        raise LessonNotFound("no such lesson", details={"lesson_id": str(lesson_id)})
+    if lesson.course_id != course.id:
+        raise LessonNotInCourse(
+            "the lesson is not part of this enrolment's course", details={"lesson_id": str(lesson_id)}
+        )
+    return lesson
+
+
+async def _managed_course(tx: Transaction, actor: Actor, course_id: UUID) -> Course:
+    course = await tx.courses.get(course_id)
+    if course is None:
+        raise CourseNotFound("no such course", details={"course_id": str(course_id)})
+    require_can_see_course(actor, course, enrolled=await is_enrolled(tx, actor, course_id))
+    require_course_manager(actor, course)
+    return course
