@@ -74,6 +74,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "password_hashing": "fast",
         "outbox_worker": False,
         "public_base_url": "https://lms.example.test",
+        # Every engine its own corner of the process's memory store: stored objects never leak between tests.
+        "storage_url": f"memory://lms-tests/{secrets.token_hex(8)}",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

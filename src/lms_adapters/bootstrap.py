@@ -10,30 +10,38 @@ from typing import Any
 from uuid import UUID
 
 from dependency_injector import containers, providers
-from lms_core.enrollments.service import EnrollmentService
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_adapters.caching.memory import InProcessCache
 from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
+from lms_adapters.pdf import build_renderer
 from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.uow import SqlUnitOfWork
 from lms_adapters.security.memory import InProcessDenylist, InProcessRateLimiter
 from lms_adapters.security.passwords import Argon2PasswordHasher
 from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCodec
 from lms_adapters.settings import Settings
+from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth.entities import AuthSettings
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService
+from lms_core.certificates.service import CertificateService
 from lms_core.courses.ports import CatalogueCache
 from lms_core.courses.service import CourseService
 from lms_core.emails.events import EmailRequested
 from lms_core.emails.ports import Mailer
 from lms_core.emails.service import EmailService
-from lms_core.enrollments.ports import NoQuizzes
+from lms_core.enrollments.events import EnrollmentCompleted
+from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
+from lms_core.files.entities import DownloadOptions, UploadLimits
+from lms_core.files.ports import FileStorage
+from lms_core.files.service import FileService
+from lms_core.quizzes.gate import QuizCompletionGate
+from lms_core.quizzes.service import QuizService
 from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.ids import UserId
 from lms_core.shared.outbox import OutboxRelay
@@ -119,9 +127,27 @@ def _auth_settings(settings: Settings) -> AuthSettings:
     return AuthSettings(public_base_url=settings.public_base_url)
 
 
-def _relay(uow: SqlUnitOfWork, clock: Clock, emails: EmailService) -> OutboxRelay:
+def _storage(settings: Settings) -> FsspecFileStorage:
+    return FsspecFileStorage(settings.storage_url, **settings.storage_options)
+
+
+def _upload_limits(settings: Settings) -> UploadLimits:
+    return UploadLimits(
+        image_bytes=settings.max_image_bytes,
+        document_bytes=settings.max_document_bytes,
+        video_bytes=settings.max_video_bytes,
+        other_bytes=settings.max_other_bytes,
+    )
+
+
+def _download_options(settings: Settings) -> DownloadOptions:
+    return DownloadOptions(presigned=settings.s3_presigned_downloads, presigned_seconds=settings.s3_presigned_seconds)
+
+
+def _relay(uow: SqlUnitOfWork, clock: Clock, emails: EmailService, certificates: CertificateService) -> OutboxRelay:
     relay = OutboxRelay(uow=uow, clock=clock)
     relay.subscribe(EmailRequested, emails.deliver)
+    relay.subscribe(EnrollmentCompleted, certificates.on_enrollment_completed)
     return relay
 
 
@@ -142,7 +168,7 @@ async def _outbox_worker(
 
 
 class Container(containers.DeclarativeContainer):
-    """The object graph. Override `clock` or `mailer` to embed the engine with your own."""
+    """The object graph. Override `clock`, `mailer` or `storage` to embed the engine with your own."""
 
     settings = providers.Dependency(instance_of=Settings)
     clock = providers.Singleton(SystemClock)
@@ -183,10 +209,32 @@ class Container(containers.DeclarativeContainer):
         EnrollmentService,
         uow=uow,
         clock=clock,
-        quiz_gate=providers.Object(NoQuizzes()),
+        quiz_gate=providers.Singleton(QuizCompletionGate, uow=uow),
         catalogue_cache=catalogue_cache,
     )
-    relay = providers.Singleton(_relay, uow, clock, emails)
+    quizzes = providers.Singleton(QuizService, uow=uow, clock=clock)
+    # One object store (LMS_STORAGE_URL) for uploaded files and certificate PDFs.
+    storage = providers.Singleton(_storage, settings)
+    files = providers.Singleton(
+        FileService,
+        uow=uow,
+        clock=clock,
+        storage=storage,
+        limits=providers.Singleton(_upload_limits, settings),
+        downloads=providers.Singleton(_download_options, settings),
+    )
+    certificate_renderer = providers.Singleton(
+        build_renderer, settings.provided.certificate_renderer, settings.provided.certificate_font
+    )
+    certificates = providers.Singleton(
+        CertificateService,
+        uow=uow,
+        clock=clock,
+        storage=storage,
+        renderer=certificate_renderer,
+        public_base_url=settings.provided.public_base_url,
+    )
+    relay = providers.Singleton(_relay, uow, clock, emails, certificates)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
 
     lms = providers.Singleton(
@@ -195,6 +243,9 @@ class Container(containers.DeclarativeContainer):
         users=users,
         courses=courses,
         enrollments=enrollments,
+        files=files,
+        quizzes=quizzes,
+        certificates=certificates,
         emails=emails,
         outbox=relay,
         clock=clock,
@@ -211,6 +262,7 @@ async def open_lms(
     *,
     clock: Clock | None = None,
     mailer: Mailer | None = None,
+    storage: FileStorage | None = None,
     migrate: bool = False,
 ) -> AsyncIterator[Lms]:
     """A ready `Lms` for the given settings (default: from `LMS_*` variables); disposes everything on exit.
@@ -228,6 +280,8 @@ async def open_lms(
         container.clock.override(providers.Object(clock))
     if mailer is not None:
         container.mailer.override(providers.Object(mailer))
+    if storage is not None:
+        container.storage.override(providers.Object(storage))
     try:
         await _resolve(container.init_resources())
         yield await _resolve(container.lms())

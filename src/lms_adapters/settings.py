@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -13,6 +13,20 @@ from lms_adapters.security.keys import MIN_SECRET_BYTES
 
 class ConfigurationError(Exception):
     """The settings cannot start the engine (a missing secret, an unsupported URL...)."""
+
+
+# Settings whose variable holds a JSON object.
+_JSON_FIELDS = frozenset({"storage_options"})
+
+
+def _json_object(name: str, text: str) -> dict[str, Any]:
+    try:
+        value = msgspec.json.decode(text)
+    except msgspec.DecodeError as exc:
+        raise ConfigurationError(f"LMS_{name.upper()} is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"LMS_{name.upper()} must be a JSON object")
+    return value
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +43,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox_worker: bool = True
     outbox_poll_seconds: float = 2.0
     log_level: str = "INFO"
+    # Certificate PDFs: "auto" is borb when the `borb` extra is installed, else reportlab (docs/certificates.md).
+    certificate_renderer: Literal["auto", "borb", "reportlab"] = "auto"
+    # A TrueType (.ttf) font; default: DejaVuSans.ttf under /usr/share/fonts, else Latin-1 Helvetica.
+    certificate_font: str | None = None
+    # Uploaded files and certificate PDFs: file://<dir> (created when first written), memory://<name>, or
+    # s3://<bucket>/<prefix> with LMS_STORAGE_OPTIONS, a JSON object for s3fs (endpoint_url, key, secret...).
+    storage_url: str = "file://./var/storage"
+    storage_options: dict[str, Any] = msgspec.field(default_factory=dict)
+    # On S3, downloads redirect to a pre-signed URL valid for this many seconds instead of streaming.
+    s3_presigned_downloads: bool = True
+    s3_presigned_seconds: int = 300
+    # Upload size limits per file type, in bytes.
+    max_image_bytes: int = 10 * 1024 * 1024
+    max_document_bytes: int = 50 * 1024 * 1024
+    max_video_bytes: int = 2 * 1024 * 1024 * 1024
+    max_other_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -38,7 +68,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         for name in cls.__struct_fields__:
             value = env.get(f"LMS_{name.upper()}")
             if value is not None and value != "":
-                raw[name] = value
+                raw[name] = _json_object(name, value) if name in _JSON_FIELDS else value
         raw.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return msgspec.convert(raw, cls, strict=False)

@@ -6,8 +6,10 @@ import logging
 
 import click
 
+from lms_cli.certificates import certificates
 from lms_cli.db import db
 from lms_cli.demo import demo
+from lms_cli.grade import grade
 from lms_cli.serve import serve
 from lms_cli.users import users
 
@@ -24,3 +26,5 @@ cli.add_command(serve)
 cli.add_command(demo)
 cli.add_command(db)
 cli.add_command(users)
+cli.add_command(certificates)
+cli.add_command(grade)

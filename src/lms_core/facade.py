@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lms_core.auth.service import AuthService
+from lms_core.certificates.service import CertificateService
 from lms_core.courses.service import CourseService
 from lms_core.emails.service import EmailService
 from lms_core.enrollments.service import EnrollmentService
+from lms_core.files.service import FileService
+from lms_core.quizzes.service import QuizService
 from lms_core.shared.clock import Clock
 from lms_core.shared.outbox import OutboxRelay
 from lms_core.users.service import UserService
@@ -21,6 +24,9 @@ class Lms:
     users: UserService
     courses: CourseService
     enrollments: EnrollmentService
+    files: FileService
+    quizzes: QuizService
+    certificates: CertificateService
     emails: EmailService
     outbox: OutboxRelay
     clock: Clock

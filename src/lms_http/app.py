@@ -13,9 +13,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from lms_core import Lms
 from lms_http.errors import EXCEPTION_HANDLERS
+from lms_http.routes.attempts import AttemptsController
 from lms_http.routes.auth import AuthController
+from lms_http.routes.certificates import CertificatesController
 from lms_http.routes.courses import CoursesController, LessonsController
 from lms_http.routes.enrollments import EnrollmentsController
+from lms_http.routes.files import FilesController
+from lms_http.routes.quizzes import CourseQuizzesController, QuizQuestionsController
 from lms_http.routes.users import UsersController
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -55,6 +59,11 @@ def create_app(
             CoursesController,
             LessonsController,
             EnrollmentsController,
+            FilesController,
+            CertificatesController,
+            CourseQuizzesController,
+            QuizQuestionsController,
+            AttemptsController,
             health,
         ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},

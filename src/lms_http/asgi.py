@@ -15,7 +15,5 @@ def app() -> Litestar:
     """App factory: reads the settings at start-up and fails loudly if they cannot start the engine."""
     settings = Settings.from_env()
     settings.require_secret_key()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     return create_app(lifespan_lms=lambda: open_lms(settings))

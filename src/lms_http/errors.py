@@ -16,6 +16,7 @@ from litestar.exceptions import (
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
+from lms_core.files.errors import FileTooLarge, RangeNotSatisfiable, UnsupportedFileType
 from lms_core.shared.errors import (
     ConflictError,
     ExternalServiceError,
@@ -33,6 +34,10 @@ log = logging.getLogger("lms.http")
 PROBLEM_JSON = "application/problem+json"
 
 _STATUS: list[tuple[type[LmsError], int]] = [
+    # Specific input errors first: they are `InvalidInputError`s with statuses of their own.
+    (FileTooLarge, 413),
+    (UnsupportedFileType, 415),
+    (RangeNotSatisfiable, 416),
     (NotFoundError, 404),
     (ConflictError, 409),
     (PermissionDeniedError, 403),
@@ -53,6 +58,7 @@ _TITLES = {
     409: "Conflict",
     413: "Content too large",
     415: "Unsupported media type",
+    416: "Range not satisfiable",
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal server error",
@@ -109,6 +115,8 @@ def handle_lms_error(request: Request[Any, Any, Any], exc: LmsError) -> Response
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="lms"'
+    if isinstance(exc, RangeNotSatisfiable):
+        headers["Content-Range"] = f"bytes */{exc.size}"
     return problem_response(request, status, exc.code, exc.message, headers=headers or None, details=exc.details)
 
 
@@ -144,7 +152,12 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI declarations of the problem responses a route can give."""
+    """OpenAPI declarations of the problem responses a route can give.
+
+    400 (a malformed request) and 413 (a body over the size limit) can happen on every route: they
+    are always declared, which also replaces Litestar's default 400 entry announcing `application/json`.
+    """
+    statuses = tuple(sorted({400, 413, *statuses}))
     return {
         status: ResponseSpec(
             data_container=Problem,

@@ -38,11 +38,13 @@ async def counting_service(database_url: str, clock: FixedClock) -> AsyncIterato
     try:
         yield (
             EnrollmentService(
-                uow=SqlUnitOfWork(engine, clock=clock), clock=clock, quiz_gate=NoQuizzes(),
+                uow=SqlUnitOfWork(engine, clock=clock),
+                clock=clock,
+                quiz_gate=NoQuizzes(),
                 catalogue_cache=InProcessCache(),
             ),
             statements,
-        )  # fmt: skip
+        )
     finally:
         await engine.dispose()
 
@@ -91,9 +93,12 @@ async def test_a_duplicate_enrolment_row_is_refused_by_the_database(lms: Lms, da
 
     def row() -> Enrollment:
         return Enrollment(
-            id=new_id(), student_id=UserId(learner.user_id or new_id()), course_id=room.course.id,
-            status=EnrollmentStatus.ACTIVE, enrolled_at=clock.now(),
-        )  # fmt: skip
+            id=new_id(),
+            student_id=UserId(learner.user_id or new_id()),
+            course_id=room.course.id,
+            status=EnrollmentStatus.ACTIVE,
+            enrolled_at=clock.now(),
+        )
 
     async def insert(enrollment: Enrollment) -> None:
         async with uow.begin() as tx:

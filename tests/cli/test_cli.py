@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
+from lms_adapters.persistence.migrate import alembic_config
 from lms_cli.main import cli
 from lms_cli.output import EXIT_CONFIG, EXIT_CONFLICT, EXIT_INVALID
 from tests.conftest import TEST_SECRET
@@ -35,7 +37,8 @@ def test_db_upgrade_then_current(env: dict[str, str]) -> None:
     code, out, _ = invoke(["db", "upgrade"], env)
     assert code == 0, out
     code, out, _ = invoke(["db", "current", "--json"], env)
-    assert json.loads(out) == {"revision": "0002"}
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert json.loads(out) == {"revision": head}
 
 
 def test_create_admin_json_and_exit_codes(env: dict[str, str]) -> None:

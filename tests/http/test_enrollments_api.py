@@ -184,8 +184,9 @@ async def test_enrolment_problems(client: AsyncClient, world: World) -> None:
         404,
         "courses.not_found",
     )
-    again = await client.post("/api/v1/enrollments", json={"course_id": world.course_id},
-                              headers=world.headers["enrolled"])  # fmt: skip
+    again = await client.post(
+        "/api/v1/enrollments", json={"course_id": world.course_id}, headers=world.headers["enrolled"]
+    )
     assert_problem(again, 409, "enrollment.already_enrolled")
     for bad in ({}, {"course_id": "nope"}, {"course_id": world.course_id, "extra": 1}):
         assert_problem(await client.post("/api/v1/enrollments", json=bad, headers=newcomer), 422)
@@ -262,16 +263,16 @@ async def test_the_schema_documents_every_enrolment_route(client: AsyncClient) -
     schema = (await client.get("/schema/openapi.json")).json()
     paths = schema["paths"]
     expected = {
-        "/api/v1/enrollments": {"post": {"201", "401", "402", "403", "404", "409", "422"}},
+        "/api/v1/enrollments": {"post": {"201", "400", "401", "402", "403", "404", "409", "422"}},
         "/api/v1/enrollments/my-courses": {"get": {"200", "401", "422"}},
         "/api/v1/enrollments/{enrollment_id}": {"get": {"200", "401", "404"}},
         "/api/v1/enrollments/{enrollment_id}/lessons/{lesson_id}/progress": {
-            "put": {"200", "401", "403", "404", "409", "422"}
+            "put": {"200", "400", "401", "403", "404", "409", "422"}
         },
         "/api/v1/enrollments/{enrollment_id}/lessons/{lesson_id}/complete": {
             "post": {"200", "401", "403", "404", "409", "422"}
         },
-        "/api/v1/enrollments/{enrollment_id}/review": {"post": {"200", "401", "403", "404", "422"}},
+        "/api/v1/enrollments/{enrollment_id}/review": {"post": {"200", "400", "401", "403", "404", "422"}},
         "/api/v1/enrollments/{enrollment_id}/drop": {"post": {"200", "401", "403", "404", "409"}},
         "/api/v1/enrollments/courses/{course_id}": {"get": {"200", "401", "403", "404", "422"}},
         "/api/v1/enrollments/courses/{course_id}/stats": {"get": {"200", "401", "403", "404"}},

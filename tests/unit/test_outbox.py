@@ -51,3 +51,25 @@ async def test_background_worker_delivers_soon_after_commit(sqlite_url: str) -> 
                 break
             await asyncio.sleep(0.02)
     assert len(mailer.to("c@example.com")) == 2
+
+
+async def test_the_worker_is_woken_by_new_events_only(sqlite_url: str) -> None:
+    """Claiming and deleting events must not wake the relay again, or an idle server would spin."""
+    import asyncio
+
+    from lms_adapters.bootstrap import open_lms
+    from tests.conftest import make_settings
+
+    async with open_lms(make_settings(sqlite_url, outbox_worker=True, outbox_poll_seconds=30)) as lms:
+        await register(lms, "idle@example.com")
+        await asyncio.sleep(0.3)
+        rounds: list[int] = []
+        original = lms.outbox.run_once
+
+        async def counting(limit: int = 100) -> int:
+            rounds.append(limit)
+            return await original(limit)
+
+        lms.outbox.run_once = counting  # type: ignore[method-assign]
+        await asyncio.sleep(0.5)
+    assert rounds == []

@@ -130,6 +130,17 @@ class SqlEnrollmentRepository:
         )
         return result.rowcount == 1
 
+    async def mark_all_completed(self, enrollment_ids: Collection[UUID], *, now: datetime) -> set[UUID]:
+        if not enrollment_ids:
+            return set()
+        result = await self._c.execute(
+            update(enrollments)
+            .where(enrollments.c.id.in_(list(enrollment_ids)), enrollments.c.status == _ACTIVE)
+            .values(status=_COMPLETED, completed_at=now)
+            .returning(enrollments.c.id)
+        )
+        return set(result.scalars())
+
     async def mark_dropped(self, enrollment_id: UUID, *, now: datetime) -> bool:
         result = await self._c.execute(
             update(enrollments)
@@ -243,7 +254,9 @@ class SqlEnrollmentRepository:
         rows = await self._c.execute(select(courses).where(courses.c.id.in_(list(course_ids))))
         return {r._mapping["id"]: to_course(r._mapping) for r in rows}
 
-    async def refresh_progress(self, course_id: UUID, *, enrollment_id: UUID | None = None) -> list[Enrollment]:
+    async def refresh_progress(
+        self, course_id: UUID, *, enrollment_id: UUID | None = None, enrollment_ids: Collection[UUID] | None = None
+    ) -> list[Enrollment]:
         e = enrollments.c
         required = (
             select(func.count())
@@ -266,6 +279,12 @@ class SqlEnrollmentRepository:
         scope = [e.course_id == course_id, e.status == _ACTIVE]
         if enrollment_id is not None:
             scope.append(e.id == enrollment_id)
+        if enrollment_ids is not None:
+            # The id list must drive the statement: given the course's (course_id, status) index, SQLite
+            # (without ANALYZE statistics) scans every active enrolment of the course instead, once per
+            # call. Wrapping the column keeps that index out of the plan; the condition stays the same.
+            ids = list(enrollment_ids)
+            scope = [e.id.in_(ids), func.coalesce(e.course_id, e.course_id) == course_id, e.status == _ACTIVE]
         if self._c.dialect.name == "postgresql":
             # Lock first: an UPDATE that waits for a row lock re-checks the row but not its subqueries,
             # which would count lessons from before the other transaction's commit. After the lock,
@@ -290,6 +309,7 @@ class SqlEnrollmentRepository:
         e = enrollments.c
         of_course = e.course_id == courses.c.id
         enrolled = select(func.count()).select_from(enrollments).where(of_course, e.status.in_(_ENROLLED))
+        # Ratings of learners who dropped out still count: a review judges the course, not the learner.
         rated = select(func.count(e.rating)).where(of_course).scalar_subquery()
         rating_sum = select(func.coalesce(func.sum(e.rating), 0)).where(of_course).scalar_subquery()
         await self._c.execute(

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from lms_adapters.persistence.metadata import metadata
+from lms_adapters.persistence.tables_assessment import grade_audit, quiz_attempts, quiz_questions, quizzes
 from lms_adapters.persistence.tables_identity import one_time_secrets, outbox, refresh_tokens, users
 from lms_adapters.persistence.tables_learning import courses, enrollments, lesson_progress, lessons
+from lms_adapters.persistence.tables_media import certificates, uploaded_files
 
 __all__ = [
+    "certificates",
     "courses",
     "enrollments",
+    "grade_audit",
     "lesson_progress",
     "lessons",
     "metadata",
     "one_time_secrets",
     "outbox",
+    "quiz_attempts",
+    "quiz_questions",
+    "quizzes",
     "refresh_tokens",
+    "uploaded_files",
     "users",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -16,11 +16,15 @@ from lms_core.shared.ids import new_id
 
 
 class SqlOutboxRepository:
-    def __init__(self, connection: AsyncConnection, clock: Clock) -> None:
+    def __init__(
+        self, connection: AsyncConnection, clock: Clock, *, on_write: Callable[[], None] | None = None
+    ) -> None:
         self._c = connection
         self._clock = clock
+        self._on_write = on_write
 
     async def add(self, event: DomainEvent) -> None:
+        self._written()
         now = self._clock.now()
         await self._c.execute(
             insert(outbox).values(
@@ -34,6 +38,30 @@ class SqlOutboxRepository:
                 dead=False,
             )
         )
+
+    async def add_all(self, events: Sequence[DomainEvent]) -> None:
+        if not events:
+            return
+        self._written()
+        now = self._clock.now()
+        rows = [
+            {
+                "id": new_id(),
+                "event_type": event.event_type,
+                "payload": encode_event(event),
+                "created_at": now,
+                "available_at": now,
+                "attempts": 0,
+                "last_error": None,
+                "dead": False,
+            }
+            for event in events
+        ]
+        await self._c.execute(insert(outbox), rows)
+
+    def _written(self) -> None:
+        if self._on_write is not None:
+            self._on_write()
 
     async def claim_due(self, *, now: datetime, claim_until: datetime, limit: int) -> Sequence[OutboxMessage]:
         due = (

@@ -11,13 +11,18 @@ from functools import cached_property
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from lms_adapters.persistence.attempts import SqlAttemptRepository, SqlGradeAuditRepository
 from lms_adapters.persistence.auth_tokens import SqlOneTimeTokenRepository, SqlRefreshTokenRepository
+from lms_adapters.persistence.certificates import SqlCertificateRepository
 from lms_adapters.persistence.courses import SqlCourseRepository
 from lms_adapters.persistence.engine import WRITE_OPTION
 from lms_adapters.persistence.enrollments import SqlEnrollmentRepository, SqlLessonProgressRepository
+from lms_adapters.persistence.files import SqlFileRepository
+from lms_adapters.persistence.grading_batch import SqlGradingBatchStore
 from lms_adapters.persistence.integrity import domain_error
 from lms_adapters.persistence.lessons import SqlLessonRepository
 from lms_adapters.persistence.outbox import SqlOutboxRepository
+from lms_adapters.persistence.quizzes import SqlQuestionRepository, SqlQuizRepository
 from lms_adapters.persistence.users import SqlUserRepository
 from lms_core.shared.clock import Clock
 
@@ -63,11 +68,49 @@ class SqlTransaction:
         return SqlLessonProgressRepository(self._connection)
 
     @cached_property
+    def quizzes(self) -> SqlQuizRepository:
+
+        return SqlQuizRepository(self._connection)
+
+    @cached_property
+    def quiz_questions(self) -> SqlQuestionRepository:
+
+        return SqlQuestionRepository(self._connection)
+
+    @cached_property
+    def quiz_attempts(self) -> SqlAttemptRepository:
+
+        return SqlAttemptRepository(self._connection)
+
+    @cached_property
+    def grade_audit(self) -> SqlGradeAuditRepository:
+
+        return SqlGradeAuditRepository(self._connection)
+
+    @cached_property
+    def grading_batch(self) -> SqlGradingBatchStore:
+
+        return SqlGradingBatchStore(self._connection)
+
+    @cached_property
+    def files(self) -> SqlFileRepository:
+
+        return SqlFileRepository(self._connection)
+
+    @cached_property
+    def certificates(self) -> SqlCertificateRepository:
+
+        return SqlCertificateRepository(self._connection)
+
+    @cached_property
     def outbox(self) -> SqlOutboxRepository:
-        repository = SqlOutboxRepository(self._connection, self._clock)
-        if self._on_outbox_write is not None:
+        return SqlOutboxRepository(self._connection, self._clock, on_write=self._outbox_written)
+
+    def _outbox_written(self) -> None:
+        # Wake the relay after commit only when events were added: claiming and deleting events
+        # (what the relay itself does) must not wake it again, or it would spin.
+        if self._on_outbox_write is not None and self._on_outbox_write not in self._after_commit:
             self.after_commit(self._on_outbox_write)
-        return repository
 
     def after_commit(self, callback: AfterCommit) -> None:
         self._after_commit.append(callback)

@@ -7,7 +7,7 @@ from uuid import UUID
 import msgspec
 
 from lms_core.courses.commands import CreateLesson, ReorderLessons, UpdateLesson
-from lms_core.courses.entities import Course, CourseStatus, Lesson
+from lms_core.courses.entities import Course, CourseStatus, Lesson, LessonType
 from lms_core.courses.errors import (
     CourseNotFound,
     CourseStateConflict,
@@ -130,6 +130,11 @@ class LessonAuthoring:
                 new_siblings = await tx.lessons.siblings(course.id, command.parent_lesson_id)
                 lesson.set(now, parent_lesson_id=command.parent_lesson_id, order_index=len(new_siblings))
             lesson.validate()
+            if lesson.lesson_type is not LessonType.QUIZ and await tx.quizzes.get_by_lesson(lesson.id) is not None:
+                raise InvalidLesson(
+                    "the lesson has a quiz: delete the quiz before changing the lesson's type",
+                    details={"field": "lesson_type"},
+                )
             await tx.lessons.save(lesson)
             if moved_from is not msgspec.UNSET:
                 remaining = [s.id for s in await tx.lessons.siblings(course.id, moved_from) if s.id != lesson.id]

@@ -9,6 +9,8 @@ from uuid import UUID
 import msgspec
 
 from lms_core.enrollments.entities import EnrollmentStatus
+from lms_core.shared.commands import Command
+from lms_core.shared.errors import InvalidInputError
 
 PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
 PageSize = Annotated[int, msgspec.Meta(ge=1, le=100)]
@@ -19,17 +21,17 @@ Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
 ReviewText = Annotated[str, msgspec.Meta(max_length=5000)]
 
 
-class EnrollInCourse(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class EnrollInCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     course_id: UUID
 
 
-class ListMyEnrollments(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ListMyEnrollments(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     status: EnrollmentStatus | None = None
     page: PageNumber = 1
     page_size: PageSize = 20
 
 
-class UpdateProgress(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class UpdateProgress(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A learner's report on one lesson.
 
     `time_spent_seconds` is added to the time already recorded; `last_position_seconds` replaces the
@@ -42,18 +44,23 @@ class UpdateProgress(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     completion_percentage: Decimal | None = None
 
     def __post_init__(self) -> None:
-        # msgspec has no range constraints for Decimal; a ValueError here is a validation error on decode.
+        super().__post_init__()
+        # msgspec has no range constraints for Decimal.
         value = self.completion_percentage
         if value is not None and not (value.is_finite() and 0 <= value <= 100):
-            raise ValueError("completion_percentage must be a number from 0 to 100")
+            raise InvalidInputError(
+                "completion_percentage must be a number from 0 to 100",
+                code="request.validation_failed",
+                details={"field": "completion_percentage"},
+            )
 
 
-class SubmitReview(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SubmitReview(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     rating: Rating
     review: ReviewText | None = None
 
 
-class ListCourseEnrollments(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ListCourseEnrollments(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     status: EnrollmentStatus | None = None
     page: PageNumber = 1
     page_size: PageSize = 20

@@ -74,6 +74,10 @@ class EnrollmentRepository(Protocol):
         """Set status `completed` and `completed_at` if the enrolment is still active; False otherwise."""
         ...
 
+    async def mark_all_completed(self, enrollment_ids: Collection[UUID], *, now: datetime) -> set[UUID]:
+        """`mark_completed` for many enrolments in one statement: the ids of those it completed."""
+        ...
+
     async def record_activity(self, enrollment_id: UUID, *, add_seconds: int, now: datetime) -> None:
         """Add time spent, set `last_accessed_at` and, the first time, `started_at`."""
         ...
@@ -94,9 +98,12 @@ class EnrollmentRepository(Protocol):
         """The courses of a page of enrolments, in one query."""
         ...
 
-    async def refresh_progress(self, course_id: UUID, *, enrollment_id: UUID | None = None) -> list[Enrollment]:
-        """Recompute lesson counts and progress of the course's active enrolments (or of one) from the
-        current lessons and progress rows; return those that now have every required lesson done."""
+    async def refresh_progress(
+        self, course_id: UUID, *, enrollment_id: UUID | None = None, enrollment_ids: Collection[UUID] | None = None
+    ) -> list[Enrollment]:
+        """Recompute lesson counts and progress of the course's active enrolments (or of one, or of
+        `enrollment_ids`) from the current lessons and progress rows; return those that now have every
+        required lesson done."""
         ...
 
     async def update_course_counters(self, course_id: UUID) -> None:

@@ -106,9 +106,12 @@ class EnrollmentService:
                 raise PaymentRequired("this course is paid; buy it to enrol", details={"course_id": str(course.id)})
             if existing is None:
                 enrollment = Enrollment(
-                    id=new_id(), student_id=student_id, course_id=course.id, status=EnrollmentStatus.ACTIVE,
+                    id=new_id(),
+                    student_id=student_id,
+                    course_id=course.id,
+                    status=EnrollmentStatus.ACTIVE,
                     enrolled_at=now,
-                )  # fmt: skip
+                )
                 await tx.enrollments.add(enrollment)
                 enrollment_id = enrollment.id
             elif await tx.enrollments.reactivate(existing.id, now=now):

@@ -30,6 +30,10 @@ CLAIM_SECONDS = 120
 class OutboxRepository(Protocol):
     async def add(self, event: DomainEvent) -> None: ...
 
+    async def add_all(self, events: Sequence[DomainEvent]) -> None:
+        """`add` for many events in one statement."""
+        ...
+
     async def claim_due(self, *, now: datetime, claim_until: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Lock up to `limit` due messages for this relay until `claim_until` and return them."""
         ...

@@ -8,8 +8,17 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from lms_core.auth.ports import OneTimeTokenRepository, RefreshTokenRepository
+    from lms_core.certificates.ports import CertificateRepository
     from lms_core.courses.ports import CourseRepository, LessonRepository
     from lms_core.enrollments.ports import EnrollmentRepository, LessonProgressRepository
+    from lms_core.files.ports import FileRepository
+    from lms_core.quizzes.ports import (
+        AttemptRepository,
+        GradeAuditRepository,
+        GradingBatchStore,
+        QuestionRepository,
+        QuizRepository,
+    )
     from lms_core.shared.outbox import OutboxRepository
     from lms_core.users.ports import UserRepository
 
@@ -43,6 +52,27 @@ class Transaction(Protocol):
 
     @property
     def lesson_progress(self) -> LessonProgressRepository: ...
+
+    @property
+    def quizzes(self) -> QuizRepository: ...
+
+    @property
+    def quiz_questions(self) -> QuestionRepository: ...
+
+    @property
+    def quiz_attempts(self) -> AttemptRepository: ...
+
+    @property
+    def grade_audit(self) -> GradeAuditRepository: ...
+
+    @property
+    def grading_batch(self) -> GradingBatchStore: ...
+
+    @property
+    def files(self) -> FileRepository: ...
+
+    @property
+    def certificates(self) -> CertificateRepository: ...
 
     async def commit(self) -> None: ...
 

@@ -38,7 +38,7 @@ class EnrollmentsController(Controller):
     dependencies = {"actor": Provide(provide_actor)}
     security = SIGNED_IN
 
-    @post("/", status_code=201, responses=problems(401, 402, 403, 404, 409, 422))
+    @post("/", status_code=201, responses=problems(400, 401, 402, 403, 404, 409, 422))
     async def enroll(
         self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], data: JSONBody[EnrollInCourse]
     ) -> EnrollmentView:
@@ -66,7 +66,7 @@ class EnrollmentsController(Controller):
         """One enrolment with lesson progress (its student, the course's instructor, admins)."""
         return await lms.enrollments.get_enrollment(actor, enrollment_id)
 
-    @put("/{enrollment_id:uuid}/lessons/{lesson_id:uuid}/progress", responses=problems(401, 403, 404, 409, 422))
+    @put("/{enrollment_id:uuid}/lessons/{lesson_id:uuid}/progress", responses=problems(400, 401, 403, 404, 409, 422))
     async def update_progress(
         self,
         lms: NamedDependency[Lms],
@@ -93,7 +93,7 @@ class EnrollmentsController(Controller):
         """Mark a lesson complete (the enrolled student; idempotent)."""
         return await lms.enrollments.complete_lesson(actor, enrollment_id, lesson_id)
 
-    @post("/{enrollment_id:uuid}/review", status_code=200, responses=problems(401, 403, 404, 422))
+    @post("/{enrollment_id:uuid}/review", status_code=200, responses=problems(400, 401, 403, 404, 422))
     async def submit_review(
         self,
         lms: NamedDependency[Lms],

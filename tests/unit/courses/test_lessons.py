@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from lms_core.enrollments.commands import EnrollInCourse
 
 from lms_core import Actor, Lms
 from lms_core.courses.commands import CreateCourse, CreateLesson, ReorderLessons, UpdateLesson
@@ -16,6 +15,7 @@ from lms_core.courses.errors import (
     LessonNotFound,
     NotCourseManager,
 )
+from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.shared.ids import new_id
 from tests.support.catalogue import instructor, published_course, student, text_lesson
 from tests.support.flows import create_admin
@@ -133,3 +133,15 @@ async def test_a_published_course_keeps_its_last_lesson(lms: Lms) -> None:
     only = (await lms.courses.list_lessons(owner, course.id))[0]
     with pytest.raises(CourseStateConflict):
         await lms.courses.delete_lesson(owner, only.id)
+
+
+async def test_a_quiz_lesson_keeps_its_type_while_it_has_a_quiz(lms: Lms) -> None:
+    from tests.support.quizzes import graded_quiz
+
+    owner = await instructor(lms)
+    course = await published_course(lms, owner, "With quiz", lessons=1)
+    authored = await graded_quiz(lms, owner, course)
+    with pytest.raises(InvalidLesson):
+        await lms.courses.update_lesson(
+            owner, authored.lesson.id, UpdateLesson(lesson_type=LessonType.TEXT, content="x")
+        )

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
+import msgspec
 import pytest
 
 from lms_adapters.settings import Settings
@@ -26,6 +27,7 @@ from lms_core.enrollments.errors import (
 from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.views import EnrollmentView
 from lms_core.shared.clock import FixedClock
+from lms_core.shared.errors import InvalidInputError
 from lms_core.shared.ids import new_id
 from tests.support.catalogue import student, text_lesson
 from tests.support.flows import create_admin
@@ -39,9 +41,11 @@ async def test_progress_adds_time_keeps_the_highest_completion_and_moves_the_pos
     learner, view = await enrolled_student(lms, room)
     lesson = room.lesson_ids[0]
     first = await lms.enrollments.update_progress(
-        learner, view.id, lesson, UpdateProgress(time_spent_seconds=120, last_position_seconds=120,
-                                                 completion_percentage=Decimal("40"))
-    )  # fmt: skip
+        learner,
+        view.id,
+        lesson,
+        UpdateProgress(time_spent_seconds=120, last_position_seconds=120, completion_percentage=Decimal("40")),
+    )
     started = clock.now()
     assert first.lesson_progress.status is ProgressStatus.IN_PROGRESS
     assert first.lesson_progress.started_at == started
@@ -49,9 +53,11 @@ async def test_progress_adds_time_keeps_the_highest_completion_and_moves_the_pos
     assert first.enrollment.started_at == started
     clock.advance(timedelta(minutes=5))
     second = await lms.enrollments.update_progress(
-        learner, view.id, lesson, UpdateProgress(time_spent_seconds=30, last_position_seconds=60,
-                                                 completion_percentage=Decimal("20.5"))
-    )  # fmt: skip
+        learner,
+        view.id,
+        lesson,
+        UpdateProgress(time_spent_seconds=30, last_position_seconds=60, completion_percentage=Decimal("20.5")),
+    )
     progress = second.lesson_progress
     assert progress.time_spent_seconds == 150
     assert progress.last_position_seconds == 60  # a learner may rewind
@@ -225,10 +231,9 @@ async def test_the_position_stays_within_a_known_duration(lms: Lms) -> None:
 
 
 def test_progress_commands_validate_their_ranges() -> None:
-    import msgspec
-
     for body in (
         b'{"time_spent_seconds": -1}',
+        b'{"time_spent_seconds": 86401}',
         b'{"last_position_seconds": -5}',
         b'{"completion_percentage": 100.01}',
         b'{"completion_percentage": -1}',
@@ -236,11 +241,15 @@ def test_progress_commands_validate_their_ranges() -> None:
         b'{"completion_percentage": "Infinity"}',
         b'{"percent": 5}',
     ):
-        with pytest.raises(msgspec.ValidationError):
+        with pytest.raises((msgspec.ValidationError, InvalidInputError)):
             msgspec.json.decode(body, type=UpdateProgress)
-    assert msgspec.json.decode(b'{"completion_percentage": 33.333}', type=UpdateProgress).completion_percentage == (
-        Decimal("33.333")
-    )
+    decoded = msgspec.json.decode(b'{"completion_percentage": 33.333}', type=UpdateProgress)
+    assert decoded.completion_percentage == Decimal("33.333")
+    # Built in Python (library, CLI), a command is checked the same way.
+    for values in ({"completion_percentage": Decimal(101)}, {"time_spent_seconds": -1}):
+        with pytest.raises(InvalidInputError) as invalid:
+            UpdateProgress(**values)
+        assert invalid.value.code == "request.validation_failed"
 
 
 async def test_dropped_enrolments_record_no_progress(lms: Lms) -> None:

@@ -13,6 +13,7 @@ from lms_core.courses.errors import CourseNotFound, NotCourseManager
 from lms_core.enrollments.commands import ListCourseEnrollments, SubmitReview, UpdateProgress
 from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.enrollments.errors import EnrollmentNotFound, NotEnrollmentOwner, ReviewNotAllowed
+from lms_core.shared.errors import InvalidInputError
 from lms_core.shared.ids import new_id
 from tests.support.catalogue import instructor, student, text_lesson
 from tests.support.flows import create_admin
@@ -76,6 +77,8 @@ def test_review_commands_validate_rating_and_length() -> None:
         with pytest.raises(msgspec.ValidationError):
             msgspec.convert(body, SubmitReview)
     assert msgspec.convert({"rating": 1, "review": "x" * 5000}, SubmitReview).rating == 1
+    with pytest.raises(InvalidInputError):
+        SubmitReview(rating=9)
 
 
 async def test_instructors_and_admins_list_a_courses_enrolments(lms: Lms) -> None:

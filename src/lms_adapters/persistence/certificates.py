@@ -1,0 +1,158 @@
+"""The certificate repository. Uniqueness (one per enrolment, one per number) is the database's job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lms_adapters.persistence.integrity import translates
+from lms_adapters.persistence.models import certificates, courses, enrollments, users
+from lms_core.certificates.entities import Certificate
+from lms_core.certificates.errors import CertificateAlreadyIssued, CertificateNumberTaken
+from lms_core.certificates.ports import IssuableEnrollment
+from lms_core.enrollments.entities import EnrollmentStatus
+from lms_core.shared.errors import LmsError
+from lms_core.shared.ids import UserId
+
+
+@translates("uq_certificates_enrollment_id", "certificates.enrollment_id")
+def _already_issued() -> LmsError:
+    return CertificateAlreadyIssued("the enrolment already has a certificate", details={"field": "enrollment_id"})
+
+
+@translates("uq_certificates_certificate_number", "certificates.certificate_number")
+def _number_taken() -> LmsError:
+    return CertificateNumberTaken("the certificate number is taken", details={"field": "certificate_number"})
+
+
+_FIELDS = ("id", "enrollment_id", "course_id", "certificate_number", "pdf_path", "student_name", "course_title",
+           "instructor_name", "completion_date", "issued_at", "renderer", "is_revoked", "revoked_at",
+           "revoked_reason")  # fmt: skip
+
+
+def _to_certificate(m: Any) -> Certificate:
+    revoked_by = m["revoked_by"]
+    return Certificate(
+        student_id=UserId(m["student_id"]),
+        revoked_by=None if revoked_by is None else UserId(revoked_by),
+        **{name: m[name] for name in _FIELDS},
+    )
+
+
+_student = users.alias("student")
+_instructor = users.alias("instructor")
+
+
+def _issuable_query() -> Select[Any]:
+    e = enrollments.c
+    return (
+        select(
+            e.id,
+            e.student_id,
+            e.course_id,
+            e.status,
+            e.completed_at,
+            courses.c.instructor_id,
+            courses.c.title,
+            _student.c.full_name.label("student_name"),
+            _instructor.c.full_name.label("instructor_name"),
+        )
+        .join(courses, courses.c.id == e.course_id)
+        .join(_student, _student.c.id == e.student_id)
+        .join(_instructor, _instructor.c.id == courses.c.instructor_id)
+    )
+
+
+def _to_issuable(m: Any) -> IssuableEnrollment:
+    return IssuableEnrollment(
+        enrollment_id=m["id"],
+        student_id=UserId(m["student_id"]),
+        course_id=m["course_id"],
+        instructor_id=UserId(m["instructor_id"]),
+        status=EnrollmentStatus(m["status"]),
+        completed_at=m["completed_at"],
+        student_name=m["student_name"],
+        course_title=m["title"],
+        instructor_name=m["instructor_name"],
+    )
+
+
+def _missing_conditions(course_id: UUID | None) -> list[ColumnElement[bool]]:
+    e = enrollments.c
+    conditions = [
+        e.status == EnrollmentStatus.COMPLETED.value,
+        e.completed_at.is_not(None),
+        ~select(certificates.c.id).where(certificates.c.enrollment_id == e.id).exists(),
+    ]
+    if course_id is not None:
+        conditions.append(e.course_id == course_id)
+    return conditions
+
+
+class SqlCertificateRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def add(self, certificate: Certificate) -> None:
+        values = {name: getattr(certificate, name) for name in _FIELDS}
+        values.update(student_id=certificate.student_id, revoked_by=certificate.revoked_by)
+        await self._c.execute(insert(certificates).values(values))
+        await self._c.execute(
+            update(enrollments)
+            .where(enrollments.c.id == certificate.enrollment_id)
+            .values(certificate_issued_at=certificate.issued_at)
+        )
+
+    async def get(self, certificate_id: UUID) -> Certificate | None:
+        return await self._one(certificates.c.id == certificate_id)
+
+    async def get_by_number(self, certificate_number: str) -> Certificate | None:
+        return await self._one(certificates.c.certificate_number == certificate_number)
+
+    async def get_for_enrollment(self, enrollment_id: UUID) -> Certificate | None:
+        return await self._one(certificates.c.enrollment_id == enrollment_id)
+
+    async def _one(self, condition: ColumnElement[bool]) -> Certificate | None:
+        row = (await self._c.execute(select(certificates).where(condition))).first()
+        return _to_certificate(row._mapping) if row else None
+
+    async def list_for_student(self, student_id: UserId, *, page: int, page_size: int) -> tuple[list[Certificate], int]:
+        condition = certificates.c.student_id == student_id
+        total = (await self._c.execute(select(func.count()).select_from(certificates).where(condition))).scalar_one()
+        if total == 0:
+            return [], 0
+        rows = await self._c.execute(
+            select(certificates)
+            .where(condition)
+            .order_by(certificates.c.issued_at.desc(), certificates.c.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        return [_to_certificate(r._mapping) for r in rows], int(total)
+
+    async def revoke(self, certificate_id: UUID, *, at: datetime, reason: str, by: UserId | None) -> bool:
+        result = await self._c.execute(
+            update(certificates)
+            .where(certificates.c.id == certificate_id, certificates.c.is_revoked.is_(False))
+            .values(is_revoked=True, revoked_at=at, revoked_reason=reason, revoked_by=by)
+        )
+        return result.rowcount == 1
+
+    async def issuable(self, enrollment_id: UUID) -> IssuableEnrollment | None:
+        row = (await self._c.execute(_issuable_query().where(enrollments.c.id == enrollment_id))).first()
+        return _to_issuable(row._mapping) if row else None
+
+    async def missing(self, *, course_id: UUID | None, after: UUID | None, limit: int) -> list[IssuableEnrollment]:
+        conditions = _missing_conditions(course_id)
+        if after is not None:
+            conditions.append(enrollments.c.id > after)
+        rows = await self._c.execute(_issuable_query().where(*conditions).order_by(enrollments.c.id).limit(limit))
+        return [_to_issuable(r._mapping) for r in rows]
+
+    async def count_missing(self, *, course_id: UUID | None) -> int:
+        query = select(func.count()).select_from(enrollments).where(*_missing_conditions(course_id))
+        return int((await self._c.execute(query)).scalar_one())

@@ -1,0 +1,98 @@
+"""Uploaded-files repository: rows to `UploadedFile` entities and back, explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lms_adapters.persistence.integrity import translates
+from lms_adapters.persistence.models import uploaded_files
+from lms_core.courses.errors import CourseNotFound
+from lms_core.files.entities import FileType, UploadedFile
+from lms_core.shared.errors import LmsError
+from lms_core.shared.ids import UserId
+
+
+@translates("fk_uploaded_files_course_id_courses")
+def _course_gone() -> LmsError:
+    return CourseNotFound("the course was deleted", details={"field": "course_id"})
+
+
+def to_file(m: Any) -> UploadedFile:
+    return UploadedFile(
+        id=m["id"],
+        uploader_id=UserId(m["uploader_id"]),
+        filename=m["filename"],
+        original_filename=m["original_filename"],
+        storage_path=m["storage_path"],
+        storage_provider=m["storage_provider"],
+        folder=m["folder"],
+        file_type=FileType(m["file_type"]),
+        mime_type=m["mime_type"],
+        file_size=m["file_size"],
+        sha256=m["sha256"],
+        is_public=m["is_public"],
+        course_id=m["course_id"],
+        created_at=m["created_at"],
+    )
+
+
+class SqlFileRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def add(self, file: UploadedFile) -> None:
+        await self._c.execute(
+            insert(uploaded_files).values(
+                id=file.id,
+                uploader_id=file.uploader_id,
+                filename=file.filename,
+                original_filename=file.original_filename,
+                storage_path=file.storage_path,
+                storage_provider=file.storage_provider,
+                folder=file.folder,
+                file_type=file.file_type.value,
+                mime_type=file.mime_type,
+                file_size=file.file_size,
+                sha256=file.sha256,
+                is_public=file.is_public,
+                course_id=file.course_id,
+                created_at=file.created_at,
+            )
+        )
+
+    async def get(self, file_id: UUID) -> UploadedFile | None:
+        row = (await self._c.execute(select(uploaded_files).where(uploaded_files.c.id == file_id))).first()
+        return to_file(row._mapping) if row else None
+
+    async def get_for_update(self, file_id: UUID) -> UploadedFile | None:
+        query = select(uploaded_files).where(uploaded_files.c.id == file_id).with_for_update()
+        row = (await self._c.execute(query)).first()
+        return to_file(row._mapping) if row else None
+
+    async def delete(self, file_id: UUID) -> bool:
+        result = await self._c.execute(delete(uploaded_files).where(uploaded_files.c.id == file_id))
+        return bool(result.rowcount)
+
+    async def list_for_uploader(
+        self, uploader_id: UserId, *, file_type: FileType | None, page: int, page_size: int
+    ) -> tuple[list[UploadedFile], int]:
+        conditions = [uploaded_files.c.uploader_id == uploader_id]
+        if file_type is not None:
+            conditions.append(uploaded_files.c.file_type == file_type.value)
+        total = (
+            await self._c.execute(select(func.count()).select_from(uploaded_files).where(*conditions))
+        ).scalar_one()
+        if total == 0:
+            return [], 0
+        rows = await self._c.execute(
+            select(uploaded_files)
+            .where(*conditions)
+            .order_by(uploaded_files.c.created_at.desc(), uploaded_files.c.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        return [to_file(row._mapping) for row in rows], total

@@ -1,0 +1,1 @@
+"""Certificates: issued on completion, rendered to PDF, publicly verifiable, revocable."""

@@ -1,0 +1,39 @@
+"""Inputs of the certificates module."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from lms_core.shared.commands import Command
+from lms_core.shared.errors import InvalidInputError
+
+PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+PageSize = Annotated[int, msgspec.Meta(ge=1, le=100)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class ListMyCertificates(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+class RevokeCertificate(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Why the certificate no longer stands; shown to its holder and kept for the record."""
+
+    reason: Reason
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.reason.strip():
+            raise InvalidInputError(
+                "reason must not be blank", code="request.validation_failed", details={"field": "reason"}
+            )
+
+
+class IssueMissingCertificates(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Issue the certificates that completed enrolments lack: of one course, or of every course (None)."""
+
+    course_id: UUID | None = None

@@ -1,0 +1,53 @@
+"""Inputs of the files module. The content of an upload travels beside the command, as a stream."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from lms_core.files.entities import FileType
+from lms_core.shared.commands import Command
+from lms_core.shared.errors import InvalidInputError
+
+PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+PageSize = Annotated[int, msgspec.Meta(ge=1, le=100)]
+
+
+class UploadFile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What the client says about an upload.
+
+    `original_filename` is only remembered (cleaned) for display and downloads; `declared_mime_type` is
+    checked against the content, which decides the stored type. `course_id` attaches the file to a course
+    that the uploader manages, so that its learners may download it.
+    """
+
+    original_filename: Annotated[str, msgspec.Meta(max_length=4096)] | None = None
+    declared_mime_type: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    is_public: bool = False
+    course_id: UUID | None = None
+
+
+class ListMyFiles(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    file_type: FileType | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+class ByteRange(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One byte range of a download, as in HTTP: `first`-`last` inclusive; `last` None reads to the end;
+    `first` None asks for the final `suffix_length` bytes."""
+
+    first: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    last: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    suffix_length: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if (self.first is None) == (self.suffix_length is None):
+            raise InvalidInputError(
+                "a byte range has either a first byte or a suffix length", code="request.validation_failed"
+            )
+        if self.first is not None and self.last is not None and self.last < self.first:
+            raise InvalidInputError("a byte range cannot end before it starts", code="request.validation_failed")

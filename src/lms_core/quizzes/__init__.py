@@ -1,0 +1,1 @@
+"""Quizzes: authoring, attempts and grading."""

@@ -1,0 +1,137 @@
+"""Grading: pure functions over an attempt's frozen questions and its answers.
+
+Points are integer hundredths ("centi-points") and percentages integer basis points, so a score
+is exactly the sum of awarded points and nothing depends on float rounding. Grading compares
+answers by option text, never by position, so it is independent of the shuffled order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+
+FULL_BP = 10_000
+
+MULTIPLE_CHOICE = "multiple_choice"
+TRUE_FALSE = "true_false"
+SHORT_ANSWER = "short_answer"
+ESSAY = "essay"
+
+
+class FrozenQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    """A question as an attempt saw it: its option order and its answer key at the time."""
+
+    question_id: UUID
+    question_type: str
+    question_text: str
+    options: list[str] | None
+    correct_answers: list[str] | None
+    partial_credit: bool
+    points_centi: int
+    explanation: str | None
+
+    @property
+    def needs_manual_grading(self) -> bool:
+        return self.question_type == ESSAY or (self.question_type == SHORT_ANSWER and not self.correct_answers)
+
+
+class QuestionResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The outcome of one question. `points_centi` is None while a manual grade is awaited."""
+
+    question_id: UUID
+    points_centi: int | None
+    is_correct: bool | None
+    graded_by: Literal["auto", "manual", "pending"]
+    feedback: str | None = None
+
+
+class Score(msgspec.Struct, frozen=True, kw_only=True):
+    score_centi: int
+    max_score_centi: int
+    percentage_bp: int
+    is_passed: bool
+    pending_manual: bool
+
+
+def normalize_text(text: str) -> str:
+    """Case- and whitespace-insensitive form used to match short answers."""
+    return " ".join(text.casefold().split())
+
+
+def grade_question(question: FrozenQuestion, answer: Any) -> QuestionResult:
+    """Grade one answer (None: unanswered). Manual questions come back `pending` unless unanswered."""
+    qid, full = question.question_id, question.points_centi
+    if answer is None or answer == [] or (isinstance(answer, str) and not answer.strip()):
+        return QuestionResult(question_id=qid, points_centi=0, is_correct=False, graded_by="auto")
+    if question.needs_manual_grading:
+        return QuestionResult(question_id=qid, points_centi=None, is_correct=None, graded_by="pending")
+    key = question.correct_answers or []
+    if question.question_type == MULTIPLE_CHOICE:
+        selected = {answer} if isinstance(answer, str) else set(answer)
+        correct = set(key)
+        if question.partial_credit:
+            # Each right choice earns its share; each wrong choice takes one share back; never below 0.
+            shares = max(0, len(selected & correct) - len(selected - correct))
+            points = full * shares // len(correct)
+        else:
+            points = full if selected == correct else 0
+        return QuestionResult(question_id=qid, points_centi=points, is_correct=points == full, graded_by="auto")
+    if question.question_type == TRUE_FALSE:
+        right = answer is (key == ["true"])
+        return QuestionResult(question_id=qid, points_centi=full if right else 0, is_correct=right, graded_by="auto")
+    accepted = {normalize_text(a) for a in key}
+    right = normalize_text(str(answer)) in accepted
+    return QuestionResult(question_id=qid, points_centi=full if right else 0, is_correct=right, graded_by="auto")
+
+
+def grade_answers(questions: Iterable[FrozenQuestion], answers: Mapping[str, Any]) -> list[QuestionResult]:
+    """Grade every question of an attempt from its answers, keyed by question id string."""
+    return [grade_question(q, answers.get(str(q.question_id))) for q in questions]
+
+
+def keep_manual_grades(fresh: list[QuestionResult], previous: list[QuestionResult] | None) -> list[QuestionResult]:
+    """Regrading recomputes automatic results only; grades given by a person stay."""
+    if not previous:
+        return fresh
+    manual = {r.question_id: r for r in previous if r.graded_by == "manual"}
+    return [manual.get(r.question_id, r) if r.graded_by == "pending" else r for r in fresh]
+
+
+def summarize(questions: Iterable[FrozenQuestion], results: Iterable[QuestionResult], passing_score: int) -> Score:
+    """Score = sum of awarded points; percentage truncated to 0.01 %; passed when >= passing_score %."""
+    max_score = sum(q.points_centi for q in questions)
+    results = list(results)
+    score = sum(r.points_centi or 0 for r in results)
+    percentage = score * FULL_BP // max_score if max_score else 0
+    return Score(
+        score_centi=score,
+        max_score_centi=max_score,
+        percentage_bp=percentage,
+        is_passed=percentage >= passing_score * 100,
+        pending_manual=any(r.points_centi is None for r in results),
+    )
+
+
+def check_answer(question: FrozenQuestion, answer: Any) -> str | None:
+    """Why an answer cannot belong to this question (None when it can)."""
+    if answer is None:
+        return None
+    kind = question.question_type
+    if kind == MULTIPLE_CHOICE:
+        chosen = [answer] if isinstance(answer, str) else answer
+        if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
+            return "expects one option or a list of options"
+        if len(set(chosen)) != len(chosen):
+            return "names an option twice"
+        unknown = [c for c in chosen if c not in (question.options or [])]
+        if unknown:
+            return f"has no option {unknown[0]!r}"
+        return None
+    if kind == TRUE_FALSE:
+        return None if isinstance(answer, bool) else "expects true or false"
+    if not isinstance(answer, str):
+        return "expects text"
+    return "is longer than 20000 characters" if len(answer) > 20_000 else None

@@ -1,0 +1,88 @@
+"""`/api/v1/certificates`: spec section 6."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from lms_core import Actor, Lms, Page
+from lms_core.certificates.commands import ListMyCertificates, RevokeCertificate
+from lms_core.certificates.views import CertificateVerification, CertificateView
+from lms_core.files.entities import attachment_disposition
+from lms_http.auth import SIGNED_IN, provide_actor, provide_anonymous_actor
+from lms_http.errors import problems
+
+PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=100)]
+
+
+class CertificatesController(Controller):
+    path = "/api/v1/certificates"
+    tags = ["certificates"]
+    dependencies = {"actor": Provide(provide_actor), "anonymous": Provide(provide_anonymous_actor)}
+
+    @get("/my-certificates", responses=problems(401, 422), security=SIGNED_IN)
+    async def my_certificates(
+        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], page: PageNumber = 1, page_size: PageSize = 20
+    ) -> Page[CertificateView]:
+        """My certificates, newest first."""
+        return await lms.certificates.my_certificates(actor, ListMyCertificates(page=page, page_size=page_size))
+
+    @get(
+        "/{certificate_id:uuid}/download",
+        media_type="application/pdf",
+        response_description="The certificate as PDF",
+        responses=problems(401, 404, 503),
+        security=SIGNED_IN,
+    )
+    async def download(
+        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], certificate_id: FromPath[UUID]
+    ) -> Response[bytes]:
+        """The certificate's PDF (its holder, the course's instructor, admins)."""
+        file = await lms.certificates.download(actor, certificate_id)
+        return Response(
+            file.content,
+            media_type=file.content_type,
+            headers={"Content-Disposition": attachment_disposition(file.filename)},
+        )
+
+    @get("/verify/{certificate_number:str}", responses=problems(404))
+    async def verify(
+        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], certificate_number: FromPath[str]
+    ) -> CertificateVerification:
+        """Public: whether a certificate stands, whom and what it certifies, and its dates."""
+        return await lms.certificates.verify(anonymous, certificate_number)
+
+    @post(
+        "/{certificate_id:uuid}/revoke",
+        status_code=200,
+        responses=problems(401, 403, 404, 409, 422),
+        security=SIGNED_IN,
+    )
+    async def revoke(
+        self,
+        lms: NamedDependency[Lms],
+        actor: NamedDependency[Actor],
+        certificate_id: FromPath[UUID],
+        data: JSONBody[RevokeCertificate],
+    ) -> CertificateView:
+        """Revoke a certificate, with a reason (the course's instructor, admins)."""
+        return await lms.certificates.revoke(actor, certificate_id, data)
+
+    @post(
+        "/enrollments/{enrollment_id:uuid}/generate",
+        status_code=201,
+        responses=problems(401, 403, 404, 409, 422, 503),
+        security=SIGNED_IN,
+    )
+    async def generate(
+        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], enrollment_id: FromPath[UUID]
+    ) -> Response[CertificateView]:
+        """Issue the certificate of a completed enrolment (the course's instructor, admins). Idempotent: 201
+        with a new certificate, 200 with the one the enrolment already has."""
+        result = await lms.certificates.generate(actor, enrollment_id)
+        return Response(result.certificate, status_code=201 if result.created else 200)

@@ -1,0 +1,187 @@
+"""`/api/v1/files`: spec section 8. Uploads are streamed to storage; downloads are streamed (with byte
+ranges) or redirected to a pre-signed URL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, MediaType, Request, Response, delete, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Stream
+
+from lms_core import Actor, Lms, Page
+from lms_core.files.commands import ByteRange, ListMyFiles
+from lms_core.files.entities import FileType, attachment_disposition
+from lms_core.files.views import FileDownload, FileView
+from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
+from lms_http.errors import problems
+from lms_http.uploads import FORM_OVERHEAD, StreamedForm
+
+PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=100)]
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+_UPLOAD_BODY = RequestBody(
+    required=True,
+    description="Optional `is_public` and `course_id` fields, then the `file` part (fields after it are refused).",
+    content={
+        "multipart/form-data": OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["file"],
+                properties={
+                    "is_public": Schema(type=OpenAPIType.BOOLEAN, default=False),
+                    "course_id": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.UUID),
+                    "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                },
+            )
+        )
+    },
+)
+
+
+@dataclass
+class UploadOperation(Operation):
+    """Documents the upload's body by hand: the handler reads the request stream itself."""
+
+    def __post_init__(self) -> None:
+        if self.request_body is None:
+            self.request_body = _UPLOAD_BODY
+
+
+_DOWNLOAD_RESPONSES: dict[int, ResponseSpec] = {
+    206: ResponseSpec(
+        data_container=bytes, description="One byte range of the file", media_type="*/*", generate_examples=False
+    ),
+    307: ResponseSpec(data_container=None, description="Redirect to a short-lived pre-signed URL (S3 storage)"),
+    **problems(401, 404, 416, 503),
+}
+
+
+class FilesController(Controller):
+    path = "/api/v1/files"
+    tags = ["files"]
+    dependencies = {"actor": Provide(provide_actor), "viewer": Provide(provide_optional_actor)}
+
+    @post(
+        "/upload",
+        status_code=201,
+        # The whole-app body limit is far below a video's; this handler enforces its own, per file type.
+        request_max_body_size=None,
+        operation_class=UploadOperation,
+        responses=problems(400, 401, 403, 404, 413, 415, 422, 503),
+        security=SIGNED_IN,
+    )
+    async def upload(
+        self, request: Request[Any, Any, Any], lms: NamedDependency[Lms], actor: NamedDependency[Actor]
+    ) -> FileView:
+        """Upload a file (signed-in users), streamed to storage. Form fields: optional `is_public` and
+        `course_id` (a course you manage), then `file`. Its type is read from its content and must match the
+        declared one: images up to 10 MiB, documents 50 MiB, videos 2 GiB by default (413 above, 415 for an
+        unaccepted or mismatched type)."""
+        form = StreamedForm(request, max_body_bytes=lms.files.limits.largest + FORM_OVERHEAD)
+        command = await form.command()
+        return await lms.files.upload(actor, command, form.file_content())
+
+    @get("/my-files", responses=problems(401, 422), security=SIGNED_IN)
+    async def my_files(
+        self,
+        lms: NamedDependency[Lms],
+        actor: NamedDependency[Actor],
+        file_type: FromQuery[FileType | None] = None,
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+    ) -> Page[FileView]:
+        """My uploads, newest first."""
+        return await lms.files.list_my_files(actor, ListMyFiles(file_type=file_type, page=page, page_size=page_size))
+
+    @get("/{file_id:uuid}", responses=problems(401, 404))
+    async def get_file(
+        self, lms: NamedDependency[Lms], viewer: NamedDependency[Actor], file_id: FromPath[UUID]
+    ) -> FileView:
+        """A file's details, for those who may download it."""
+        return await lms.files.get_file(viewer, file_id)
+
+    @get(
+        "/download/{file_id:uuid}",
+        media_type="*/*",
+        response_description="The file",
+        responses=_DOWNLOAD_RESPONSES,
+    )
+    async def download(
+        self,
+        request: Request[Any, Any, Any],
+        lms: NamedDependency[Lms],
+        viewer: NamedDependency[Actor],
+        file_id: FromPath[UUID],
+    ) -> Response[Any]:
+        """Download a file: public files for anyone; private ones for the uploader, admins and, for course
+        files, the course's instructor and learners. Supports a single `Range: bytes=...` (206, or 416 when
+        unsatisfiable). With S3 storage, answers with a redirect to a short-lived pre-signed URL."""
+        result = await lms.files.download(viewer, file_id, parse_range(request.headers.get("range")))
+        if result.redirect_url is not None:
+            return Redirect(
+                result.redirect_url, status_code=307, media_type=MediaType.TEXT, headers={"Cache-Control": "no-store"}
+            )
+        assert result.content is not None
+        return Stream(
+            result.content,
+            status_code=206 if result.partial else 200,
+            headers=download_headers(result),
+        )
+
+    @delete("/{file_id:uuid}", status_code=204, responses=problems(401, 403, 404, 503), security=SIGNED_IN)
+    async def delete_file(
+        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], file_id: FromPath[UUID]
+    ) -> None:
+        """Delete a file and its stored object (its uploader or an admin)."""
+        await lms.files.delete_file(actor, file_id)
+
+
+def parse_range(header: str | None) -> ByteRange | None:
+    """One `bytes=` range (RFC 9110 section 14.1.2); None (send everything) for anything else, including
+    several ranges, other units and malformed values, which a server may ignore."""
+    if not header:
+        return None
+    found = _RANGE.fullmatch(header.strip().replace(" ", ""))
+    if found is None:
+        return None
+    first, last = found.group(1), found.group(2)
+    if first:
+        if last and int(last) < int(first):
+            return None
+        return ByteRange(first=int(first), last=int(last) if last else None)
+    if last:
+        return ByteRange(suffix_length=int(last))
+    return None
+
+
+def download_headers(result: FileDownload) -> dict[str, str]:
+    file = result.file
+    headers = {
+        # Set here: Litestar gives a streamed response the handler's media type over the response's own.
+        "Content-Type": _content_type(file),
+        "Content-Length": str(result.length),
+        "Content-Disposition": attachment_disposition(file.original_filename),
+        "Accept-Ranges": "bytes",
+        # Stored files never change: the content digest is a strong validator.
+        "ETag": f'"{file.sha256}"',
+        "Cache-Control": "public, max-age=3600" if file.is_public else "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if result.partial:
+        headers["Content-Range"] = f"bytes {result.first}-{result.last}/{file.file_size}"
+    return headers
+
+
+def _content_type(file: FileView) -> str:
+    return f"{file.mime_type}; charset=utf-8" if file.mime_type.startswith("text/") else file.mime_type

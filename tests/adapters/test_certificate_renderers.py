@@ -1,0 +1,200 @@
+"""Both certificate renderers against one contract: A4 landscape, extractable text, the font embedded,
+non-Latin names drawn (Arabic shaped and ordered), unrenderable names refused; and borb's traps."""
+
+from __future__ import annotations
+
+import io
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from types import FrameType
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from lms_adapters.pdf import WarmableRenderer, build_renderer, resolve_font
+from lms_adapters.pdf.borb_renderer import BorbCertificateRenderer
+from lms_adapters.pdf.reportlab_renderer import ReportlabCertificateRenderer
+from lms_adapters.settings import ConfigurationError
+from lms_core.certificates.entities import CertificateContent
+from lms_core.certificates.errors import UnrenderableName
+from tests.support.certificates import pdf_text
+
+NUMBER = "CERT-20261125-A7F3B2C1"
+URL = f"https://lms.example.test/api/v1/certificates/verify/{NUMBER}"
+
+
+def content(student_name: str = "Ada Lovelace", **changes: Any) -> CertificateContent:
+    values: dict[str, Any] = {
+        "student_name": student_name,
+        "course_title": "Analytical Engines",
+        "instructor_name": "Charles Babbage",
+        "completion_date": date(2026, 11, 25),
+        "certificate_number": NUMBER,
+        "verification_url": URL,
+    }
+    values.update(changes)
+    return CertificateContent(**values)
+
+
+@pytest.fixture(scope="module", params=["borb", "reportlab"])
+def renderer(request: pytest.FixtureRequest) -> WarmableRenderer:
+    built = build_renderer(request.param, None)
+    built.warm_up()
+    return built
+
+
+def embedded_fonts(data: bytes) -> list[str]:
+    """Base names of the fonts whose program is embedded in the PDF (FontFile2 in a descriptor)."""
+    found: list[str] = []
+
+    def visit(font: Any) -> None:
+        font = font.get_object()
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is not None and "/FontFile2" in descriptor.get_object():
+            found.append(str(font["/BaseFont"]))
+        for child in font.get("/DescendantFonts", []):
+            visit(child)
+
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            visit(font)
+    return found
+
+
+def test_a4_landscape_with_every_field_in_extractable_text(renderer: WarmableRenderer) -> None:
+    data = renderer.render(content())
+    assert data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
+    text = pdf_text(data)
+    for expected in ("Ada Lovelace", "Analytical Engines", "Charles Babbage", "2026-11-25", NUMBER, URL):
+        assert expected in text, (expected, text)
+    assert any("DejaVu" in name for name in embedded_fonts(data))
+
+
+@pytest.mark.parametrize("name", ["Łukasz Żółć", "Αλέξανδρος Παπαδόπουλος", "Zoë Ærøskøbing-Ñúñez"])
+def test_names_beyond_latin_1_are_drawn_with_the_truetype_font(renderer: WarmableRenderer, name: str) -> None:
+    data = renderer.render(content(name))
+    assert name in pdf_text(data)
+    assert any("DejaVu" in font for font in embedded_fonts(data))
+
+
+def test_arabic_is_shaped_and_ordered_right_to_left(renderer: WarmableRenderer) -> None:
+    data = renderer.render(content("محمد عبد الله", course_title="مقدمة في البرمجة Python"))
+    text = pdf_text(data)  # NFKC folds the shaped (presentation) forms back to letters
+    for word in ("محمد", "عبد", "الله", "مقدمة", "البرمجة", "Python"):
+        assert word in text, (word, text)
+    # What is drawn is the shaped form (initial/medial/final letters), not the logical letters.
+    raw = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "\ufee3" in raw  # ARABIC LETTER MEEM INITIAL FORM
+    assert any("DejaVu" in font for font in embedded_fonts(data))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"student_name": "李小龙"}, "student_name"),
+        ({"course_title": "日本語の入門"}, "course_title"),
+        ({"instructor_name": "김민준"}, "instructor_name"),
+    ],
+)
+def test_a_script_the_font_lacks_is_refused_before_drawing(
+    renderer: WarmableRenderer, changes: dict[str, str], field: str
+) -> None:
+    with pytest.raises(UnrenderableName) as raised:
+        renderer.render(content(**changes))
+    assert raised.value.code == "certificates.unrenderable_name"
+    assert raised.value.details["field"] == field
+
+
+@pytest.mark.parametrize("renderer_class", [BorbCertificateRenderer, ReportlabCertificateRenderer])
+def test_without_a_truetype_font_latin_1_is_drawn_and_the_rest_refused(
+    renderer_class: type[BorbCertificateRenderer | ReportlabCertificateRenderer],
+) -> None:
+    plain = renderer_class(None)
+    assert "José Müller" in pdf_text(plain.render(content("José Müller")))
+    with pytest.raises(UnrenderableName):
+        plain.render(content("Łukasz"))
+
+
+def test_concurrent_renders_in_threads_all_succeed(renderer: WarmableRenderer) -> None:
+    names = [f"Learner {n} Żółć" for n in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda name: renderer.render(content(name)), names))
+    for name, data in zip(names, results, strict=True):
+        assert name in pdf_text(data)
+    assert not isinstance(sys.stdout, io.StringIO)  # the redirections were undone in order
+
+
+def test_choosing_and_configuring_renderers(tmp_path: Any) -> None:
+    assert build_renderer("reportlab", None).name == "reportlab"
+    assert build_renderer("borb", None).name == "borb"
+    assert build_renderer("auto", None).name == "borb"  # the `borb` extra is installed in the test environment
+    assert resolve_font(None) is not None and resolve_font(None).endswith("DejaVuSans.ttf")  # type: ignore[union-attr]
+    with pytest.raises(ConfigurationError, match="not a file"):
+        build_renderer("reportlab", str(tmp_path / "missing.ttf"))
+    not_ttf = tmp_path / "font.otf"
+    not_ttf.write_bytes(b"x")
+    with pytest.raises(ConfigurationError, match="TrueType"):
+        build_renderer("reportlab", str(not_ttf))
+
+
+# -- borb's traps (FIELD-NOTES.md) -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def borb_renderer() -> WarmableRenderer:
+    built = build_renderer("borb", None)
+    built.warm_up()
+    return built
+
+
+def test_borb_keeps_its_producer_line(borb_renderer: WarmableRenderer) -> None:
+    reader = PdfReader(io.BytesIO(borb_renderer.render(content())))
+    assert reader.metadata is not None and reader.metadata.producer == "borb"
+
+
+def test_borb_usage_statistics_are_off(borb_renderer: WarmableRenderer) -> None:
+    from borb.pdf import UsageStatistics
+
+    assert UsageStatistics._UsageStatistics__HAS_OPTED_IN is False  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def own_handlers() -> Iterator[list[int]]:
+    received: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in saved:
+        signal.signal(sig, handler)
+    try:
+        yield received
+    finally:
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
+
+
+def test_borb_leaves_the_signal_handlers_alone(borb_renderer: WarmableRenderer, own_handlers: list[int]) -> None:
+    assert threading.current_thread() is threading.main_thread()
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    borb_renderer.render(content())
+    assert {sig: signal.getsignal(sig) for sig in before} == before
+
+
+def test_borb_prints_nothing_to_stdout_over_many_documents(
+    borb_renderer: WarmableRenderer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    for number in range(70):  # borb prints its licence notice every 64 documents
+        borb_renderer.render(content(f"Learner {number}"))
+    captured = capfd.readouterr()
+    assert captured.out == ""
