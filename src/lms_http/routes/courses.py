@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -22,7 +22,11 @@ from lms_core.courses.commands import (
 from lms_core.courses.entities import CourseStatus, Difficulty
 from lms_core.courses.views import CourseView, LessonView
 from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
+from lms_http.encoding import EncodedViews
 from lms_http.errors import problems
+
+# Cached catalogue pages come back as the same objects: their JSON is encoded once.
+_catalogue_json = EncodedViews()
 
 _DEPENDENCIES = {"actor": Provide(provide_actor), "viewer": Provide(provide_optional_actor)}
 
@@ -48,7 +52,7 @@ class CoursesController(Controller):
         sort: FromQuery[CourseSort] = CourseSort.NEWEST,
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-    ) -> Page[CourseView]:
+    ) -> Response[Page[CourseView]]:
         """The catalogue: published courses, filtered and sorted. Other statuses: admins, or your own courses."""
         query = ListCourses(
             category=category,
@@ -61,7 +65,7 @@ class CoursesController(Controller):
             page=page,
             page_size=page_size,
         )
-        return await lms.courses.list_courses(viewer, query)
+        return _catalogue_json.response(await lms.courses.list_courses(viewer, query))
 
     @post("/", status_code=201, responses=problems(401, 403, 404, 409, 422), security=SIGNED_IN)
     async def create_course(
