@@ -8,6 +8,9 @@ Scenarios (`--scenario auth-me|catalogue|all`, default all):
   published courses and 100,000 enrolments, seeded straight into SQLite. Goals: 35% or more of the bare
   endpoint's throughput, and p99 under 50 ms. A "cold" figure (pages that miss the app's catalogue page
   cache) is printed beside it, for information.
+- regrade (`--scenario regrade [options of python -m bench.regrade]`, not part of `all`: it starts no
+  servers): `lms grade regrade` over 100,000 attempts on SQLite and PostgreSQL beside a plain-SQL floor;
+  see `bench/regrade.py`.
 
 Both servers run at once, each a single worker of the same ASGI server; the load comes from a separate
 process (wrk if it is on PATH, else `bench.loadgen`). Within a scenario, rounds alternate between the
@@ -489,6 +492,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    for flag in (["--scenario", "regrade"], ["--scenario=regrade"]):
+        at = next((i for i in range(len(given)) if given[i : i + len(flag)] == flag), None)
+        if at is not None:
+            from bench import regrade
+
+            return regrade.main(given[:at] + given[at + len(flag) :])
     args = parse_args(argv)
     try:
         return run(args)

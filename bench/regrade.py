@@ -11,7 +11,10 @@ changes and completes the lessons and enrolments of new passes.
 
 Beside it, a floor measured in the same run on the same database: the same rows read and written back
 in the same chunks and transactions with plain SQL through the driver (`exec_driver_sql`), with no
-decoding and no grading. The floor runs before and after the regrade; the faster run counts.
+decoding and no grading. The floor runs before and after the regrade; the faster run counts. The
+documents it writes back differ by a trailing space, because SQLite skips rewriting pages whose bytes
+an UPDATE leaves unchanged: a floor writing back identical values measures reads and little else (it
+is printed too, for information).
 
 Goals: at least 10,000 attempts/s on SQLite; the regrade within 3x of the floor's time (each database).
 The answers are checked: the regrade's counts (changed, fail -> pass, pass -> fail), the audit rows and
@@ -406,8 +409,15 @@ _FLOOR_SQL = {
 }
 
 
-async def floor_pass(engine: AsyncEngine, quiz_id: uuid.UUID) -> tuple[int, float]:
-    """Read every attempt of the quiz in chunks and write the same values back: plain SQL, no grading."""
+async def floor_pass(engine: AsyncEngine, quiz_id: uuid.UUID, *, same_bytes: bool = False) -> tuple[int, float]:
+    """Read every attempt of the quiz in chunks and write them back: plain SQL, no grading.
+
+    The documents written back differ from those read by a trailing space (still the same JSON), as a
+    regrade's do: SQLite compares an overwritten record with the old one and skips rewriting pages whose
+    bytes are unchanged, so writing back identical values (`same_bytes`) would measure reads and little
+    else.
+    """
+    touch = "" if same_bytes else " "
     select_sql, update_sql = _FLOOR_SQL[engine.dialect.name]
     sqlite = engine.dialect.name == "sqlite"
     quiz: Any = quiz_id.hex if sqlite else quiz_id
@@ -423,7 +433,7 @@ async def floor_pass(engine: AsyncEngine, quiz_id: uuid.UUID) -> tuple[int, floa
                 break
             await connection.exec_driver_sql(
                 update_sql,
-                [(r[5], r[7], r[8], r[9], r[10], r[11], r[3], graded_at, r[0]) for r in rows],
+                [(r[5] + touch, None if r[7] is None else r[7] + touch, *r[8:12], r[3], graded_at, r[0]) for r in rows],
             )
             await connection.commit()
         count += len(rows)
@@ -440,6 +450,7 @@ class DatabaseResult:
     attempts: int
     seed_seconds: float
     floor_seconds: list[float]
+    floor_same_bytes_seconds: float
     dry_run_seconds: float
     regrade_seconds: float
     report: dict[str, Any]
@@ -503,6 +514,7 @@ async def run_database(kind: str, plan: Plan, work_dir: Path, postgres_url: str)
         )
         engine = create_engine(url)
         try:
+            same = await _timed_floor(kind, engine, quiz_id, plan, "floor, bytes unchanged (for information)", True)
             floors = [await _timed_floor(kind, engine, quiz_id, plan, "floor (plain SQL)")]
             async with open_lms(settings) as lms:
                 system = Actor.system()
@@ -521,6 +533,7 @@ async def run_database(kind: str, plan: Plan, work_dir: Path, postgres_url: str)
         attempts=plan.attempts,
         seed_seconds=round(seed_seconds, 3),
         floor_seconds=[round(f, 3) for f in floors],
+        floor_same_bytes_seconds=round(same, 3),
         dry_run_seconds=round(dry_seconds, 3),
         regrade_seconds=round(seconds, 3),
         report=_summary(report),
@@ -529,9 +542,11 @@ async def run_database(kind: str, plan: Plan, work_dir: Path, postgres_url: str)
     )
 
 
-async def _timed_floor(kind: str, engine: AsyncEngine, quiz_id: uuid.UUID, plan: Plan, label: str) -> float:
+async def _timed_floor(
+    kind: str, engine: AsyncEngine, quiz_id: uuid.UUID, plan: Plan, label: str, same_bytes: bool = False
+) -> float:
     print(f"{kind}: {label} ...", end="", flush=True)
-    count, seconds = await floor_pass(engine, quiz_id)
+    count, seconds = await floor_pass(engine, quiz_id, same_bytes=same_bytes)
     if count != plan.attempts:
         raise HarnessError(f"the floor read {count} attempts, expected {plan.attempts}")
     print(f" {seconds:.2f} s ({count / seconds:,.0f} attempts/s)")
@@ -612,7 +627,7 @@ def print_results(results: Sequence[DatabaseResult]) -> dict[str, bool]:
         print(
             f"{r.database}: {changed['attempts_changed']:,} attempts changed ({changed['fail_to_pass']:,} fail -> "
             f"pass, {changed['pass_to_fail']:,} pass -> fail); dry run {r.dry_run_seconds:.2f} s; seeded in "
-            f"{r.seed_seconds:.1f} s"
+            f"{r.seed_seconds:.1f} s; floor writing back unchanged bytes {r.floor_same_bytes_seconds:.2f} s"
         )
         if r.database == "sqlite":
             goals["sqlite_rate"] = r.rate >= SQLITE_GOAL

@@ -50,7 +50,8 @@ _IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
 _STATUSES = {status.value: status for status in AttemptStatus}
 _LESSON_COMPLETED = ProgressStatus.COMPLETED.value
 
-_decode_questions = msgspec.json.Decoder(list[FrozenQuestion]).decode
+_decode_question = msgspec.json.Decoder(FrozenQuestion).decode
+_decode_elements = msgspec.json.Decoder(list[msgspec.Raw]).decode
 _decode_answers = msgspec.json.Decoder(dict[str, Any] | None).decode
 _decode_results = msgspec.json.Decoder(list[QuestionResult] | None).decode
 _encode = msgspec.json.Encoder().encode
@@ -89,39 +90,111 @@ def _no_results() -> ColumnElement[bool]:
     return or_(_a.results.is_(None), cast(_a.results, Text) == "null")
 
 
-def _to_rows(raw: Sequence[Any]) -> list[GradingRow]:
+class _Documents:
+    """Attempts' JSON documents to and from the core's structs, each distinct element once.
+
+    Every attempt of a quiz holds the same few questions (in its own order, with its own option order),
+    and a regrade hands back the same few results per question over and over. So question lists are
+    decoded element by element -- `msgspec.Raw` spans, each distinct one decoded into a `FrozenQuestion`
+    once -- and lists are encoded from the bytes kept for each element object. Elements are immutable
+    structs, shared between the rows of a chunk; the caches live as long as the store (one transaction)
+    and are bounded.
+    """
+
+    LIMIT = 20_000
+
+    def __init__(self) -> None:
+        self._questions: dict[bytes, FrozenQuestion] = {}
+        self._encoded: dict[int, tuple[object, bytes]] = {}  # id(element) -> (element, its JSON)
+
+    def questions(self, text: str) -> list[FrozenQuestion]:
+        known = self._questions
+        found = []
+        for element in _decode_elements(text):
+            data = bytes(element)
+            question = known.get(data)
+            if question is None:
+                question = _decode_question(data)
+                if len(known) < self.LIMIT:
+                    known[data] = question
+                    self._remember(question, data)
+            found.append(question)
+        return found
+
+    def encode(self, elements: Sequence[FrozenQuestion] | Sequence[QuestionResult]) -> str:
+        known = self._encoded
+        parts = []
+        for element in elements:
+            hit = known.get(id(element))
+            if hit is not None and hit[0] is element:
+                parts.append(hit[1])
+            else:
+                data = _encode(element)
+                self._remember(element, data)
+                parts.append(data)
+        return (b"[" + b",".join(parts) + b"]").decode()
+
+    def _remember(self, element: object, data: bytes) -> None:
+        # Keeping the element alive keeps its id from being reused while it is a key.
+        if len(self._encoded) < self.LIMIT:
+            self._encoded[id(element)] = (element, data)
+
+
+def _to_rows(raw: Sequence[Any], documents: _Documents) -> list[GradingRow]:
     with gc_paused():  # thousands of documents decoded at once (see `gc_paused`)
-        return _decode_rows(raw)
+        return _decode_rows(raw, documents)
 
 
-def _decode_rows(raw: Sequence[Any]) -> list[GradingRow]:
+def _decode_rows(raw: Sequence[Any], documents: _Documents) -> list[GradingRow]:
     ids = _uuids([r[0] for r in raw])
-    quiz_ids = _uuids([r[1] for r in raw])
+    quizzes_by_key = dict(zip(distinct := list({r[1]: None for r in raw}), _uuids(distinct), strict=True))
+    quiz_ids = [quizzes_by_key[r[1]] for r in raw]  # a chunk mostly has one quiz: converted once
     enrollment_ids = _uuids([r[2] for r in raw])
+    decode_questions = documents.questions
     rows = []
     for n, (_, _, _, status, passing, questions, answers, results, score, most, bp, passed) in enumerate(raw):
         recorded = results is not None and results != "null"
         manual: list[QuestionResult] = []
         if recorded and _MANUAL_MARK in results:
             manual = [x for x in _decode_results(results) or () if x.graded_by == "manual"]
+        # Positional: tens of thousands of rows a second, and keywords cost a third of the construction.
         rows.append(
             GradingRow(
-                id=ids[n],
-                quiz_id=quiz_ids[n],
-                enrollment_id=enrollment_ids[n],
-                status=_STATUSES[status],
-                passing_score=passing,
-                questions=_decode_questions(questions),
-                answers=_decode_answers(answers) or {},
-                results_recorded=recorded,
-                manual_results=manual,
-                score_centi=score,
-                max_score_centi=most,
-                percentage_bp=bp,
-                is_passed=None if passed is None else bool(passed),
+                ids[n],
+                quiz_ids[n],
+                enrollment_ids[n],
+                _STATUSES[status],
+                passing,
+                decode_questions(questions),
+                _decode_answers(answers) or {},
+                recorded,
+                manual,
+                score,
+                most,
+                bp,
+                None if passed is None else bool(passed),
             )
         )
     return rows
+
+
+def _grade_params(
+    grade: GradeWrite, key: Callable[[UUID], Any], at: Any, encode: Callable[[list[Any]], str]
+) -> tuple[Any, ...]:
+    score = grade.score
+    graded = not score.pending_manual
+    return (
+        None if grade.questions is None else encode(grade.questions),
+        encode(grade.results),
+        score.score_centi,
+        score.max_score_centi,
+        score.percentage_bp,
+        # As the attempts repository stores it: no pass or fail while a person still has to grade.
+        score.is_passed if graded else None,
+        _GRADED if graded else _SUBMITTED,
+        at if graded else None,
+        key(grade.attempt_id),
+    )
 
 
 @dataclass(frozen=True)
@@ -150,6 +223,10 @@ _POSTGRES = _Statements(
 )
 
 
+def _uuid_order(value: UUID) -> int:
+    return value.int
+
+
 def _hex(value: UUID) -> str:
     return value.hex
 
@@ -168,6 +245,7 @@ class SqlGradingBatchStore:
         # The hot writes go to the driver as it stores values (`executemany` of plain tuples), skipping
         # SQLAlchemy's per-row parameter processing: ids as hex text on SQLite, UUIDs on PostgreSQL.
         self._driver_id: Callable[[UUID], Any] = _same if self._postgres else _hex
+        self._documents = _Documents()
 
     def _driver_time(self, value: datetime) -> Any:
         """A timestamp as `UtcDateTime` hands it to this database's driver."""
@@ -197,7 +275,7 @@ class SqlGradingBatchStore:
         for start in range(0, len(attempt_ids), 1000):
             ids = list(attempt_ids[start : start + 1000])
             query = select(*_ROW_COLUMNS).where(_a.quiz_id == quiz_id, _a.id.in_(ids)).order_by(_a.id)
-            for row in _to_rows((await self._c.execute(self._locked(query, lock))).all()):
+            for row in _to_rows((await self._c.execute(self._locked(query, lock))).all(), self._documents):
                 found[row.id] = row
         return found
 
@@ -233,45 +311,34 @@ class SqlGradingBatchStore:
         if not grades:
             return
         key, at = self._driver_id, self._driver_time(now)
+        encode = self._documents.encode
         with gc_paused():
-            params = [self._grade_params(grade, key, at) for grade in grades]
+            params = [_grade_params(grade, key, at, encode) for grade in grades]
         await self._c.exec_driver_sql(self._sql.write_grades, params)
-
-    @staticmethod
-    def _grade_params(grade: GradeWrite, key: Callable[[UUID], Any], at: Any) -> tuple[Any, ...]:
-        score = grade.score
-        graded = not score.pending_manual
-        return (
-            None if grade.questions is None else _encode(grade.questions).decode(),
-            _encode(grade.results).decode(),
-            score.score_centi,
-            score.max_score_centi,
-            score.percentage_bp,
-            # As the attempts repository stores it: no pass or fail while a person still has to grade.
-            score.is_passed if graded else None,
-            _GRADED if graded else _SUBMITTED,
-            at if graded else None,
-            key(grade.attempt_id),
-        )
 
     async def write_open_questions(self, keys: Sequence[tuple[UUID, list[FrozenQuestion]]]) -> None:
         if keys:
             key = self._driver_id
-            params = [(_encode(questions).decode(), key(attempt_id)) for attempt_id, questions in keys]
+            encode = self._documents.encode
+            params = [(encode(questions), key(attempt_id)) for attempt_id, questions in keys]
             await self._c.exec_driver_sql(self._sql.write_open_questions, params)
 
     async def record_changes(self, changes: Sequence[GradeChange], *, now: datetime) -> None:
         if not changes:
             return
         key, at = self._driver_id, self._driver_time(now)
+        quiz_keys: dict[UUID, Any] = {}
         params = []
         for change in changes:
             old, new = change.old, change.new
+            quiz_key = quiz_keys.get(change.quiz_id)
+            if quiz_key is None:
+                quiz_key = quiz_keys[change.quiz_id] = key(change.quiz_id)
             params.append(
                 (
                     key(new_id()),
                     key(change.attempt_id),
-                    key(change.quiz_id),
+                    quiz_key,
                     change.reason,
                     None if old is None else old.score_centi,
                     None if new is None else new.score_centi,
@@ -287,7 +354,7 @@ class SqlGradingBatchStore:
         if not enrollment_ids:
             return []
         p = lesson_progress.c
-        ids = sorted(set(enrollment_ids))
+        ids = sorted(set(enrollment_ids), key=_uuid_order)  # the same lock order everywhere (and C comparisons)
         if self._postgres:
             # Enrolments before their progress rows, the order every completion path locks in.
             await self._c.execute(
@@ -351,7 +418,7 @@ class SqlGradingBatchStore:
         if after is not None:
             conditions = [*conditions, _a.id > after]
         query = select(*_ROW_COLUMNS).where(and_(*conditions)).order_by(_a.id).limit(limit)
-        return _to_rows((await self._c.execute(self._locked(query, lock))).all())
+        return _to_rows((await self._c.execute(self._locked(query, lock))).all(), self._documents)
 
     def _locked(self, query: Select[Any], lock: bool) -> Select[Any]:
         # SQLite has no row locks; its writer transaction (BEGIN IMMEDIATE) already excludes other writers.

@@ -71,8 +71,8 @@ def gc_paused() -> Iterator[None]:
     Decoding and grading a chunk creates hundreds of thousands of small containers that live until the
     chunk is written, and each automatic collection rescans them all: with the collector on, it took
     most of a regrade's CPU. They form no cycles (reference counting frees them) and are gone when the
-    pause ends, so the collection that follows is short. A pause may span the chunk's awaits: other
-    tasks of the process run meanwhile with cycle collection delayed, never with memory lost.
+    pause ends, so the collection that follows is short. A pause spans the chunk's awaits: other tasks
+    of the process run meanwhile with cycle collection delayed, never with memory lost.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -129,28 +129,11 @@ class BatchGrading(QuizServiceBase):
             await self._close_overdue(quiz_id, quizzes, tally, report, ungraded)
         after: UUID | None = None
         while True:
-            async with self._uow.begin() as tx:
-                store = tx.grading_batch
-                rows = await store.chunk_ungraded(
-                    quiz_id=command.quiz_id, course_id=command.course_id, after=after, limit=CHUNK_SIZE, lock=True
-                )
-                if not rows:
-                    break
-                now = self._clock.now()
-                writes: list[GradeWrite] = []
-                passes: list[GradingRow] = []
-                for row in rows:
-                    results = keep_manual_grades(grade_answers(row.questions, row.answers), row.manual_results)
-                    score = summarize(row.questions, results, row.passing_score)
-                    writes.append(GradeWrite(attempt_id=row.id, results=results, score=score))
-                    tally.count(score)
-                    if score.is_passed and not score.pending_manual:
-                        passes.append(row)
-                await store.write_grades(writes, now=now)
-                await self._complete_passes(tx, passes, quizzes, now)
-                await tx.commit()
-            tally.ungraded_graded += len(rows)
-            after = rows[-1].id
+            with gc_paused():
+                after, count = await self._grade_ungraded_next(command, after, quizzes, tally)
+            if not count:
+                break
+            tally.ungraded_graded += count
             report(tally.overdue_closed + tally.ungraded_graded, tally.overdue_closed + ungraded)
         return PendingGradingReport(
             overdue_closed=tally.overdue_closed,
@@ -158,6 +141,35 @@ class BatchGrading(QuizServiceBase):
             passed=tally.passed,
             awaiting_manual=tally.awaiting_manual,
         )
+
+    async def _grade_ungraded_next(
+        self, command: GradePending, after: UUID | None, quizzes: dict[UUID, Quiz], tally: _PendingTally
+    ) -> tuple[UUID | None, int]:
+        """Grade the next chunk of submitted attempts never graded, in its own transaction."""
+        async with self._uow.begin() as tx:
+            store = tx.grading_batch
+            rows = await store.chunk_ungraded(
+                quiz_id=command.quiz_id, course_id=command.course_id, after=after, limit=CHUNK_SIZE, lock=True
+            )
+            if not rows:
+                return after, 0
+            now = self._clock.now()
+            writes: list[GradeWrite] = []
+            passes: list[GradingRow] = []
+            scores: list[Score] = []
+            for row in rows:
+                results = keep_manual_grades(grade_answers(row.questions, row.answers), row.manual_results)
+                score = summarize(row.questions, results, row.passing_score)
+                writes.append(GradeWrite(attempt_id=row.id, results=results, score=score))
+                scores.append(score)
+                if score.is_passed and not score.pending_manual:
+                    passes.append(row)
+            await store.write_grades(writes, now=now)
+            await self._complete_passes(tx, passes, quizzes, now)
+            await tx.commit()
+        for score in scores:
+            tally.count(score)
+        return rows[-1].id, len(rows)
 
     async def _pending_scope(self, tx: Transaction, actor: Actor, command: GradePending) -> list[UUID | None]:
         """The quizzes to look at (None: every quiz), after checking the caller may grade them."""
@@ -214,11 +226,12 @@ class BatchGrading(QuizServiceBase):
         after: UUID | None = None
         done = 0
         while True:
-            with gc_paused():
-                after, count = await self._regrade_next(quiz, key, after, write, tally)
-            if not count:
+            outcome = await self._regrade_next(quiz, key, after, write)
+            if not outcome.count:
                 break
-            done += count
+            tally.add(outcome)
+            after = outcome.last
+            done += outcome.count
             report(done, max(total, done))
         return RegradeReport(
             quiz_id=quiz.id,
@@ -233,15 +246,18 @@ class BatchGrading(QuizServiceBase):
             failed_now=tally.failed_now,
         )
 
-    async def _regrade_next(
-        self, quiz: Quiz, key: _AnswerKey, after: UUID | None, write: bool, tally: _RegradeTally
-    ) -> tuple[UUID | None, int]:
-        """Regrade the next chunk in its own transaction: the id to continue after, and how many were read."""
+    async def _regrade_next(self, quiz: Quiz, key: _AnswerKey, after: UUID | None, write: bool) -> _ChunkOutcome:
+        """Regrade the next chunk (ids above `after`) in its own transaction."""
+        with gc_paused():
+            # The chunk's objects live in the frame of `_regrade_chunk_in`, gone before the collector resumes.
+            return await self._regrade_chunk_in(quiz, key, after, write)
+
+    async def _regrade_chunk_in(self, quiz: Quiz, key: _AnswerKey, after: UUID | None, write: bool) -> _ChunkOutcome:
         async with self._uow.begin(write=write) as tx:
             store = tx.grading_batch
             rows = await store.chunk_for_quiz(quiz.id, after=after, limit=CHUNK_SIZE, lock=write)
             if not rows:
-                return after, 0
+                return _ChunkOutcome()
             now = self._clock.now()
             chunk = _regrade_chunk(rows, key, quiz.id)
             if write:
@@ -253,8 +269,7 @@ class BatchGrading(QuizServiceBase):
             owners = await store.owners(flipped) if flipped else {}
             if write:
                 await tx.commit()
-        tally.add(chunk, owners)
-        return rows[-1].id, len(rows)
+        return _ChunkOutcome.of(chunk, owners, count=len(rows), last=rows[-1].id)
 
     # -- importing and exporting --------------------------------------------------------------------
 
@@ -350,7 +365,7 @@ class BatchGrading(QuizServiceBase):
             quiz = await self._cached_quiz(tx, quiz_id, quizzes)
             if quiz.quiz_type is not QuizType.GRADED:
                 continue  # practice quizzes never count
-            newly = await tx.grading_batch.complete_lesson(quiz.lesson_id, sorted(enrollment_ids), now=now)
+            newly = await tx.grading_batch.complete_lesson(quiz.lesson_id, list(enrollment_ids), now=now)
             if newly:
                 await refresh_and_complete(tx, quiz.course_id, now, enrollment_ids=newly)
 
@@ -416,13 +431,45 @@ class _CurrentQuestion:
         return found
 
 
+_Prepared = tuple[FrozenQuestion, FrozenQuestion, "_CurrentQuestion | None", bool]
+
+
 class _AnswerKey:
     """The quiz's current answer key, applied to attempts' frozen questions."""
 
     def __init__(self, questions: list[Question]) -> None:
         # Keyed by the UUID's integer: hashing that is C, `UUID.__hash__` is Python (it shows at 100,000s).
         self._current = {question.id.int: _CurrentQuestion(question) for question in questions}
+        # Per frozen question object: the object, its re-keyed copy, its current question (None: it keeps
+        # its own key) and whether the copy differs. Stores may hand the same object to many attempts
+        # (same question, same option order), and then it is looked at once; reset for every chunk.
+        self._prepared: dict[int, _Prepared] = {}
         self.kept: dict[UUID, str] = {}
+
+    def new_chunk(self) -> None:
+        self._prepared.clear()
+
+    def _prepare(self, frozen: FrozenQuestion) -> _Prepared:
+        current = self._current.get(frozen.question_id.int)
+        entry: _Prepared
+        why = "it was deleted from the quiz" if current is None else current.misfit(frozen)
+        if current is None or why is not None:
+            self.kept.setdefault(frozen.question_id, why or "")
+            entry = (frozen, frozen, None, False)
+        elif (frozen.correct_answers, frozen.partial_credit, frozen.points_centi) == (
+            current.correct,
+            current.partial,
+            current.points,
+        ):
+            entry = (frozen, frozen, current, False)
+        else:
+            rekeyed = msgspec.structs.replace(
+                frozen, correct_answers=current.correct, partial_credit=current.partial, points_centi=current.points
+            )
+            entry = (frozen, rekeyed, current, True)
+        if len(self._prepared) < MEMO_LIMIT:
+            self._prepared[id(frozen)] = entry  # the entry keeps `frozen` alive: its id is not reused
+        return entry
 
     def regrade(self, row: GradingRow) -> tuple[list[FrozenQuestion], bool, list[QuestionResult]]:
         """The attempt's questions re-keyed, whether any changed, and fresh automatic results.
@@ -433,29 +480,18 @@ class _AnswerKey:
         results: list[QuestionResult] = []
         rekeyed = False
         answers = row.answers
-        current_of = self._current.get
+        prepared = self._prepared
         for frozen in row.questions:
-            current = current_of(frozen.question_id.int)
-            if (
-                current is None
-                or frozen.question_type != current.kind
-                or (current.option_set is not None and current.misfit(frozen) is not None)
-            ):
-                why = current.misfit(frozen) if current is not None else "it was deleted from the quiz"
-                self.kept.setdefault(frozen.question_id, why or "")
-                questions.append(frozen)
-                results.append(grade_question(frozen, answers.get(str(frozen.question_id))))
-                continue
-            if (
-                frozen.points_centi != current.points
-                or frozen.partial_credit != current.partial
-                or frozen.correct_answers != current.correct
-            ):
-                frozen = msgspec.structs.replace(
-                    frozen, correct_answers=current.correct, partial_credit=current.partial, points_centi=current.points
-                )
+            entry = prepared.get(id(frozen))
+            if entry is None or entry[0] is not frozen:
+                entry = self._prepare(frozen)
+            _, question, current, changed = entry
+            questions.append(question)
+            if changed:
                 rekeyed = True
-            questions.append(frozen)
+            if current is None:
+                results.append(grade_question(question, answers.get(str(question.question_id))))
+                continue
             answer = answers.get(current.sid)
             found = current.by_value.get(answer) if answer.__class__ is str else None
             results.append(found if found is not None else current.grade(answer))
@@ -473,6 +509,7 @@ class _Chunk:
 
 
 def _regrade_chunk(rows: list[GradingRow], key: _AnswerKey, quiz_id: UUID) -> _Chunk:
+    key.new_chunk()
     chunk = _Chunk()
     in_progress = AttemptStatus.IN_PROGRESS
     for row in rows:
@@ -534,6 +571,29 @@ def _stored_score(row: GradingRow) -> Score | None:
 
 
 @dataclass
+class _ChunkOutcome:
+    """What a regraded chunk adds to the report (the chunk itself is freed once it is written)."""
+
+    count: int = 0
+    last: UUID | None = None
+    regraded: int = 0
+    changed: int = 0
+    open_rekeyed: int = 0
+    changes: list[GradeChangeView] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, chunk: _Chunk, owners: dict[UUID, AttemptOwner], *, count: int, last: UUID) -> _ChunkOutcome:
+        return cls(
+            count=count,
+            last=last,
+            regraded=chunk.regraded,
+            changed=len(chunk.changes),
+            open_rekeyed=len(chunk.open_keys),
+            changes=[_change_view(change, owners[change.attempt_id]) for change in chunk.flips],
+        )
+
+
+@dataclass
 class _RegradeTally:
     regraded: int = 0
     changed: int = 0
@@ -541,12 +601,11 @@ class _RegradeTally:
     passed_now: list[GradeChangeView] = field(default_factory=list)
     failed_now: list[GradeChangeView] = field(default_factory=list)
 
-    def add(self, chunk: _Chunk, owners: dict[UUID, AttemptOwner]) -> None:
-        self.regraded += chunk.regraded
-        self.changed += len(chunk.changes)
-        self.open_rekeyed += len(chunk.open_keys)
-        for change in chunk.flips:
-            view = _change_view(change, owners[change.attempt_id])
+    def add(self, outcome: _ChunkOutcome) -> None:
+        self.regraded += outcome.regraded
+        self.changed += outcome.changed
+        self.open_rekeyed += outcome.open_rekeyed
+        for view in outcome.changes:
             (self.passed_now if view.new_passed else self.failed_now).append(view)
 
 
