@@ -280,11 +280,12 @@ def _csv_row(record: GradeRecordView) -> list[Any]:
 
 
 def _summary(title: str, rows: list[tuple[str, object]]) -> None:
-    table = Table(title=title, show_header=False, title_justify="left")
+    click.echo(title)
+    table = Table(show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     for label, value in rows:
-        table.add_row(label, str(value))
+        table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
     Console().print(table)
 
 

@@ -45,13 +45,16 @@ from lms_core.shared.ports import Transaction
 if TYPE_CHECKING:
     from lms_core.quizzes.entities import Attempt
 
-# Attempts per transaction: large enough that per-statement costs vanish, small enough that a chunk's
-# locks and memory stay modest (and a crash loses at most one chunk's work, which a rerun redoes).
+# Attempts per transaction: large enough that per-statement costs vanish (measured: about 10 % faster
+# than 2,000), small enough that a chunk's locks and memory stay modest. On SQLite a chunk holds the
+# writer lock for about half a second, which other writers wait out (busy timeout). A crash loses at
+# most one chunk's work, which a rerun redoes.
 CHUNK_SIZE = 5000
 OVERDUE_CHUNK = 200
 REGRADE = "regrade"
 GRADE_IMPORT = "grade_import"
-# Different answers to one question a regrade remembers the grade of (free-text answers are unbounded).
+# Distinct answers to one question (and distinct frozen copies per chunk) a regrade remembers; free-text
+# answers are unbounded.
 MEMO_LIMIT = 4096
 MAX_FEEDBACK = 5000
 
@@ -125,6 +128,7 @@ class BatchGrading(QuizServiceBase):
             ungraded = await tx.grading_batch.count_ungraded(quiz_id=command.quiz_id, course_id=command.course_id)
         tally = _PendingTally()
         quizzes: dict[UUID, Quiz] = {}
+        report(0, ungraded)
         for quiz_id in quiz_ids:
             await self._close_overdue(quiz_id, quizzes, tally, report, ungraded)
         after: UUID | None = None
@@ -225,6 +229,7 @@ class BatchGrading(QuizServiceBase):
         tally = _RegradeTally()
         after: UUID | None = None
         done = 0
+        report(0, total)
         while True:
             outcome = await self._regrade_next(quiz, key, after, write)
             if not outcome.count:

@@ -110,7 +110,8 @@ class GradingRow:
 
     `results_recorded` says whether the attempt has per-question results at all; `manual_results`
     holds only the grades a person gave among them (what a regrade keeps), so a store may skip
-    decoding results that hold none.
+    decoding results that hold none. Rows of a chunk may share `FrozenQuestion` objects (the same
+    question with the same option order): they are immutable.
     """
 
     id: UUID

@@ -17,6 +17,7 @@ from lms_core import Actor, Lms
 from lms_core.courses.errors import NotCourseManager
 from lms_core.enrollments.entities import EnrollmentStatus, ProgressStatus
 from lms_core.enrollments.events import EnrollmentCompleted
+from lms_core.quizzes import batch
 from lms_core.quizzes.commands import (
     ExportGrades,
     GradeAttempt,
@@ -27,7 +28,7 @@ from lms_core.quizzes.commands import (
     RegradeQuiz,
     UpdateQuestion,
 )
-from lms_core.quizzes.entities import DEADLINE_GRACE, AttemptStatus
+from lms_core.quizzes.entities import DEADLINE_GRACE, AttemptStatus, QuizType
 from lms_core.quizzes.errors import InvalidGrade, NotQuizManager, QuizNotFound
 from lms_core.quizzes.views import AttemptTakingView, GradeRecordView
 from lms_core.shared.clock import FixedClock
@@ -92,7 +93,7 @@ async def test_a_regrade_recomputes_scores_from_the_new_key_audits_changes_and_c
         SYSTEM, RegradeQuiz(quiz_id=room.quiz_id), progress=lambda done, total: seen.append((done, total))
     )
     assert (report.attempts_regraded, report.attempts_changed, report.fail_to_pass, report.pass_to_fail) == (3, 2, 1, 1)
-    assert seen[-1] == (3, 3)
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
     assert [v.student_email for v in report.passed_now] == ["learner@example.com"]
     assert [v.student_email for v in report.failed_now] == ["right@example.com"]
     now_passing = report.passed_now[0]
@@ -198,6 +199,29 @@ async def test_questions_that_no_longer_fit_an_attempt_keep_its_frozen_key(lms: 
     result = await lms.quizzes.get_attempt(SYSTEM, room.quiz_id, attempt.id)
     assert result.score == Decimal("5.00")
     assert next(q for q in result.questions if q.question_text == MC).correct_answers == ["4"]
+
+
+async def test_a_regrade_works_through_the_quiz_chunk_by_chunk(lms: Lms, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "CHUNK_SIZE", 2)
+    room = await quiz_room(lms)
+    attempts = [await submitted(lms, room, PICKS_FIVE)]
+    attempts += [await submitted(lms, room, PICKS_FIVE, f"learner{n}@example.com") for n in range(4)]
+    await change_key(lms, room, MC, correct_answers=["5"])
+    seen: list[tuple[int, int]] = []
+    report = await lms.quizzes.regrade(
+        SYSTEM, RegradeQuiz(quiz_id=room.quiz_id), progress=lambda done, total: seen.append((done, total))
+    )
+    assert (report.attempts_regraded, report.fail_to_pass) == (5, 5)
+    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert sorted(v.attempt_id for v in report.passed_now) == sorted(a.id for a in attempts)
+
+
+async def test_a_new_pass_of_a_practice_quiz_completes_nothing(lms: Lms) -> None:
+    room = await quiz_room(lms, quiz_type=QuizType.PRACTICE)
+    await submitted(lms, room, PICKS_FIVE)
+    await change_key(lms, room, MC, correct_answers=["5"])
+    assert (await lms.quizzes.regrade(SYSTEM, RegradeQuiz(quiz_id=room.quiz_id))).fail_to_pass == 1
+    assert await lesson_status(lms, room.learner, room.enrollment.id, room.quiz_lesson_id) is None
 
 
 async def test_only_the_courses_managers_regrade_its_quizzes(lms: Lms) -> None:
