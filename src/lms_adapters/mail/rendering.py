@@ -10,7 +10,7 @@ from lms_core.emails.entities import EmailTemplate, RenderedEmail
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
-# The keys are the templates this renderer knows; `{product_name}` is the only placeholder.
+# The keys are the templates this renderer knows; `{product_name}` is the only substitution.
 _SUBJECTS: dict[str, str] = {
     EmailTemplate.WELCOME: "Welcome to {product_name}",
     EmailTemplate.PASSWORD_RESET: "Reset your {product_name} password",
