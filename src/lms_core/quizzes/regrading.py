@@ -25,9 +25,9 @@ from lms_core.quizzes.views import (
     points_of,
 )
 
+REGRADE = "regrade"
 # Distinct answers to one question (and distinct frozen copies per chunk) a regrade remembers; free-text
 # answers are unbounded.
-REGRADE = "regrade"
 MEMO_LIMIT = 4096
 
 
