@@ -127,7 +127,7 @@ class AuthService:
             )
             await self._send_verification(tx, user)
             await tx.commit()
-        return _auth_response(user, pair)
+        return AuthResponse.signed_in(UserView.of(user), pair)
 
     async def login(self, actor: Actor, command: Login) -> LoginResponse:
         """Check the password; with MFA on, email a code and answer with an `mfa_token` instead of tokens."""
@@ -143,7 +143,7 @@ class AuthService:
                 return LoginResponse(mfa_required=True, mfa_token=issued.token)
             pair = await self._sign_in(tx, user, now)
             await tx.commit()
-        return _login_response(user, pair)
+        return LoginResponse.signed_in(UserView.of(user), pair)
 
     async def token(self, actor: Actor, grant: PasswordGrant) -> TokenPair:
         """The OAuth2 password grant. Accounts with MFA must use `login` and `login/mfa`."""
@@ -171,7 +171,7 @@ class AuthService:
                 raise InvalidOneTimeToken("the MFA session is not valid or has expired")
             pair = await self._sign_in(tx, user, now)
             await tx.commit()
-        return _login_response(user, pair)
+        return LoginResponse.signed_in(UserView.of(user), pair)
 
     async def refresh(self, actor: Actor, command: RefreshSession) -> TokenPair:
         """Rotate a refresh token. A token presented after rotation revokes its whole family."""
@@ -386,24 +386,4 @@ class AuthService:
 def _mfa_email(user: User, code: str) -> EmailRequested:
     return EmailRequested(
         to=user.email, template=EmailTemplate.MFA_CODE, context={"full_name": user.full_name, "code": code}
-    )
-
-
-def _auth_response(user: User, pair: TokenPair) -> AuthResponse:
-    return AuthResponse(
-        user=UserView.of(user),
-        access_token=pair.access_token,
-        refresh_token=pair.refresh_token,
-        expires_in=pair.expires_in,
-    )
-
-
-def _login_response(user: User, pair: TokenPair) -> LoginResponse:
-    return LoginResponse(
-        mfa_required=False,
-        user=UserView.of(user),
-        access_token=pair.access_token,
-        refresh_token=pair.refresh_token,
-        token_type="bearer",
-        expires_in=pair.expires_in,
     )

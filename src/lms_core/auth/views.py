@@ -25,6 +25,12 @@ class AuthResponse(msgspec.Struct, frozen=True, kw_only=True):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
 
+    @classmethod
+    def signed_in(cls, user: UserView, pair: TokenPair) -> AuthResponse:
+        return cls(
+            user=user, access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+        )
+
 
 class LoginResponse(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """Either a session, or (with MFA on) `mfa_required` and the `mfa_token` to send with the emailed code."""
@@ -36,6 +42,18 @@ class LoginResponse(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     refresh_token: str | None = None
     token_type: Literal["bearer"] | None = None
     expires_in: int | None = None
+
+    @classmethod
+    def signed_in(cls, user: UserView, pair: TokenPair) -> LoginResponse:
+        """A completed sign-in (no MFA step left)."""
+        return cls(
+            mfa_required=False,
+            user=user,
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            token_type="bearer",
+            expires_in=pair.expires_in,
+        )
 
 
 class Acknowledgement(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from lms_core.shared.ids import UserId
 
-# CERT-YYYYMMDD-XXXXXXXX: the date of issue and 8 upper-case hex digits (32 random bits).
+# `CERT-`, the date of issue (YYYYMMDD), `-` and 8 upper-case hex digits (32 random bits).
 NUMBER_PATTERN = re.compile(r"CERT-(\d{4})(\d{2})(\d{2})-[0-9A-F]{8}")
 PDF_CONTENT_TYPE = "application/pdf"
 

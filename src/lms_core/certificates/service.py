@@ -69,8 +69,8 @@ class CertificateService:
       issuer, answers the enrolment's existing certificate with `created=False`;
     - it is issued automatically when an enrolment completes (`EnrollmentCompleted`), on request by the
       course's instructor or an admin, and in batches by operators (`issue_missing`);
-    - its number is `CERT-YYYYMMDD-XXXXXXXX` (date of issue, 32 random bits), unique; a taken number is
-      drawn again;
+    - its number is `CERT-`, the date of issue as `YYYYMMDD`, `-` and 8 upper-case hex digits (32 random
+      bits), unique; a taken number is drawn again;
     - a certificate row exists only once its PDF is stored: render, store the PDF at
       `certificates/{yyyy}/{number}.pdf`, then insert the row (stamping the enrolment's
       `certificate_issued_at`); a PDF whose row lost a race is deleted again; a name the renderer cannot
