@@ -34,6 +34,7 @@ from lms_core.courses.service import CourseService
 from lms_core.emails.events import EmailRequested
 from lms_core.emails.ports import Mailer
 from lms_core.emails.service import EmailService
+from lms_core.enrollments.completion import LessonCompletionSync
 from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
@@ -204,7 +205,13 @@ class Container(containers.DeclarativeContainer):
         users=users,
         settings=auth_settings,
     )
-    courses = providers.Singleton(CourseService, uow=uow, clock=clock, catalogue_cache=catalogue_cache)
+    courses = providers.Singleton(
+        CourseService,
+        uow=uow,
+        clock=clock,
+        catalogue_cache=catalogue_cache,
+        lesson_changes=providers.Singleton(LessonCompletionSync),
+    )
     enrollments = providers.Singleton(
         EnrollmentService,
         uow=uow,

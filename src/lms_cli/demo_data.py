@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lms_core.enrollments.commands import EnrollInCourse
-
 from lms_core import Actor, CreateUser, Lms, Role
 from lms_core.courses.commands import CreateCourse, CreateLesson
 from lms_core.courses.entities import Difficulty, LessonType
+from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.shared.ids import UserId
 from lms_core.users.errors import EmailAlreadyRegistered
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from lms_core.enrollments.commands import EnrollInCourse
 
 from lms_core import Lms
 from lms_core.courses.commands import CreateCourse
+from lms_core.enrollments.commands import EnrollInCourse
 from tests.http.helpers import assert_problem, bearer
 from tests.support.catalogue import instructor, published_course, student, text_lesson
 from tests.support.flows import create_admin, login_tokens

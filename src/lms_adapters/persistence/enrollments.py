@@ -22,7 +22,14 @@ from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import courses, enrollments, lesson_progress, lessons, users
 from lms_adapters.persistence.types import UtcDateTime
 from lms_core.courses.entities import Course
-from lms_core.enrollments.entities import FULL, Enrollment, EnrollmentStatus, LessonProgress, ProgressStatus
+from lms_core.enrollments.entities import (
+    FULL,
+    PROGRESS_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+    LessonProgress,
+    ProgressStatus,
+)
 from lms_core.enrollments.errors import AlreadyEnrolled
 from lms_core.enrollments.ports import CourseEnrollmentFigures, EnrollmentWithStudent, ProgressChange
 from lms_core.shared.errors import LmsError
@@ -105,6 +112,18 @@ class SqlEnrollmentRepository:
             )
         ).first()
         return _to_enrollment(row._mapping) if row else None
+
+    async def is_learner(self, student_id: UserId, course_id: UUID) -> bool:
+        row = (
+            await self._c.execute(
+                select(enrollments.c.id).where(
+                    enrollments.c.student_id == student_id,
+                    enrollments.c.course_id == course_id,
+                    enrollments.c.status.in_([s.value for s in PROGRESS_STATUSES]),
+                )
+            )
+        ).first()
+        return row is not None
 
     async def save(self, enrollment: Enrollment) -> None:
         if not enrollment.changed:

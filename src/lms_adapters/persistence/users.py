@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import users
+from lms_adapters.persistence.paging import fetch_page
 from lms_core.shared.actor import Role
 from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import UserId
@@ -89,12 +90,8 @@ class SqlUserRepository:
             conditions.append(
                 or_(users.c.email.like(pattern, escape="\\"), func.lower(users.c.full_name).like(pattern, escape="\\"))
             )
-        total = (await self._c.execute(select(func.count()).select_from(users).where(*conditions))).scalar_one()
-        rows = await self._c.execute(
-            select(users)
-            .where(*conditions)
-            .order_by(users.c.created_at.desc(), users.c.id.desc())
-            .limit(query.page_size)
-            .offset((query.page - 1) * query.page_size)
+        ordered = select(users).order_by(users.c.created_at.desc(), users.c.id.desc())
+        rows, total = await fetch_page(
+            self._c, ordered, table=users, conditions=conditions, offset=query.offset, limit=query.limit
         )
-        return [_to_user(r) for r in rows], int(total)
+        return [_to_user(r) for r in rows], total

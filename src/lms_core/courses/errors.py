@@ -7,6 +7,11 @@ class CourseNotFound(NotFoundError):
     code = "courses.not_found"
 
 
+def course_not_found(course_id: object) -> CourseNotFound:
+    """The one way a missing (or hidden) course is reported."""
+    return CourseNotFound("no such course", details={"course_id": str(course_id)})
+
+
 class LessonNotFound(NotFoundError):
     code = "lessons.not_found"
 

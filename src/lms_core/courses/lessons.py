@@ -6,22 +6,20 @@ from uuid import UUID
 
 import msgspec
 
+from lms_core.courses.access import managed_course, visible_course
 from lms_core.courses.commands import CreateLesson, ReorderLessons, UpdateLesson
 from lms_core.courses.entities import Course, CourseStatus, Lesson, LessonType
 from lms_core.courses.errors import (
-    CourseNotFound,
     CourseStateConflict,
     InvalidLesson,
     InvalidReorder,
     LessonHasChildren,
     LessonNotFound,
 )
-from lms_core.courses.policy import may_read_lesson_content, require_can_see_course, require_course_manager
-from lms_core.courses.ports import CatalogueCache
+from lms_core.courses.policy import may_read_lesson_content
+from lms_core.courses.ports import CatalogueCache, LessonChangeListener
 from lms_core.courses.slugs import slugify, with_suffix
 from lms_core.courses.views import LessonView
-from lms_core.enrollments.completion import refresh_and_complete
-from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
 from lms_core.shared.ids import new_id
@@ -43,29 +41,25 @@ class LessonAuthoring:
       progress in the same transaction (and may complete enrolments).
     """
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock, catalogue_cache: CatalogueCache) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, clock: Clock, catalogue_cache: CatalogueCache, lesson_changes: LessonChangeListener
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._catalogue = catalogue_cache
+        self._lesson_changes = lesson_changes
 
     async def list_lessons(self, actor: Actor, course_id: UUID) -> list[LessonView]:
         async with self._uow.begin(write=False) as tx:
-            course = await self._course(tx, course_id)
-            enrolled = await is_enrolled(tx, actor, course_id)
-            require_can_see_course(actor, course, enrolled=enrolled)
+            access = await visible_course(tx, actor, course_id)
             lessons = await tx.lessons.list_for_course(course_id)
-        return [
-            LessonView.of(lesson, with_content=may_read_lesson_content(actor, course, lesson, enrolled=enrolled))
-            for lesson in lessons
-        ]
+        return [LessonView.of(lesson, with_content=may_read_lesson_content(access, lesson)) for lesson in lessons]
 
     async def get_lesson(self, actor: Actor, lesson_id: UUID) -> LessonView:
         async with self._uow.begin(write=False) as tx:
             lesson = await self._lesson(tx, lesson_id)
-            course = await self._course(tx, lesson.course_id)
-            enrolled = await is_enrolled(tx, actor, course.id)
-            require_can_see_course(actor, course, enrolled=enrolled)
-        return LessonView.of(lesson, with_content=may_read_lesson_content(actor, course, lesson, enrolled=enrolled))
+            access = await visible_course(tx, actor, lesson.course_id)
+        return LessonView.of(lesson, with_content=may_read_lesson_content(access, lesson))
 
     async def create_lesson(self, actor: Actor, course_id: UUID, command: CreateLesson) -> LessonView:
         async with self._uow.begin() as tx:
@@ -181,7 +175,7 @@ class LessonAuthoring:
 
     async def _after_lessons_changed(self, tx: Transaction, course: Course) -> None:
         course.lesson_count = await tx.courses.refresh_lesson_count(course.id)
-        await refresh_and_complete(tx, course.id, self._clock.now())
+        await self._lesson_changes.lessons_changed(tx, course.id, self._clock.now())
         self._invalidate_catalogue_after_commit(tx)
 
     async def _valid_parent(self, tx: Transaction, course_id: UUID, parent_id: UUID, *, child: Lesson | None) -> None:
@@ -214,30 +208,11 @@ class LessonAuthoring:
 
         tx.after_commit(invalidate)
 
-    async def _course(self, tx: Transaction, course_id: UUID) -> Course:
-        course = await tx.courses.get(course_id)
-        if course is None:
-            raise CourseNotFound("no such course", details={"course_id": str(course_id)})
-        return course
-
     async def _managed_course(self, tx: Transaction, actor: Actor, course_id: UUID) -> Course:
-        course = await tx.courses.get_for_update(course_id)
-        if course is None:
-            raise CourseNotFound("no such course", details={"course_id": str(course_id)})
-        require_can_see_course(actor, course, enrolled=await is_enrolled(tx, actor, course_id))
-        require_course_manager(actor, course)
-        return course
+        return await managed_course(tx, actor, course_id, for_update=True)
 
     async def _lesson(self, tx: Transaction, lesson_id: UUID) -> Lesson:
         lesson = await tx.lessons.get(lesson_id)
         if lesson is None:
             raise LessonNotFound("no such lesson", details={"lesson_id": str(lesson_id)})
         return lesson
-
-
-async def is_enrolled(tx: Transaction, actor: Actor, course_id: UUID) -> bool:
-    """Whether the caller has an active or completed enrolment in the course."""
-    if actor.user_id is None:
-        return False
-    enrollment = await tx.enrollments.find(actor.user_id, course_id)
-    return enrollment is not None and enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lms_core.courses.entities import Course, CourseStatus, Lesson
-from lms_core.courses.errors import CourseNotFound, InstructorRoleRequired, NotCourseManager
+from lms_core.courses.errors import InstructorRoleRequired, NotCourseManager, course_not_found
 from lms_core.shared.actor import Actor, Role
+
+
+@dataclass(frozen=True, slots=True)
+class CourseAccess:
+    """A course the caller may see, with what the caller is to it (see `courses.access`)."""
+
+    course: Course
+    enrolled: bool
+    manager: bool
 
 
 def is_course_manager(actor: Actor, course: Course) -> bool:
@@ -32,11 +43,12 @@ def can_see_course(actor: Actor, course: Course, *, enrolled: bool) -> bool:
 def require_can_see_course(actor: Actor, course: Course, *, enrolled: bool) -> None:
     """A hidden course is reported as missing, not as forbidden, so drafts do not leak their existence."""
     if not can_see_course(actor, course, enrolled=enrolled):
-        raise CourseNotFound("no such course", details={"course_id": str(course.id)})
+        raise course_not_found(course.id)
 
 
-def may_read_lesson_content(actor: Actor, course: Course, lesson: Lesson, *, enrolled: bool) -> bool:
-    return lesson.is_preview or enrolled or is_course_manager(actor, course)
+def may_read_lesson_content(access: CourseAccess, lesson: Lesson) -> bool:
+    """Preview lessons are open to anyone who sees the course; the rest to its learners and managers."""
+    return lesson.is_preview or access.enrolled or access.manager
 
 
 def may_list_status(actor: Actor, status: CourseStatus, instructor_filter: object) -> bool:

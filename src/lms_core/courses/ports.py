@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Generic, Protocol, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from lms_core.courses.commands import ListCourses
@@ -10,6 +11,25 @@ from lms_core.courses.entities import Course, Lesson
 from lms_core.courses.views import CourseView
 from lms_core.shared.ids import UserId
 from lms_core.shared.pagination import Page
+
+if TYPE_CHECKING:
+    from lms_core.shared.ports import Transaction
+
+
+class EnrollmentLookup(Protocol):
+    """What courses ask of enrolments without importing them: the enrolments repository provides it."""
+
+    async def is_learner(self, student_id: UserId, course_id: UUID) -> bool:
+        """Whether the student has an active or completed enrolment in the course."""
+        ...
+
+
+class LessonChangeListener(Protocol):
+    """Told, inside the transaction that changed them, that a course's set of required lessons changed
+    (a lesson added, deleted, or made required or optional), so that learners' progress follows. The
+    enrolments module implements it; courses own the port so that they need not import enrolments."""
+
+    async def lessons_changed(self, tx: Transaction, course_id: UUID, now: datetime) -> None: ...
 
 
 class CourseRepository(Protocol):

@@ -7,16 +7,16 @@ from uuid import UUID
 
 import msgspec
 
+from lms_core.courses.access import visible_course
 from lms_core.courses.commands import CreateCourse, ListCourses, UpdateCourse
 from lms_core.courses.entities import Course, CourseStatus, check_metadata
 from lms_core.courses.errors import CourseHasEnrollments, NotCourseManager, SlugTaken
-from lms_core.courses.lessons import LessonAuthoring, is_enrolled
+from lms_core.courses.lessons import LessonAuthoring
 from lms_core.courses.policy import (
     may_list_status,
     require_can_create_course,
-    require_can_see_course,
 )
-from lms_core.courses.ports import CatalogueCache
+from lms_core.courses.ports import CatalogueCache, LessonChangeListener
 from lms_core.courses.slugs import slugify, with_suffix
 from lms_core.courses.views import CourseView
 from lms_core.shared.actor import Actor, Role
@@ -46,8 +46,10 @@ class CourseService(LessonAuthoring):
     Lesson rules are listed on `LessonAuthoring`.
     """
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock, catalogue_cache: CatalogueCache) -> None:
-        super().__init__(uow=uow, clock=clock, catalogue_cache=catalogue_cache)
+    def __init__(
+        self, *, uow: UnitOfWork, clock: Clock, catalogue_cache: CatalogueCache, lesson_changes: LessonChangeListener
+    ) -> None:
+        super().__init__(uow=uow, clock=clock, catalogue_cache=catalogue_cache, lesson_changes=lesson_changes)
 
     # -- catalogue ------------------------------------------------------------------------------
 
@@ -73,8 +75,7 @@ class CourseService(LessonAuthoring):
 
     async def get_course(self, actor: Actor, course_id: UUID) -> CourseView:
         async with self._uow.begin(write=False) as tx:
-            course = await self._course(tx, course_id)
-            require_can_see_course(actor, course, enrolled=await is_enrolled(tx, actor, course_id))
+            course = (await visible_course(tx, actor, course_id)).course
             return CourseView.of(course, await tx.courses.instructor_name(course.instructor_id))
 
     # -- authoring ------------------------------------------------------------------------------

@@ -45,3 +45,11 @@ async def refresh_and_complete(
     if events:
         await tx.outbox.add_all(events)
     return finished
+
+
+class LessonCompletionSync:
+    """`LessonChangeListener` for the courses module: a change to a course's lessons recomputes the
+    progress of its active enrolments and completes those now done, in the same transaction."""
+
+    async def lessons_changed(self, tx: Transaction, course_id: UUID, now: datetime) -> None:
+        await refresh_and_complete(tx, course_id, now)

@@ -21,6 +21,11 @@ class EnrollmentStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+# Statuses in which a learner still studies (records progress, takes quizzes, reads content); a
+# completed enrolment stays completed.
+PROGRESS_STATUSES = frozenset({EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED})
+
+
 class ProgressStatus(enum.StrEnum):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"

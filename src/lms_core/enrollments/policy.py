@@ -11,7 +11,7 @@ from uuid import UUID
 
 from lms_core.courses.entities import Course
 from lms_core.courses.policy import is_course_manager
-from lms_core.enrollments.entities import Enrollment, EnrollmentStatus
+from lms_core.enrollments.entities import PROGRESS_STATUSES, Enrollment
 from lms_core.enrollments.errors import (
     EnrollmentNotActive,
     EnrollmentNotFound,
@@ -22,8 +22,6 @@ from lms_core.enrollments.errors import (
 from lms_core.shared.actor import Actor, Role
 from lms_core.shared.ids import UserId
 
-# Statuses in which a learner still records progress; a completed enrolment stays completed.
-PROGRESS_STATUSES = frozenset({EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED})
 REVIEW_STATUSES = PROGRESS_STATUSES
 
 

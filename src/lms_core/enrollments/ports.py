@@ -9,6 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms_core.courses.entities import Course
+from lms_core.courses.ports import EnrollmentLookup
 from lms_core.enrollments.entities import Enrollment, EnrollmentStatus, LessonProgress
 from lms_core.shared.ids import UserId
 
@@ -39,7 +40,7 @@ class ProgressChange:
     now: datetime
 
 
-class EnrollmentRepository(Protocol):
+class EnrollmentRepository(EnrollmentLookup, Protocol):
     async def add(self, enrollment: Enrollment) -> None:
         """Insert; raises `AlreadyEnrolled` if the student already has an enrolment in the course."""
         ...

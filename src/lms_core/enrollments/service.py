@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from lms_core.courses.access import is_enrolled
 from lms_core.courses.entities import Course, CourseStatus, Lesson, LessonType
 from lms_core.courses.errors import CourseNotFound, LessonNotFound
-from lms_core.courses.lessons import is_enrolled
 from lms_core.courses.policy import require_can_see_course, require_course_manager
 from lms_core.courses.ports import CatalogueCache
 from lms_core.enrollments.commands import (

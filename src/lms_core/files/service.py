@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from uuid import UUID
 
-from lms_core.courses.lessons import is_enrolled
+from lms_core.courses.access import is_enrolled
 from lms_core.files.commands import ByteRange, ListMyFiles, UploadFile
 from lms_core.files.detection import SNIFF_BYTES, ContentKind, resolve, sniff
 from lms_core.files.entities import (

@@ -10,8 +10,7 @@ from uuid import UUID
 from lms_core.courses.entities import Course
 from lms_core.courses.policy import is_course_manager
 from lms_core.enrollments.completion import refresh_and_complete
-from lms_core.enrollments.entities import Enrollment
-from lms_core.enrollments.policy import PROGRESS_STATUSES
+from lms_core.enrollments.entities import PROGRESS_STATUSES, Enrollment
 from lms_core.enrollments.ports import ProgressChange
 from lms_core.quizzes.base import QuizServiceBase
 from lms_core.quizzes.commands import AnswerSheet, GradeAttempt, ListMyAttempts

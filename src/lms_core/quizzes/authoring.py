@@ -8,9 +8,9 @@ from uuid import UUID
 
 import msgspec
 
+from lms_core.courses.access import is_enrolled
 from lms_core.courses.entities import Course, LessonType, check_metadata
 from lms_core.courses.errors import MetadataTooLarge
-from lms_core.courses.lessons import is_enrolled
 from lms_core.courses.policy import is_course_manager, require_can_see_course, require_course_manager
 from lms_core.quizzes.base import QuizServiceBase
 from lms_core.quizzes.commands import AddQuestion, CreateQuiz, ReorderQuestions, UpdateQuestion, UpdateQuiz

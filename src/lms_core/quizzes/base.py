@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from uuid import UUID
 
+from lms_core.courses.access import is_enrolled
 from lms_core.courses.entities import Course
 from lms_core.courses.errors import CourseNotFound
-from lms_core.courses.lessons import is_enrolled
 from lms_core.courses.policy import can_see_course, is_course_manager, require_course_manager
 from lms_core.quizzes.entities import Quiz
 from lms_core.quizzes.errors import QuizNotFound

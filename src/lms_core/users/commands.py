@@ -8,6 +8,7 @@ import msgspec
 
 from lms_core.shared.actor import Role
 from lms_core.shared.commands import Command
+from lms_core.shared.pagination import PageRequest
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=255, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")]
 FullName = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
@@ -41,9 +42,7 @@ class UpdateMyProfile(Command, frozen=True, kw_only=True, forbid_unknown_fields=
     profile_metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
 
 
-class ListUsers(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ListUsers(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):
     role: Role | None = None
     is_active: bool | None = None
     q: Annotated[str, msgspec.Meta(max_length=255)] | None = None
-    page: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 1
-    page_size: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20

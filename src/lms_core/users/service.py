@@ -91,7 +91,7 @@ class UserService:
         require_user_admin(actor)
         async with self._uow.begin(write=False) as tx:
             users, total = await tx.users.list(query)
-        return Page(items=[UserView.of(u) for u in users], total=total, page=query.page, page_size=query.page_size)
+        return query.page_of([UserView.of(u) for u in users], total)
 
     async def update_user(self, actor: Actor, user_id: UUID, command: UpdateUser) -> UserView:
         require_user_admin(actor)

@@ -10,8 +10,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from lms_core import Actor, CreateUser, ListUsers, Lms, Page, Role, UpdateMyProfile, UpdateUser, UserView
+from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor
 from lms_http.errors import problems
+from lms_http.paging import PageQuery, PageSizeQuery
 
 
 class UsersController(Controller):
@@ -28,8 +30,8 @@ class UsersController(Controller):
         role: FromQuery[Role | None] = None,
         is_active: FromQuery[bool | None] = None,
         q: Annotated[str | None, QueryParameter(max_length=255, description="search in email and full name")] = None,
-        page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
-        page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        page: PageQuery = 1,
+        page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> Page[UserView]:
         """All accounts (admin), newest first, filtered by role, activation and a search string."""
         query = ListUsers(role=role, is_active=is_active, q=q, page=page, page_size=page_size)

@@ -6,7 +6,6 @@ import asyncio
 from decimal import Decimal
 
 import pytest
-from lms_core.enrollments.commands import EnrollInCourse
 
 from lms_core import Actor, Lms, PermissionDeniedError
 from lms_core.courses.commands import CourseSort, CreateCourse, ListCourses, UpdateCourse
@@ -19,6 +18,7 @@ from lms_core.courses.errors import (
     MetadataTooLarge,
     NotCourseManager,
 )
+from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.shared.errors import InvalidInputError
 from tests.support.catalogue import instructor, published_course, student, text_lesson
 from tests.support.flows import create_admin
