@@ -25,15 +25,19 @@ from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCode
 from lms_adapters.settings import Settings
 from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
+from lms_core.auth import events as auth_events
 from lms_core.auth.entities import AuthSettings
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService
+from lms_core.certificates import events as certificate_events
 from lms_core.certificates.service import CertificateService
 from lms_core.courses.ports import CatalogueCache
 from lms_core.courses.service import CourseService
+from lms_core.emails import events as email_events
 from lms_core.emails.events import EmailRequested
 from lms_core.emails.ports import Mailer
 from lms_core.emails.service import EmailService
+from lms_core.enrollments import events as enrollment_events
 from lms_core.enrollments.completion import LessonCompletionSync
 from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.service import EnrollmentService
@@ -44,6 +48,7 @@ from lms_core.files.service import FileService
 from lms_core.quizzes.gate import QuizCompletionGate
 from lms_core.quizzes.service import QuizService
 from lms_core.shared.clock import Clock, SystemClock
+from lms_core.shared.events import EventCatalogue
 from lms_core.shared.ids import UserId
 from lms_core.shared.outbox import OutboxRelay
 from lms_core.users.ports import UserCache
@@ -145,8 +150,17 @@ def _download_options(settings: Settings) -> DownloadOptions:
     return DownloadOptions(presigned=settings.s3_presigned_downloads, presigned_seconds=settings.s3_presigned_seconds)
 
 
-def _relay(uow: SqlUnitOfWork, clock: Clock, emails: EmailService, certificates: CertificateService) -> OutboxRelay:
-    relay = OutboxRelay(uow=uow, clock=clock)
+def _event_catalogue() -> EventCatalogue:
+    """Every event the modules record (each module's `events.EVENTS`): what the outbox can read back."""
+    return EventCatalogue.of(
+        *auth_events.EVENTS, *enrollment_events.EVENTS, *certificate_events.EVENTS, *email_events.EVENTS
+    )
+
+
+def _relay(
+    uow: SqlUnitOfWork, clock: Clock, events: EventCatalogue, emails: EmailService, certificates: CertificateService
+) -> OutboxRelay:
+    relay = OutboxRelay(uow=uow, clock=clock, events=events)
     relay.subscribe(EmailRequested, emails.deliver)
     relay.subscribe(EnrollmentCompleted, certificates.on_enrollment_completed)
     return relay
@@ -241,7 +255,8 @@ class Container(containers.DeclarativeContainer):
         renderer=certificate_renderer,
         public_base_url=settings.provided.public_base_url,
     )
-    relay = providers.Singleton(_relay, uow, clock, emails, certificates)
+    events = providers.Singleton(_event_catalogue)
+    relay = providers.Singleton(_relay, uow, clock, events, emails, certificates)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
 
     lms = providers.Singleton(

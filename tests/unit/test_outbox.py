@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from datetime import timedelta
+from typing import ClassVar
 
+import pytest
+
+import lms_core
+from lms_adapters.bootstrap import Container
 from lms_core import Lms
+from lms_core.auth.events import UserRegistered
+from lms_core.emails.events import EmailRequested
 from lms_core.shared.clock import FixedClock
+from lms_core.shared.events import DomainEvent, EventCatalogue
 from tests.support.doubles import RecordingMailer
 from tests.support.flows import register
 
@@ -73,3 +83,67 @@ async def test_the_worker_is_woken_by_new_events_only(sqlite_url: str) -> None:
         lms.outbox.run_once = counting  # type: ignore[method-assign]
         await asyncio.sleep(0.5)
     assert rounds == []
+
+
+class _Greeted(DomainEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "tests.greeted"
+    name: str
+
+
+class _AlsoGreeted(DomainEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "tests.greeted"
+    name: str
+
+
+class _Untyped(DomainEvent, frozen=True, kw_only=True):
+    name: str
+
+
+def test_a_catalogue_refuses_two_classes_with_one_event_type() -> None:
+    with pytest.raises(ValueError, match=r"duplicate event type 'tests\.greeted'"):
+        EventCatalogue.of(_Greeted, EmailRequested, _AlsoGreeted)
+    with pytest.raises(ValueError, match="does not set its own event_type"):
+        EventCatalogue.of(_Untyped)
+
+
+def test_a_catalogue_decodes_only_the_events_it_lists() -> None:
+    catalogue = EventCatalogue.of(_Greeted, UserRegistered)
+    assert catalogue.decode("tests.greeted", {"name": "Ada"}) == _Greeted(name="Ada")
+    assert _Greeted in catalogue
+    assert _AlsoGreeted not in catalogue
+    assert set(catalogue) == {_Greeted, UserRegistered}
+    with pytest.raises(LookupError, match=r"unknown event type 'emails\.requested'"):
+        catalogue.decode("emails.requested", {"to": "a@example.com", "template": "welcome", "context": {}})
+
+
+def _events_defined_in_the_core() -> set[type[DomainEvent]]:
+    for module in pkgutil.walk_packages(lms_core.__path__, "lms_core."):
+        importlib.import_module(module.name)
+    found: set[type[DomainEvent]] = set()
+    pending = list(DomainEvent.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("lms_core."):
+            found.add(cls)
+    return found
+
+
+def test_the_engine_catalogue_lists_every_event_the_modules_define() -> None:
+    """An event a module records but does not list in its `EVENTS` could never be read back from the outbox."""
+    catalogue = Container.events()
+    assert set(catalogue) == _events_defined_in_the_core()
+
+
+async def test_the_relay_hands_subscribers_events_decoded_with_its_catalogue(lms: Lms) -> None:
+    seen: list[DomainEvent] = []
+
+    async def record(event: DomainEvent) -> None:
+        seen.append(event)
+
+    with pytest.raises(LookupError, match="_Greeted is not in this engine's event catalogue"):
+        lms.outbox.subscribe(_Greeted, record)
+    lms.outbox.subscribe(UserRegistered, record)
+    response = await register(lms, "d@example.com")
+    assert await lms.outbox.drain() == 3
+    assert seen == [UserRegistered(user_id=response.user.id, email="d@example.com", role="student")]

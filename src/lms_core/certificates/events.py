@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from lms_core.shared.events import DomainEvent, register_event
+from lms_core.shared.events import DomainEvent
 
 
-@register_event
 class CertificateIssued(DomainEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "certificates.issued"
     certificate_id: UUID
@@ -16,10 +15,13 @@ class CertificateIssued(DomainEvent, frozen=True, kw_only=True):
     course_id: UUID
 
 
-@register_event
 class CertificateRevoked(DomainEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "certificates.revoked"
     certificate_id: UUID
     certificate_number: str
     student_id: UUID
     course_id: UUID
+
+
+# What this module records; the composition root puts these in the engine's event catalogue.
+EVENTS: tuple[type[DomainEvent], ...] = (CertificateIssued, CertificateRevoked)

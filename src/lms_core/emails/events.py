@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from lms_core.shared.events import DomainEvent, register_event
+from lms_core.shared.events import DomainEvent
 
 
-@register_event
 class EmailRequested(DomainEvent, frozen=True, kw_only=True):
     """A message to send. Recorded in the outbox so it survives a mail server outage."""
 
@@ -13,3 +12,7 @@ class EmailRequested(DomainEvent, frozen=True, kw_only=True):
     to: str
     template: str
     context: dict[str, str]
+
+
+# What this module records; the composition root puts these in the engine's event catalogue.
+EVENTS: tuple[type[DomainEvent], ...] = (EmailRequested,)

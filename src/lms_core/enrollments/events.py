@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from lms_core.shared.events import DomainEvent, register_event
+from lms_core.shared.events import DomainEvent
 
 
-@register_event
 class StudentEnrolled(DomainEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "enrollments.student_enrolled"
     enrollment_id: UUID
@@ -14,7 +13,6 @@ class StudentEnrolled(DomainEvent, frozen=True, kw_only=True):
     course_id: UUID
 
 
-@register_event
 class EnrollmentCompleted(DomainEvent, frozen=True, kw_only=True):
     """Every required lesson is done. Certificates and congratulation e-mails follow from this event."""
 
@@ -22,3 +20,7 @@ class EnrollmentCompleted(DomainEvent, frozen=True, kw_only=True):
     enrollment_id: UUID
     student_id: UUID
     course_id: UUID
+
+
+# What this module records; the composition root puts these in the engine's event catalogue.
+EVENTS: tuple[type[DomainEvent], ...] = (StudentEnrolled, EnrollmentCompleted)

@@ -16,7 +16,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms_core.shared.clock import Clock
-from lms_core.shared.events import DomainEvent, OutboxMessage, decode_event
+from lms_core.shared.events import DomainEvent, EventCatalogue, OutboxMessage
 from lms_core.shared.ports import UnitOfWork
 
 log = logging.getLogger("lms.outbox")
@@ -51,14 +51,21 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 class OutboxRelay:
-    """Delivers outbox events to their handlers. Safe to run in several processes at once."""
+    """Delivers outbox events to their handlers. Safe to run in several processes at once.
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    `events` is the catalogue the stored messages are decoded with; subscribing to an event type it
+    does not list is refused, because such an event could never be read back from the outbox.
+    """
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock, events: EventCatalogue) -> None:
         self._uow = uow
         self._clock = clock
+        self._events = events
         self._handlers: dict[str, list[EventHandler]] = {}
 
     def subscribe(self, event_type: type[DomainEvent], handler: EventHandler) -> None:
+        if event_type not in self._events:
+            raise LookupError(f"{event_type.__qualname__} is not in this engine's event catalogue")
         self._handlers.setdefault(event_type.event_type, []).append(handler)
 
     async def pending(self) -> int:
@@ -89,7 +96,7 @@ class OutboxRelay:
 
     async def _deliver(self, message: OutboxMessage) -> bool:
         try:
-            event = decode_event(message.event_type, message.payload)
+            event = self._events.decode(message.event_type, message.payload)
             for handler in self._handlers.get(message.event_type, []):
                 await handler(event)
         except Exception as exc:  # a handler failure must never lose the event
