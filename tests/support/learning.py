@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -100,6 +99,6 @@ async def with_quiz_gate(lms: Lms, database_url: str, clock: Clock, gate: QuizGa
         service = EnrollmentService(
             uow=SqlUnitOfWork(engine, clock=clock), clock=clock, quiz_gate=gate, catalogue_cache=InProcessCache()
         )
-        yield dataclasses.replace(lms, enrollments=service)
+        yield lms.replace(enrollments=service)
     finally:
         await engine.dispose()
