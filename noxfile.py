@@ -39,9 +39,11 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Every benchmark, each printed as a ratio against a baseline measured in the same run:
-    HTTP hot paths against a bare endpoint, batch regrading against plain batched SQL, certificate
-    issuance in parallel against one process."""
+    the cost of `import lms_core` against `import msgspec, asyncio`, HTTP hot paths against a bare
+    endpoint, batch regrading against plain batched SQL, certificate issuance in parallel against one
+    process."""
     session.install("-e", ".[test]")
+    session.run("python", "-m", "bench.imports")
     session.run("python", "-m", "bench", *session.posargs)
     session.run("python", "-m", "bench.regrade")
     session.run("python", "-m", "bench.certificates")
