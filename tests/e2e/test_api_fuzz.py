@@ -14,6 +14,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +24,9 @@ from schemathesis import checks
 
 from tests.conftest import TEST_SECRET
 from tests.e2e.servers import free_port, start, stop, wait_healthy
+
+# Any operation of the OpenAPI schema: the checks below read only the request and response.
+FuzzCase = schemathesis.Case[Any]
 
 pytestmark = pytest.mark.slow
 
@@ -118,7 +122,7 @@ def _schemathesis_node_id(request: pytest.FixtureRequest) -> None:
 
 
 def errors_are_problem_json(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: FuzzCase
 ) -> bool | None:
     """Every 4xx/5xx is an RFC 9457 problem whose `status` repeats the HTTP status."""
     if response.status_code < 400:
@@ -152,15 +156,13 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _token_for(case: schemathesis.Case, live_api: LiveApi) -> str:
+def _token_for(case: FuzzCase, live_api: LiveApi) -> str:
     return live_api.logout_token if case.operation.path == "/api/v1/auth/logout" else live_api.admin_token
 
 
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_signed_in_fuzzing_gets_documented_answers_and_never_a_server_error(
-    case: schemathesis.Case, live_api: LiveApi
-) -> None:
+def test_signed_in_fuzzing_gets_documented_answers_and_never_a_server_error(case: FuzzCase, live_api: LiveApi) -> None:
     response = case.call_and_validate(
         base_url=live_api.base_url, headers=_bearer(_token_for(case, live_api)), checks=CHECKS, timeout=10
     )
@@ -169,9 +171,7 @@ def test_signed_in_fuzzing_gets_documented_answers_and_never_a_server_error(
 
 @anonymous_schema.parametrize()
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
-def test_anonymous_fuzzing_gets_documented_answers_and_never_a_server_error(
-    case: schemathesis.Case, live_api: LiveApi
-) -> None:
+def test_anonymous_fuzzing_gets_documented_answers_and_never_a_server_error(case: FuzzCase, live_api: LiveApi) -> None:
     case.call_and_validate(base_url=live_api.base_url, checks=CHECKS, timeout=10)
 
 

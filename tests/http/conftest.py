@@ -7,11 +7,12 @@ import pytest
 
 from lms_core import Lms
 from lms_http import create_app
+from tests.support.asgi import asgi_transport
 
 
 @pytest.fixture
 async def client(lms: Lms) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client calling the app in the test's own event loop (the engine's connections live there)."""
-    transport = httpx.ASGITransport(app=create_app(lms), client=("192.0.2.10", 50000))
+    transport = asgi_transport(create_app(lms))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
