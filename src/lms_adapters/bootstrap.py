@@ -27,7 +27,7 @@ from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth.entities import AuthSettings
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
-from lms_core.auth.service import AuthService
+from lms_core.auth.service import AuthService, RefreshSessionRevoker
 from lms_core.certificates.service import CertificateService
 from lms_core.courses.ports import CatalogueCache
 from lms_core.courses.service import CourseService
@@ -191,7 +191,14 @@ class Container(containers.DeclarativeContainer):
 
     renderer = providers.Singleton(JinjaEmailRenderer, public_base_url=settings.provided.public_base_url)
     emails = providers.Singleton(EmailService, renderer=renderer, mailer=mailer, sender=settings.provided.mail_from)
-    users = providers.Singleton(UserService, uow=uow, clock=clock, hasher=hasher, cache=user_cache)
+    users = providers.Singleton(
+        UserService,
+        uow=uow,
+        clock=clock,
+        hasher=hasher,
+        cache=user_cache,
+        sessions=providers.Singleton(RefreshSessionRevoker),
+    )
     auth = providers.Singleton(
         AuthService,
         uow=uow,
