@@ -15,7 +15,6 @@ from lms_core import (
     UpdateUser,
 )
 from lms_core.auth.errors import InvalidToken
-from lms_core.shared.events import DomainEvent
 from lms_core.shared.ids import new_id
 from lms_core.users.errors import (
     CannotChangeOwnAccess,
@@ -24,7 +23,7 @@ from lms_core.users.errors import (
     UserNotFound,
 )
 from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
-from tests.support.flows import PASSWORD, actor_of, create_admin, register
+from tests.support.flows import PASSWORD, actor_of, create_admin, delivered_events, register
 
 
 async def test_admin_creates_reads_and_updates_users(lms: Lms) -> None:
@@ -141,7 +140,7 @@ async def test_access_changes_are_recorded_as_events_once(lms: Lms) -> None:
     ):
         await lms.users.update_user(admin, user.id, change)
 
-    assert await _delivered(lms, UserRoleChanged, UserDeactivated, UserReactivated) == [
+    assert await delivered_events(lms, UserRoleChanged, UserDeactivated, UserReactivated) == [
         UserRoleChanged(user_id=user.id, old_role="student", new_role="instructor", changed_by=admin.user_id),
         UserDeactivated(user_id=user.id, changed_by=admin.user_id),
         UserReactivated(user_id=user.id, changed_by=admin.user_id),
@@ -158,15 +157,3 @@ async def test_a_reactivated_account_finds_its_old_sessions_ended(lms: Lms) -> N
     with pytest.raises(InvalidToken):
         await lms.auth.me(response.access_token)
     assert (await lms.users.get_user(admin, response.user.id)).is_active
-
-
-async def _delivered(lms: Lms, *event_types: type[DomainEvent]) -> list[DomainEvent]:
-    seen: list[DomainEvent] = []
-
-    async def record(event: DomainEvent) -> None:
-        seen.append(event)
-
-    for event_type in event_types:
-        lms.outbox.subscribe(event_type, record)
-    await lms.outbox.drain()
-    return seen
