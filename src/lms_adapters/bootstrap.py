@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_adapters.caching.memory import InProcessCache
+from lms_adapters.links import ApiLinks
 from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
@@ -229,12 +230,14 @@ class Container(containers.DeclarativeContainer):
     quizzes = providers.Singleton(QuizService, uow=uow, clock=clock)
     # One object store (LMS_STORAGE_URL) for uploaded files and certificate PDFs.
     storage = providers.Singleton(_storage, settings)
+    links = providers.Singleton(ApiLinks, settings.provided.public_base_url)
     files = providers.Singleton(
         FileService,
         uow=uow,
         clock=clock,
         storage=storage,
         limits=providers.Singleton(_upload_limits, settings),
+        links=links,
         downloads=providers.Singleton(_download_options, settings),
     )
     certificate_renderer = providers.Singleton(
@@ -246,7 +249,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         storage=storage,
         renderer=certificate_renderer,
-        public_base_url=settings.provided.public_base_url,
+        links=links,
     )
     relay = providers.Singleton(_relay, uow, clock, emails, certificates)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
