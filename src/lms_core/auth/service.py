@@ -65,7 +65,9 @@ class AuthService:
 
     Each use case writes in one transaction. Signing in with a password first reads the account in a
     read-only transaction and checks the password outside any transaction (argon2 is slow; see
-    `CredentialChecker`). A wrong MFA code commits its counted try before the error is raised.
+    `CredentialChecker`). A wrong MFA code commits its counted try before the error is raised. A use
+    case that locks an account and one of its single-use secrets locks the account first, so that no two
+    of them wait on each other.
     """
 
     def __init__(
@@ -159,13 +161,13 @@ class AuthService:
             secret = await self._one_time.find_by_token(tx, command.mfa_token, SecretPurpose.MFA_LOGIN)
             if secret is None:
                 raise InvalidOneTimeToken("the MFA session is not valid or has expired")
+            user = await tx.users.get_for_update(secret.user_id)
             wrong = await self._one_time.check_code(tx, secret, command.code)
             if wrong is not None:
                 await tx.commit()  # the failed try stays counted
                 raise wrong
             if not await tx.one_time_tokens.consume(secret.id, now=now):
                 raise InvalidMfaCode("the code has already been used or has expired")
-            user = await tx.users.get_for_update(secret.user_id)
             if user is None or not user.is_active:
                 raise InvalidOneTimeToken("the MFA session is not valid or has expired")
             pair = await self._sign_in(tx, user, now)
@@ -282,9 +284,11 @@ class AuthService:
         now = self._clock.now()
         async with self._uow.begin() as tx:
             secret = await self._one_time.find_by_token(tx, command.token, SecretPurpose.EMAIL_VERIFICATION)
-            if secret is None or not await tx.one_time_tokens.consume(secret.id, now=now):
+            if secret is None:
                 raise InvalidOneTimeToken("the verification link is not valid or has expired")
             user = await self._active_user(tx, secret.user_id)
+            if not await tx.one_time_tokens.consume(secret.id, now=now):
+                raise InvalidOneTimeToken("the verification link is not valid or has expired")
             user.mark_email_verified(now)
             await tx.users.save(user)
             self._users.evict_after_commit(tx, user.id)
@@ -311,6 +315,7 @@ class AuthService:
         user_id = actor.require_user()
         now = self._clock.now()
         async with self._uow.begin() as tx:
+            user = await self._active_user(tx, user_id)
             secret = await tx.one_time_tokens.latest_for_user(user_id, SecretPurpose.MFA_ENABLE)
             if secret is None:
                 raise InvalidMfaCode("request a confirmation code first")
@@ -320,7 +325,6 @@ class AuthService:
                 raise wrong
             if not await tx.one_time_tokens.consume(secret.id, now=now):
                 raise InvalidMfaCode("the code has already been used or has expired")
-            user = await self._active_user(tx, user_id)
             if user.mfa_enabled:
                 raise MfaAlreadyEnabled("MFA is already enabled")
             user.enable_mfa(now)
