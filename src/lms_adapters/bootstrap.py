@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_adapters.caching.memory import InProcessCache
+from lms_adapters.links import ApiLinks
 from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
@@ -28,9 +29,10 @@ from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth import events as auth_events
 from lms_core.auth.entities import AuthSettings
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
-from lms_core.auth.service import AuthService
+from lms_core.auth.service import AuthService, RefreshSessionRevoker
 from lms_core.certificates import events as certificate_events
 from lms_core.certificates.service import CertificateService
+from lms_core.courses import events as course_events
 from lms_core.courses.ports import CatalogueCache
 from lms_core.courses.service import CourseService
 from lms_core.emails import events as email_events
@@ -42,6 +44,7 @@ from lms_core.enrollments.completion import LessonCompletionSync
 from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
+from lms_core.files import events as file_events
 from lms_core.files.entities import DownloadOptions, UploadLimits
 from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
@@ -51,6 +54,7 @@ from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.events import EventCatalogue
 from lms_core.shared.ids import UserId
 from lms_core.shared.outbox import OutboxRelay
+from lms_core.users import events as user_events
 from lms_core.users.ports import UserCache
 from lms_core.users.service import UserService
 
@@ -153,7 +157,13 @@ def _download_options(settings: Settings) -> DownloadOptions:
 def _event_catalogue() -> EventCatalogue:
     """Every event the modules record (each module's `events.EVENTS`): what the outbox can read back."""
     return EventCatalogue.of(
-        *auth_events.EVENTS, *enrollment_events.EVENTS, *certificate_events.EVENTS, *email_events.EVENTS
+        *user_events.EVENTS,
+        *auth_events.EVENTS,
+        *course_events.EVENTS,
+        *enrollment_events.EVENTS,
+        *file_events.EVENTS,
+        *certificate_events.EVENTS,
+        *email_events.EVENTS,
     )
 
 
@@ -205,7 +215,14 @@ class Container(containers.DeclarativeContainer):
 
     renderer = providers.Singleton(JinjaEmailRenderer, public_base_url=settings.provided.public_base_url)
     emails = providers.Singleton(EmailService, renderer=renderer, mailer=mailer, sender=settings.provided.mail_from)
-    users = providers.Singleton(UserService, uow=uow, clock=clock, hasher=hasher, cache=user_cache)
+    users = providers.Singleton(
+        UserService,
+        uow=uow,
+        clock=clock,
+        hasher=hasher,
+        cache=user_cache,
+        sessions=providers.Singleton(RefreshSessionRevoker),
+    )
     auth = providers.Singleton(
         AuthService,
         uow=uow,
@@ -236,12 +253,14 @@ class Container(containers.DeclarativeContainer):
     quizzes = providers.Singleton(QuizService, uow=uow, clock=clock)
     # One object store (LMS_STORAGE_URL) for uploaded files and certificate PDFs.
     storage = providers.Singleton(_storage, settings)
+    links = providers.Singleton(ApiLinks, settings.provided.public_base_url)
     files = providers.Singleton(
         FileService,
         uow=uow,
         clock=clock,
         storage=storage,
         limits=providers.Singleton(_upload_limits, settings),
+        links=links,
         downloads=providers.Singleton(_download_options, settings),
     )
     certificate_renderer = providers.Singleton(
@@ -253,7 +272,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         storage=storage,
         renderer=certificate_renderer,
-        public_base_url=settings.provided.public_base_url,
+        links=links,
     )
     events = providers.Singleton(_event_catalogue)
     relay = providers.Singleton(_relay, uow, clock, events, emails, certificates)

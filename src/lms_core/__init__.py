@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         MfaAlreadyEnabled,
         MfaNotEnabled,
         MfaRequired,
+        RoleNotAllowed,
     )
     from lms_core.auth.events import PasswordChanged, UserRegistered
     from lms_core.auth.views import Acknowledgement, AuthResponse, LoginResponse, TokenPair
@@ -84,12 +85,15 @@ if TYPE_CHECKING:
         InvalidReorder,
         LessonHasChildren,
         LessonNotFound,
+        ListingForbidden,
         MetadataTooLarge,
         NotCourseManager,
         SlugTaken,
     )
+    from lms_core.courses.events import CourseArchived, CourseDeleted, CoursePublished
     from lms_core.courses.views import CourseView, InstructorSummary, LessonView
     from lms_core.emails.entities import OutgoingEmail
+    from lms_core.emails.errors import EmailDeliveryFailed, UnknownEmailTemplate
     from lms_core.emails.events import EmailRequested
     from lms_core.emails.ports import Mailer
     from lms_core.enrollments.commands import (
@@ -136,6 +140,7 @@ if TYPE_CHECKING:
         RangeNotSatisfiable,
         UnsupportedFileType,
     )
+    from lms_core.files.events import FileDeleted, FileUploaded
     from lms_core.files.ports import FileStorage
     from lms_core.files.views import FileDownload, FileView
     from lms_core.quizzes.commands import (
@@ -213,11 +218,12 @@ if TYPE_CHECKING:
     from lms_core.users.errors import (
         CannotChangeOwnAccess,
         EmailAlreadyRegistered,
+        NotUserAdmin,
         ProfileMetadataTooLarge,
-        RoleNotAllowed,
         UserNotFound,
         WeakPassword,
     )
+    from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
     from lms_core.users.views import UserView
 
 # Where each public name is defined: `__getattr__` imports that module the first time one of its names is used.
@@ -242,13 +248,13 @@ _SOURCES: dict[str, str] = {
     "lms_core.auth.views": "TokenPair AuthResponse LoginResponse Acknowledgement",
     "lms_core.auth.errors": (
         "InvalidCredentials InvalidToken AccountInactive InvalidOneTimeToken InvalidMfaCode MfaRequired "
-        "MfaAlreadyEnabled MfaNotEnabled EmailAlreadyVerified"
+        "MfaAlreadyEnabled MfaNotEnabled EmailAlreadyVerified RoleNotAllowed"
     ),
     "lms_core.auth.events": "UserRegistered PasswordChanged",
     "lms_core.users.commands": "CreateUser UpdateUser UpdateMyProfile ListUsers",
     "lms_core.users.views": "UserView",
     "lms_core.users.errors": (
-        "UserNotFound EmailAlreadyRegistered WeakPassword ProfileMetadataTooLarge CannotChangeOwnAccess RoleNotAllowed"
+        "CannotChangeOwnAccess EmailAlreadyRegistered NotUserAdmin ProfileMetadataTooLarge UserNotFound WeakPassword"
     ),
     "lms_core.courses.entities": "CourseStatus Difficulty LessonType",
     "lms_core.courses.commands": (
@@ -256,9 +262,9 @@ _SOURCES: dict[str, str] = {
     ),
     "lms_core.courses.views": "InstructorSummary CourseView LessonView",
     "lms_core.courses.errors": (
-        "CourseNotFound LessonNotFound NotCourseManager InstructorRoleRequired CannotPublishEmptyCourse "
-        "CourseHasEnrollments CourseStateConflict SlugTaken InvalidLesson LessonHasChildren InvalidReorder "
-        "MetadataTooLarge"
+        "CannotPublishEmptyCourse CourseHasEnrollments CourseNotFound CourseStateConflict "
+        "InstructorRoleRequired InvalidLesson InvalidReorder LessonHasChildren LessonNotFound "
+        "ListingForbidden MetadataTooLarge NotCourseManager SlugTaken"
     ),
     "lms_core.enrollments.entities": "EnrollmentStatus ProgressStatus",
     "lms_core.enrollments.commands": (
@@ -306,6 +312,10 @@ _SOURCES: dict[str, str] = {
     ),
     "lms_core.certificates.events": "CertificateIssued CertificateRevoked",
     "lms_core.emails.events": "EmailRequested",
+    "lms_core.courses.events": "CourseArchived CourseDeleted CoursePublished",
+    "lms_core.emails.errors": "EmailDeliveryFailed UnknownEmailTemplate",
+    "lms_core.files.events": "FileDeleted FileUploaded",
+    "lms_core.users.events": "UserDeactivated UserReactivated UserRoleChanged",
 }
 _SOURCE_OF: dict[str, str] = {name: module for module, names in _SOURCES.items() for name in names.split()}
 
@@ -317,32 +327,37 @@ __all__ = [
     "CannotChangeOwnAccess", "CannotPublishEmptyCourse", "CertificateAlreadyIssued", "CertificateAlreadyRevoked",
     "CertificateFile", "CertificateIssued", "CertificateNotFound", "CertificateNumberTaken", "CertificateRevoked",
     "CertificateVerification", "CertificateView", "Clock", "ConfirmEmail", "ConfirmMfa", "ConflictError",
-    "CourseEnrollmentStats", "CourseEnrollmentView", "CourseHasEnrollments", "CourseNotFound", "CourseNotOpen",
-    "CourseSort", "CourseStateConflict", "CourseStatus", "CourseSummary", "CourseView", "CreateCourse", "CreateLesson",
-    "CreateQuiz", "CreateUser", "DeadlinePassed", "Difficulty", "DisableMfa", "DomainEvent", "EmailAlreadyRegistered",
-    "EmailAlreadyVerified", "EmailRequested", "EmptyFile", "EnrollInCourse", "EnrollmentCompleted",
-    "EnrollmentDetailView", "EnrollmentNotActive", "EnrollmentNotCompleted", "EnrollmentNotFound", "EnrollmentStatus",
-    "EnrollmentView", "ExportGrades", "ExternalServiceError", "FileContentMissing", "FileDownload", "FileNotFound",
-    "FileStorage", "FileTooLarge", "FileType", "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt",
-    "GradeChangeView", "GradeImportReport", "GradePending", "GradeRecordView", "ImportGrades", "ImportedGrade",
-    "InstructorRoleRequired", "InstructorSummary", "InvalidAnswers", "InvalidCredentials", "InvalidGrade",
-    "InvalidInputError", "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress", "InvalidQuestion",
-    "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken", "IssueFailure", "IssueMissingCertificates",
-    "IssueResult", "IssueSummary", "KeptQuestionView", "LessonHasChildren", "LessonNotFound", "LessonNotInCourse",
-    "LessonProgressResult", "LessonProgressView", "LessonType", "LessonView", "ListCourseEnrollments", "ListCourses",
-    "ListMyAttempts", "ListMyCertificates", "ListMyEnrollments", "ListMyFiles", "ListUsers", "Lms", "LmsError", "Login",
-    "LoginResponse", "Logout", "Mailer", "ManagedQuestionView", "ManualGrade", "MetadataTooLarge", "MfaAlreadyEnabled",
-    "MfaLogin", "MfaNotEnabled", "MfaRequired", "NoAttemptsLeft", "NotAttemptOwner", "NotAuthenticatedError",
-    "NotCertificateManager", "NotCourseManager", "NotEnrollmentOwner", "NotFileOwner", "NotFoundError",
-    "NotQuizManager", "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
+    "CourseArchived", "CourseDeleted", "CourseEnrollmentStats", "CourseEnrollmentView", "CourseHasEnrollments",
+    "CourseNotFound", "CourseNotOpen", "CoursePublished", "CourseSort", "CourseStateConflict", "CourseStatus",
+    "CourseSummary", "CourseView", "CreateCourse", "CreateLesson", "CreateQuiz", "CreateUser", "DeadlinePassed",
+    "Difficulty", "DisableMfa", "DomainEvent", "EmailAlreadyRegistered", "EmailAlreadyVerified",
+    "EmailDeliveryFailed", "EmailRequested", "EmptyFile", "EnrollInCourse", "EnrollmentCompleted",
+    "EnrollmentDetailView", "EnrollmentNotActive", "EnrollmentNotCompleted", "EnrollmentNotFound",
+    "EnrollmentStatus", "EnrollmentView", "ExportGrades", "ExternalServiceError", "FileContentMissing",
+    "FileDeleted", "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType", "FileUploaded",
+    "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt", "GradeChangeView", "GradeImportReport",
+    "GradePending", "GradeRecordView", "ImportGrades", "ImportedGrade", "InstructorRoleRequired",
+    "InstructorSummary", "InvalidAnswers", "InvalidCredentials", "InvalidGrade", "InvalidInputError",
+    "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress", "InvalidQuestion",
+    "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken", "IssueFailure",
+    "IssueMissingCertificates", "IssueResult", "IssueSummary", "KeptQuestionView", "LessonHasChildren",
+    "LessonNotFound", "LessonNotInCourse", "LessonProgressResult", "LessonProgressView", "LessonType", "LessonView",
+    "ListCourseEnrollments", "ListCourses", "ListMyAttempts", "ListMyCertificates", "ListMyEnrollments",
+    "ListMyFiles", "ListUsers", "ListingForbidden", "Lms", "LmsError", "Login", "LoginResponse", "Logout", "Mailer",
+    "ManagedQuestionView", "ManualGrade", "MetadataTooLarge", "MfaAlreadyEnabled", "MfaLogin", "MfaNotEnabled",
+    "MfaRequired", "NoAttemptsLeft", "NotAttemptOwner", "NotAuthenticatedError", "NotCertificateManager",
+    "NotCourseManager", "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotQuizManager", "NotUserAdmin",
+    "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
     "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
-    "ProgressStatus", "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView", "QuizAlreadyExists",
-    "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizType", "QuizView", "RangeNotSatisfiable",
-    "RateLimitedError", "RefreshSession", "Register", "RegradeQuiz", "RegradeReport", "ReorderLessons",
-    "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate", "Role", "RoleNotAllowed", "SlugTaken",
-    "StudentEnrolled", "StudentRoleRequired", "StudentSummary", "SubmitReview", "TokenPair", "UnrenderableName",
-    "UnsupportedFileType", "UpdateCourse", "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion",
-    "UpdateQuiz", "UpdateUser", "UploadFile", "UserId", "UserNotFound", "UserRegistered", "UserView", "WeakPassword",
+    "ProgressStatus", "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView",
+    "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizType",
+    "QuizView", "RangeNotSatisfiable", "RateLimitedError", "RefreshSession", "Register", "RegradeQuiz",
+    "RegradeReport", "ReorderLessons", "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate",
+    "Role", "RoleNotAllowed", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
+    "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse",
+    "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",
+    "UserDeactivated", "UserId", "UserNotFound", "UserReactivated", "UserRegistered", "UserRoleChanged", "UserView",
+    "WeakPassword",
 ]
 # fmt: on
 

@@ -61,7 +61,8 @@ def embedded_fonts(data: bytes) -> list[str]:
             visit(child)
 
     for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
             visit(font)
     return found
 
@@ -164,7 +165,7 @@ def test_borb_keeps_its_producer_line(borb_renderer: WarmableRenderer) -> None:
 def test_borb_usage_statistics_are_off(borb_renderer: WarmableRenderer) -> None:
     from borb.pdf import UsageStatistics
 
-    assert UsageStatistics._UsageStatistics__HAS_OPTED_IN is False  # type: ignore[attr-defined]
+    assert UsageStatistics._UsageStatistics__HAS_OPTED_IN is False
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from lms_adapters.mail.mime import build_mime_message
 from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
 from lms_core.emails.entities import EmailTemplate, OutgoingEmail
-from lms_core.shared.errors import ExternalServiceError
+from lms_core.emails.errors import EmailDeliveryFailed, UnknownEmailTemplate
 
 BASE_URL = "https://lms.example.com"
 LINK = f"{BASE_URL}/reset-password?token=abc-123_XYZ&lang=en"
@@ -181,9 +181,11 @@ def test_a_missing_context_variable_is_an_error(
 
 
 @pytest.mark.parametrize("name", ["course_completed", "base", "../rendering", ""])
-def test_an_unknown_template_is_a_lookup_error(renderer: JinjaEmailRenderer, name: str) -> None:
-    with pytest.raises(LookupError):
+def test_an_unknown_template_is_refused_by_name(renderer: JinjaEmailRenderer, name: str) -> None:
+    with pytest.raises(UnknownEmailTemplate) as caught:
         renderer.render(name, {"full_name": "Ada"})
+    assert caught.value.code == "emails.unknown_template"
+    assert caught.value.details == {"template": name}
 
 
 # --- MIME --------------------------------------------------------------------------------------------
@@ -340,7 +342,7 @@ async def test_smtp_mailer_wrong_password_is_a_delivery_failure(
     controller, handler = auth_smtp_server
     mailer = SmtpMailer.from_url(f"smtp://{SMTP_USER}:wrong@{controller.hostname}:{controller.port}")
 
-    with pytest.raises(ExternalServiceError) as caught:
+    with pytest.raises(EmailDeliveryFailed) as caught:
         await mailer.send(outgoing())
 
     assert caught.value.code == "emails.delivery_failed"
@@ -354,7 +356,7 @@ async def test_smtp_mailer_without_credentials_is_refused_by_an_auth_server(
     controller, handler = auth_smtp_server
     mailer = SmtpMailer.from_url(f"smtp://{controller.hostname}:{controller.port}")
 
-    with pytest.raises(ExternalServiceError, match="could not deliver"):
+    with pytest.raises(EmailDeliveryFailed, match="could not deliver"):
         await mailer.send(outgoing())
 
     assert handler.envelopes == []
@@ -363,7 +365,7 @@ async def test_smtp_mailer_without_credentials_is_refused_by_an_auth_server(
 async def test_connection_refused_is_a_delivery_failure() -> None:
     mailer = SmtpMailer.from_url(f"smtp://127.0.0.1:{free_port()}", timeout=5)
 
-    with pytest.raises(ExternalServiceError) as caught:
+    with pytest.raises(EmailDeliveryFailed) as caught:
         await mailer.send(outgoing())
 
     assert caught.value.code == "emails.delivery_failed"

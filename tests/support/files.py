@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-import fsspec
+import fsspec  # type: ignore[import-untyped]
 
 from lms_adapters.settings import Settings
 from lms_adapters.storage import FsspecFileStorage

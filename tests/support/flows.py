@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lms_core import Actor, AuthResponse, CreateUser, Lms, Login, Register, Role
+from lms_core.shared.events import DomainEvent
 from lms_core.shared.ids import UserId
 
 PASSWORD = "correct horse battery"
@@ -29,3 +30,16 @@ async def login_tokens(lms: Lms, email: str, password: str = PASSWORD) -> tuple[
 
 def actor_of(response: AuthResponse) -> Actor:
     return Actor.user(UserId(response.user.id), response.user.role)
+
+
+async def delivered_events(lms: Lms, *event_types: type[DomainEvent]) -> list[DomainEvent]:
+    """Deliver every pending outbox event; those of `event_types`, in the order they were recorded."""
+    seen: list[DomainEvent] = []
+
+    async def record(event: DomainEvent) -> None:
+        seen.append(event)
+
+    for event_type in event_types:
+        lms.outbox.subscribe(event_type, record)
+    await lms.outbox.drain()
+    return seen

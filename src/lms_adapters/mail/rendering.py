@@ -7,6 +7,7 @@ from pathlib import Path
 import jinja2
 
 from lms_core.emails.entities import EmailTemplate, RenderedEmail
+from lms_core.emails.errors import UnknownEmailTemplate
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -44,7 +45,9 @@ class JinjaEmailRenderer:
         try:
             subject_pattern = _SUBJECTS[template]
         except KeyError:
-            raise LookupError(f"unknown e-mail template {template!r}") from None
+            raise UnknownEmailTemplate(
+                f"unknown e-mail template {template!r}", details={"template": template}
+            ) from None
         subject = subject_pattern.format(product_name=self._product_name)
         variables = {
             **context,

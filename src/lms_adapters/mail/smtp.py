@@ -8,7 +8,7 @@ import aiosmtplib
 
 from lms_adapters.mail.mime import build_mime_message
 from lms_core.emails.entities import OutgoingEmail
-from lms_core.shared.errors import ExternalServiceError
+from lms_core.emails.errors import EmailDeliveryFailed
 
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 _TRUE = {"1", "true", "yes", "on"}
@@ -19,8 +19,8 @@ class SmtpMailer:
     """Implements `Mailer` by opening one SMTP connection per message.
 
     Any failure to hand the message over (connection refused, timeout, TLS or authentication
-    failure, a rejected sender or recipient) raises `ExternalServiceError` with the code
-    `emails.delivery_failed`, so the outbox keeps the event and tries again later.
+    failure, a rejected sender or recipient) raises `EmailDeliveryFailed` (`emails.delivery_failed`), so
+    the outbox keeps the event and tries again later.
     `start_tls=None` upgrades the connection when the server offers STARTTLS; `True` requires it.
     """
 
@@ -93,9 +93,8 @@ class SmtpMailer:
             )
         # TimeoutError and ssl.SSLError are OSErrors too.
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise ExternalServiceError(
+            raise EmailDeliveryFailed(
                 f"could not deliver e-mail via {self.hostname}:{self.port}: {exc}",
-                code="emails.delivery_failed",
                 details={"host": self.hostname, "port": self.port},
             ) from exc
 

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import certificates, courses, enrollments, users
+from lms_adapters.persistence.paging import fetch_page
+from lms_core.certificates.commands import ListMyCertificates
 from lms_core.certificates.entities import Certificate
 from lms_core.certificates.errors import CertificateAlreadyIssued, CertificateNumberTaken
 from lms_core.certificates.ports import IssuableEnrollment
@@ -120,19 +122,17 @@ class SqlCertificateRepository:
         row = (await self._c.execute(select(certificates).where(condition))).first()
         return _to_certificate(row._mapping) if row else None
 
-    async def list_for_student(self, student_id: UserId, *, page: int, page_size: int) -> tuple[list[Certificate], int]:
-        condition = certificates.c.student_id == student_id
-        total = (await self._c.execute(select(func.count()).select_from(certificates).where(condition))).scalar_one()
-        if total == 0:
-            return [], 0
-        rows = await self._c.execute(
-            select(certificates)
-            .where(condition)
-            .order_by(certificates.c.issued_at.desc(), certificates.c.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+    async def list_for_student(self, student_id: UserId, query: ListMyCertificates) -> tuple[list[Certificate], int]:
+        ordered = select(certificates).order_by(certificates.c.issued_at.desc(), certificates.c.id.desc())
+        rows, total = await fetch_page(
+            self._c,
+            ordered,
+            table=certificates,
+            conditions=[certificates.c.student_id == student_id],
+            offset=query.offset,
+            limit=query.limit,
         )
-        return [_to_certificate(r._mapping) for r in rows], int(total)
+        return [_to_certificate(r._mapping) for r in rows], total
 
     async def revoke(self, certificate_id: UUID, *, at: datetime, reason: str, by: UserId | None) -> bool:
         result = await self._c.execute(

@@ -11,6 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import courses, lessons, users
+from lms_adapters.persistence.paging import fetch_page
 from lms_core.courses.commands import CourseSort, ListCourses
 from lms_core.courses.entities import Course, CourseStatus, Difficulty
 from lms_core.courses.errors import SlugTaken
@@ -138,19 +139,15 @@ class SqlCourseRepository:
         return name.scalar_one_or_none()
 
     async def list(self, query: ListCourses) -> tuple[list[CourseView], int]:
-        conditions = _conditions(query)
-        total = (await self._c.execute(select(func.count()).select_from(courses).where(*conditions))).scalar_one()
-        if total == 0:
-            return [], 0
-        rows = await self._c.execute(
+        ordered = (
             select(courses, users.c.full_name.label("instructor_name"))
             .join(users, users.c.id == courses.c.instructor_id)
-            .where(*conditions)
             .order_by(*_ORDER[query.sort])
-            .limit(query.page_size)
-            .offset((query.page - 1) * query.page_size)
         )
-        return [_view(row) for row in rows], int(total)
+        rows, total = await fetch_page(
+            self._c, ordered, table=courses, conditions=_conditions(query), offset=query.offset, limit=query.limit
+        )
+        return [_view(row) for row in rows], total
 
     async def refresh_lesson_count(self, course_id: UUID) -> int:
         count = (

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import uploaded_files
-from lms_core.courses.errors import CourseNotFound
+from lms_adapters.persistence.paging import fetch_page
+from lms_core.courses.errors import course_not_found
+from lms_core.files.commands import ListMyFiles
 from lms_core.files.entities import FileType, UploadedFile
 from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import UserId
@@ -18,7 +20,8 @@ from lms_core.shared.ids import UserId
 
 @translates("fk_uploaded_files_course_id_courses")
 def _course_gone() -> LmsError:
-    return CourseNotFound("the course was deleted", details={"field": "course_id"})
+    # The course named by the upload was deleted while the file streamed in.
+    return course_not_found()
 
 
 def to_file(m: Any) -> UploadedFile:
@@ -77,22 +80,12 @@ class SqlFileRepository:
         result = await self._c.execute(delete(uploaded_files).where(uploaded_files.c.id == file_id))
         return bool(result.rowcount)
 
-    async def list_for_uploader(
-        self, uploader_id: UserId, *, file_type: FileType | None, page: int, page_size: int
-    ) -> tuple[list[UploadedFile], int]:
+    async def list_for_uploader(self, uploader_id: UserId, query: ListMyFiles) -> tuple[list[UploadedFile], int]:
         conditions = [uploaded_files.c.uploader_id == uploader_id]
-        if file_type is not None:
-            conditions.append(uploaded_files.c.file_type == file_type.value)
-        total = (
-            await self._c.execute(select(func.count()).select_from(uploaded_files).where(*conditions))
-        ).scalar_one()
-        if total == 0:
-            return [], 0
-        rows = await self._c.execute(
-            select(uploaded_files)
-            .where(*conditions)
-            .order_by(uploaded_files.c.created_at.desc(), uploaded_files.c.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+        if query.file_type is not None:
+            conditions.append(uploaded_files.c.file_type == query.file_type.value)
+        ordered = select(uploaded_files).order_by(uploaded_files.c.created_at.desc(), uploaded_files.c.id.desc())
+        rows, total = await fetch_page(
+            self._c, ordered, table=uploaded_files, conditions=conditions, offset=query.offset, limit=query.limit
         )
         return [to_file(row._mapping) for row in rows], total

@@ -1,6 +1,8 @@
+"""Errors of the auth module."""
+
 from __future__ import annotations
 
-from lms_core.shared.errors import InvalidInputError, NotAuthenticatedError
+from lms_core.shared.errors import InvalidInputError, NotAuthenticatedError, PermissionDeniedError
 
 
 class InvalidCredentials(NotAuthenticatedError):
@@ -38,3 +40,10 @@ class MfaNotEnabled(InvalidInputError):
 
 class EmailAlreadyVerified(InvalidInputError):
     code = "auth.email_already_verified"
+
+
+class RoleNotAllowed(PermissionDeniedError):
+    """Self-registration asked for a role it may not choose. The code predates the auth module's own
+    namespace and stays, as clients switch on it."""
+
+    code = "users.role_not_allowed"

@@ -1,4 +1,7 @@
-"""Ports of the auth module: hashing, tokens, secrets, denylist, rate limits and the token stores."""
+"""Ports of the auth module: tokens, secrets, denylist, rate limits and the token stores.
+
+Passwords are hashed through `users.ports.PasswordHasher`: accounts (and their passwords) belong to users.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +13,6 @@ from uuid import UUID
 from lms_core.auth.entities import OneTimeSecret, RefreshToken, SecretPurpose
 from lms_core.shared.actor import Role
 from lms_core.shared.ids import UserId
-
-
-class PasswordHasher(Protocol):
-    async def hash(self, password: str) -> str: ...
-
-    async def verify(self, password_hash: str, password: str) -> bool: ...
-
-    def needs_rehash(self, password_hash: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lms_core.auth.authenticator import RequestAuthenticator
+from lms_core.auth._authenticator import RequestAuthenticator
+from lms_core.auth._credentials import CredentialChecker
+from lms_core.auth._limits import AuthRateLimits
+from lms_core.auth._one_time import OneTimeSecrets
+from lms_core.auth._sessions import SessionIssuer
 from lms_core.auth.commands import (
     ConfirmEmail,
     ConfirmMfa,
@@ -18,7 +22,6 @@ from lms_core.auth.commands import (
     Register,
     ResetPassword,
 )
-from lms_core.auth.credentials import CredentialChecker
 from lms_core.auth.entities import AuthSettings, SecretPurpose
 from lms_core.auth.errors import (
     EmailAlreadyVerified,
@@ -28,19 +31,10 @@ from lms_core.auth.errors import (
     InvalidToken,
     MfaAlreadyEnabled,
     MfaNotEnabled,
-    MfaRequired,
 )
 from lms_core.auth.events import PasswordChanged, UserRegistered
-from lms_core.auth.limits import AuthRateLimits
-from lms_core.auth.one_time import OneTimeSecrets
-from lms_core.auth.ports import (
-    AccessTokenCodec,
-    AccessTokenDenylist,
-    PasswordHasher,
-    RateLimiter,
-    SecretGenerator,
-)
-from lms_core.auth.sessions import SessionIssuer
+from lms_core.auth.policy import require_own_session, require_password_grant_allowed, require_self_registrable
+from lms_core.auth.ports import AccessTokenCodec, AccessTokenDenylist, RateLimiter, SecretGenerator
 from lms_core.auth.views import Acknowledgement, AuthResponse, LoginResponse, TokenPair
 from lms_core.emails.entities import EmailTemplate
 from lms_core.emails.events import EmailRequested
@@ -49,8 +43,7 @@ from lms_core.shared.clock import Clock
 from lms_core.shared.ids import UserId
 from lms_core.shared.ports import Transaction, UnitOfWork
 from lms_core.users.entities import User, check_password_policy, normalize_email
-from lms_core.users.policy import require_self_registrable
-from lms_core.users.ports import UserCache
+from lms_core.users.ports import PasswordHasher, UserCache
 from lms_core.users.service import UserService
 from lms_core.users.views import UserView
 
@@ -69,6 +62,12 @@ class AuthService:
     - reset links live 1 hour, verification links 24 hours; both are single use and stored hashed;
     - MFA codes are 6 digits, live 10 minutes and allow 5 tries;
     - requests are rate limited per client IP and per account.
+
+    Each use case writes in one transaction. Signing in with a password first reads the account in a
+    read-only transaction and checks the password outside any transaction (argon2 is slow; see
+    `CredentialChecker`). A wrong MFA code commits its counted try before the error is raised. A use
+    case that locks an account and one of its single-use secrets locks the account first, so that no two
+    of them wait on each other.
     """
 
     def __init__(
@@ -93,7 +92,7 @@ class AuthService:
         self._users = users
         self._settings = settings
         self._sessions = SessionIssuer(codec=codec, secrets=secrets, settings=settings)
-        self._one_time = OneTimeSecrets(uow=uow, clock=clock, secrets=secrets, settings=settings)
+        self._one_time = OneTimeSecrets(clock=clock, secrets=secrets, settings=settings)
         self._limits = AuthRateLimits(limiter=rate_limiter, settings=settings)
         self._authenticator = RequestAuthenticator(uow=uow, clock=clock, codec=codec, denylist=denylist, cache=cache)
         self._credentials = CredentialChecker(uow=uow, hasher=hasher, secrets=secrets, limits=self._limits)
@@ -148,8 +147,7 @@ class AuthService:
     async def token(self, actor: Actor, grant: PasswordGrant) -> TokenPair:
         """The OAuth2 password grant. Accounts with MFA must use `login` and `login/mfa`."""
         user = await self._credentials.check(actor, grant.username, grant.password)
-        if user.mfa_enabled:
-            raise MfaRequired("this account uses MFA: sign in with /auth/login and /auth/login/mfa")
+        require_password_grant_allowed(user)
         async with self._uow.begin() as tx:
             pair = await self._sign_in(tx, user, self._clock.now())
             await tx.commit()
@@ -158,15 +156,18 @@ class AuthService:
     async def login_mfa(self, actor: Actor, command: MfaLogin) -> LoginResponse:
         """Finish an MFA sign-in with the emailed code (5 tries, 10 minutes)."""
         await self._limits.per_ip(actor)
-        secret = await self._one_time.find_by_token(command.mfa_token, SecretPurpose.MFA_LOGIN)
-        if secret is None:
-            raise InvalidOneTimeToken("the MFA session is not valid or has expired")
-        await self._one_time.check_code(secret, command.code)
         now = self._clock.now()
         async with self._uow.begin() as tx:
+            secret = await self._one_time.find_by_token(tx, command.mfa_token, SecretPurpose.MFA_LOGIN)
+            if secret is None:
+                raise InvalidOneTimeToken("the MFA session is not valid or has expired")
+            user = await tx.users.get_for_update(secret.user_id)
+            wrong = await self._one_time.check_code(tx, secret, command.code)
+            if wrong is not None:
+                await tx.commit()  # the failed try stays counted
+                raise wrong
             if not await tx.one_time_tokens.consume(secret.id, now=now):
                 raise InvalidMfaCode("the code has already been used or has expired")
-            user = await tx.users.get_for_update(secret.user_id)
             if user is None or not user.is_active:
                 raise InvalidOneTimeToken("the MFA session is not valid or has expired")
             pair = await self._sign_in(tx, user, now)
@@ -204,8 +205,7 @@ class AuthService:
         if command.refresh_token is not None:
             async with self._uow.begin() as tx:
                 stored = await self._sessions.find(tx, command.refresh_token)
-                if stored.user_id != claims.user_id:
-                    raise InvalidToken("the refresh token belongs to another account")
+                require_own_session(claims.user_id, stored)
                 await tx.refresh_tokens.revoke(stored.id, now=now)
                 await tx.commit()
         await self._denylist.add(claims.jti, expires_at=claims.expires_at)
@@ -247,9 +247,7 @@ class AuthService:
         await self._limits.per_ip(actor)
         now = self._clock.now()
         async with self._uow.begin() as tx:
-            secret = await tx.one_time_tokens.get_by_token(
-                self._one_time.token_digest(command.token), SecretPurpose.PASSWORD_RESET
-            )
+            secret = await self._one_time.find_by_token(tx, command.token, SecretPurpose.PASSWORD_RESET)
             if secret is None:
                 raise InvalidOneTimeToken("the reset link is not valid or has expired")
             user = await tx.users.get_for_update(secret.user_id)
@@ -285,12 +283,12 @@ class AuthService:
         await self._limits.per_ip(actor)
         now = self._clock.now()
         async with self._uow.begin() as tx:
-            secret = await tx.one_time_tokens.get_by_token(
-                self._one_time.token_digest(command.token), SecretPurpose.EMAIL_VERIFICATION
-            )
-            if secret is None or not await tx.one_time_tokens.consume(secret.id, now=now):
+            secret = await self._one_time.find_by_token(tx, command.token, SecretPurpose.EMAIL_VERIFICATION)
+            if secret is None:
                 raise InvalidOneTimeToken("the verification link is not valid or has expired")
             user = await self._active_user(tx, secret.user_id)
+            if not await tx.one_time_tokens.consume(secret.id, now=now):
+                raise InvalidOneTimeToken("the verification link is not valid or has expired")
             user.mark_email_verified(now)
             await tx.users.save(user)
             self._users.evict_after_commit(tx, user.id)
@@ -315,18 +313,21 @@ class AuthService:
 
     async def confirm_mfa_enable(self, actor: Actor, command: ConfirmMfa) -> UserView:
         user_id = actor.require_user()
-        secret = await self._one_time.find_latest(user_id, SecretPurpose.MFA_ENABLE)
-        if secret is None:
-            raise InvalidMfaCode("request a confirmation code first")
-        await self._one_time.check_code(secret, command.code)
         now = self._clock.now()
         async with self._uow.begin() as tx:
+            user = await self._active_user(tx, user_id)
+            secret = await tx.one_time_tokens.latest_for_user(user_id, SecretPurpose.MFA_ENABLE)
+            if secret is None:
+                raise InvalidMfaCode("request a confirmation code first")
+            wrong = await self._one_time.check_code(tx, secret, command.code)
+            if wrong is not None:
+                await tx.commit()  # the failed try stays counted
+                raise wrong
             if not await tx.one_time_tokens.consume(secret.id, now=now):
                 raise InvalidMfaCode("the code has already been used or has expired")
-            user = await self._active_user(tx, user_id)
             if user.mfa_enabled:
                 raise MfaAlreadyEnabled("MFA is already enabled")
-            user.set_mfa(True, now)
+            user.enable_mfa(now)
             await tx.users.save(user)
             self._users.evict_after_commit(tx, user_id)
             await tx.commit()
@@ -343,7 +344,7 @@ class AuthService:
                 raise MfaNotEnabled("MFA is not enabled")
             if not await self._hasher.verify(user.password_hash, command.password):
                 raise InvalidCredentials("the password is not correct")
-            user.set_mfa(False, now)
+            user.disable_mfa(now)
             await tx.users.save(user)
             self._users.evict_after_commit(tx, user_id)
             await tx.commit()
@@ -387,3 +388,10 @@ def _mfa_email(user: User, code: str) -> EmailRequested:
     return EmailRequested(
         to=user.email, template=EmailTemplate.MFA_CODE, context={"full_name": user.full_name, "code": code}
     )
+
+
+class RefreshSessionRevoker:
+    """The auth side of `users.ports.SessionRevoker`: revokes every refresh token of an account."""
+
+    async def revoke_all(self, tx: Transaction, user_id: UserId, now: datetime) -> None:
+        await tx.refresh_tokens.revoke_all_for_user(user_id, now=now)

@@ -9,15 +9,13 @@ import msgspec
 
 from lms_core.shared.commands import Command
 from lms_core.shared.errors import InvalidInputError
+from lms_core.shared.pagination import PageRequest
 
-PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
-PageSize = Annotated[int, msgspec.Meta(ge=1, le=100)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
-class ListMyCertificates(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    page: PageNumber = 1
-    page_size: PageSize = 20
+class ListMyCertificates(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One page of the caller's certificates, newest first."""
 
 
 class RevokeCertificate(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -9,6 +9,11 @@ class CertificateNotFound(NotFoundError):
     code = "certificates.not_found"
 
 
+def certificate_not_found(certificate: object) -> CertificateNotFound:
+    """The one way a missing certificate, or one hidden from the caller, is reported (by id or number)."""
+    return CertificateNotFound("no such certificate", details={"certificate": str(certificate)})
+
+
 class EnrollmentNotCompleted(ConflictError):
     code = "certificates.enrollment_not_completed"
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from lms_core.certificates.commands import ListMyCertificates
 from lms_core.certificates.entities import Certificate, CertificateContent
 from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.shared.ids import UserId
@@ -40,9 +41,9 @@ class CertificateRepository(Protocol):
 
     async def get_for_enrollment(self, enrollment_id: UUID) -> Certificate | None: ...
 
-    async def list_for_student(
-        self, student_id: UserId, *, page: int, page_size: int
-    ) -> tuple[list[Certificate], int]: ...
+    async def list_for_student(self, student_id: UserId, query: ListMyCertificates) -> tuple[list[Certificate], int]:
+        """One page of a student's certificates, newest first, with the total."""
+        ...
 
     async def revoke(self, certificate_id: UUID, *, at: datetime, reason: str, by: UserId | None) -> bool:
         """Mark the certificate revoked if it is not yet; False if it already was."""
@@ -69,6 +70,13 @@ class CertificateRenderer(Protocol):
         ...
 
     def render(self, content: CertificateContent) -> bytes: ...
+
+
+class CertificateLinks(Protocol):
+    """Where anyone holding a certificate checks it: the public verification address printed on it (as
+    text and QR code). It belongs to the front end serving verification, which the core does not know."""
+
+    def verification_url(self, certificate_number: str) -> str: ...
 
 
 # How a batch renders one certificate: in a thread by default, in a process pool from the CLI.

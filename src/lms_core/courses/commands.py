@@ -11,6 +11,7 @@ import msgspec
 
 from lms_core.courses.entities import CourseStatus, Difficulty, LessonType
 from lms_core.shared.commands import Command
+from lms_core.shared.pagination import PageRequest
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 Description = Annotated[str, msgspec.Meta(max_length=20_000)]
@@ -58,7 +59,7 @@ class CourseSort(enum.StrEnum):
     POPULARITY = "popularity"
 
 
-class ListCourses(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ListCourses(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A catalogue query. Statuses other than `published` are for admins and a course's own instructor."""
 
     category: Category | None = None
@@ -68,8 +69,6 @@ class ListCourses(Command, frozen=True, kw_only=True, forbid_unknown_fields=True
     is_free: bool | None = None
     status: CourseStatus = CourseStatus.PUBLISHED
     sort: CourseSort = CourseSort.NEWEST
-    page: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1
-    page_size: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
 
 
 class CreateLesson(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):

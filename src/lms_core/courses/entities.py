@@ -11,7 +11,7 @@ from uuid import UUID
 
 import msgspec
 
-from lms_core.courses.errors import CannotPublishEmptyCourse, CourseStateConflict, InvalidLesson, MetadataTooLarge
+from lms_core.courses.errors import CannotPublishEmptyCourse, InvalidLesson, MetadataTooLarge
 from lms_core.shared.ids import UserId
 from lms_core.shared.money import Money
 
@@ -86,30 +86,94 @@ class Course:
             return None
         return (Decimal(self.rating_sum) / Decimal(self.rating_count)).quantize(Decimal("0.01"))
 
-    def set(self, now: datetime, **values: Any) -> None:
-        """Assign fields and remember them for the repository's partial update."""
-        for name, value in values.items():
-            if name == "course_metadata":
-                check_metadata("course_metadata", value)
-            setattr(self, name, value)
-            self.changed.add(name)
+    def _touch(self, now: datetime, *names: str) -> None:
+        """Remember what changed, for the repository's partial update."""
+        self.changed.update(names)
         self.updated_at = now
         self.changed.add("updated_at")
 
-    def publish(self, now: datetime) -> None:
+    def retitle(self, title: str, now: datetime, *, slug: str | None = None) -> None:
+        """A new title; the slug stays put unless a new one is given (links to the course keep working)."""
+        self.title = title
+        names = ["title"]
+        if slug is not None:
+            self.slug = slug
+            names.append("slug")
+        self._touch(now, *names)
+
+    def describe(
+        self,
+        now: datetime,
+        *,
+        description: str | msgspec.UnsetType | None = msgspec.UNSET,
+        category: str | msgspec.UnsetType | None = msgspec.UNSET,
+        difficulty_level: Difficulty | msgspec.UnsetType | None = msgspec.UNSET,
+        thumbnail_url: str | msgspec.UnsetType | None = msgspec.UNSET,
+        estimated_duration_minutes: int | msgspec.UnsetType | None = msgspec.UNSET,
+    ) -> None:
+        """Change what the catalogue says about the course; `UNSET` keeps a field as it is."""
+        names = []
+        if description is not msgspec.UNSET:
+            self.description = description
+            names.append("description")
+        if category is not msgspec.UNSET:
+            self.category = category
+            names.append("category")
+        if difficulty_level is not msgspec.UNSET:
+            self.difficulty_level = difficulty_level
+            names.append("difficulty_level")
+        if thumbnail_url is not msgspec.UNSET:
+            self.thumbnail_url = thumbnail_url
+            names.append("thumbnail_url")
+        if estimated_duration_minutes is not msgspec.UNSET:
+            self.estimated_duration_minutes = estimated_duration_minutes
+            names.append("estimated_duration_minutes")
+        if names:
+            self._touch(now, *names)
+
+    def replace_metadata(self, metadata: dict[str, Any] | None, now: datetime) -> None:
+        check_metadata("course_metadata", metadata)
+        self.course_metadata = metadata
+        self._touch(now, "course_metadata")
+
+    def reprice(self, price: Money, now: datetime) -> None:
+        self.price = price
+        self._touch(now, "price")
+
+    def change_status(self, status: CourseStatus, now: datetime) -> bool:
+        """Move to `status` by the rules of that move; False when the course already has it."""
+        if status is CourseStatus.PUBLISHED:
+            return self.publish(now)
+        if status is CourseStatus.ARCHIVED:
+            return self.archive(now)
+        return self.revert_to_draft(now)
+
+    def publish(self, now: datetime) -> bool:
+        """Open the course to the catalogue; it needs a lesson. The first publication date is kept."""
         if self.status is CourseStatus.PUBLISHED:
-            return
+            return False
         if self.lesson_count == 0:
             raise CannotPublishEmptyCourse("a course needs at least one lesson before it can be published")
-        self.set(now, status=CourseStatus.PUBLISHED, published_at=self.published_at or now)
+        self.status = CourseStatus.PUBLISHED
+        self.published_at = self.published_at or now
+        self._touch(now, "status", "published_at")
+        return True
 
-    def archive(self, now: datetime) -> None:
-        self.set(now, status=CourseStatus.ARCHIVED)
+    def archive(self, now: datetime) -> bool:
+        """Take the course out of the catalogue for good; its learners still see it."""
+        if self.status is CourseStatus.ARCHIVED:
+            return False
+        self.status = CourseStatus.ARCHIVED
+        self._touch(now, "status")
+        return True
 
-    def unpublish(self, now: datetime) -> None:
-        if self.status is not CourseStatus.PUBLISHED:
-            raise CourseStateConflict("only a published course can be taken back to draft")
-        self.set(now, status=CourseStatus.DRAFT)
+    def revert_to_draft(self, now: datetime) -> bool:
+        """Back to a draft, seen by its managers only (from published or archived)."""
+        if self.status is CourseStatus.DRAFT:
+            return False
+        self.status = CourseStatus.DRAFT
+        self._touch(now, "status")
+        return True
 
 
 @dataclass(kw_only=True, slots=True)
@@ -142,12 +206,81 @@ class Lesson:
             raise InvalidLesson("a lesson cannot be its own parent", details={"field": "parent_lesson_id"})
         check_metadata("lesson_metadata", self.lesson_metadata)
 
-    def set(self, now: datetime, **values: Any) -> None:
-        for name, value in values.items():
-            setattr(self, name, value)
-            self.changed.add(name)
+    def _touch(self, now: datetime, *names: str) -> None:
+        """Remember what changed, for the repository's partial update."""
+        self.changed.update(names)
         self.updated_at = now
         self.changed.add("updated_at")
+
+    def retitle(self, title: str, now: datetime) -> None:
+        """A new title; the slug stays put (links to the lesson keep working)."""
+        self.title = title
+        self._touch(now, "title")
+
+    def describe(
+        self,
+        now: datetime,
+        *,
+        description: str | msgspec.UnsetType | None = msgspec.UNSET,
+        duration_minutes: int | msgspec.UnsetType | None = msgspec.UNSET,
+    ) -> None:
+        """Change the lesson's summary and announced length; `UNSET` keeps a field as it is."""
+        names = []
+        if description is not msgspec.UNSET:
+            self.description = description
+            names.append("description")
+        if duration_minutes is not msgspec.UNSET:
+            self.duration_minutes = duration_minutes
+            names.append("duration_minutes")
+        if names:
+            self._touch(now, *names)
+
+    def change_material(
+        self,
+        now: datetime,
+        *,
+        lesson_type: LessonType | msgspec.UnsetType = msgspec.UNSET,
+        content: str | msgspec.UnsetType | None = msgspec.UNSET,
+        video_url: str | msgspec.UnsetType | None = msgspec.UNSET,
+    ) -> None:
+        """Change what the lesson teaches with; `UNSET` keeps a field as it is. Call `validate` once every
+        change is made: the type and its material are checked together."""
+        names = []
+        if lesson_type is not msgspec.UNSET:
+            self.lesson_type = lesson_type
+            names.append("lesson_type")
+        if content is not msgspec.UNSET:
+            self.content = content
+            names.append("content")
+        if video_url is not msgspec.UNSET:
+            self.video_url = video_url
+            names.append("video_url")
+        if names:
+            self._touch(now, *names)
+
+    def set_preview(self, is_preview: bool, now: datetime) -> None:
+        """Whether anyone who sees the course may read this lesson's material."""
+        self.is_preview = is_preview
+        self._touch(now, "is_preview")
+
+    def set_required(self, is_required: bool, now: datetime) -> None:
+        """Whether learners must complete this lesson to complete the course."""
+        self.is_required = is_required
+        self._touch(now, "is_required")
+
+    def replace_metadata(self, metadata: dict[str, Any] | None, now: datetime) -> None:
+        check_metadata("lesson_metadata", metadata)
+        self.lesson_metadata = metadata
+        self._touch(now, "lesson_metadata")
+
+    def move_to(self, parent_lesson_id: UUID | None, position: int, now: datetime) -> None:
+        """Under another parent (None: the top level), at `position` among its new siblings. The caller
+        checks the parent and renumbers the siblings left behind."""
+        if parent_lesson_id == self.id:
+            raise InvalidLesson("a lesson cannot be its own parent", details={"field": "parent_lesson_id"})
+        self.parent_lesson_id = parent_lesson_id
+        self.order_index = position
+        self._touch(now, "parent_lesson_id", "order_index")
 
     @property
     def duration_seconds(self) -> int | None:

@@ -1,3 +1,5 @@
+"""Errors of the courses module (lessons included)."""
+
 from __future__ import annotations
 
 from lms_core.shared.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -7,9 +9,11 @@ class CourseNotFound(NotFoundError):
     code = "courses.not_found"
 
 
-def course_not_found(course_id: object) -> CourseNotFound:
-    """The one way a missing (or hidden) course is reported."""
-    return CourseNotFound("no such course", details={"course_id": str(course_id)})
+def course_not_found(course_id: object | None = None) -> CourseNotFound:
+    """The one way a missing (or hidden) course is reported. Without an id when only the database knows
+    that the course named in the input is gone (deleted by a concurrent request)."""
+    details = {"field": "course_id"} if course_id is None else {"course_id": str(course_id)}
+    return CourseNotFound("no such course", details=details)
 
 
 class LessonNotFound(NotFoundError):
@@ -22,6 +26,10 @@ class NotCourseManager(PermissionDeniedError):
 
 class InstructorRoleRequired(PermissionDeniedError):
     code = "courses.instructor_required"
+
+
+class ListingForbidden(PermissionDeniedError):
+    code = "courses.listing_forbidden"
 
 
 class CannotPublishEmptyCourse(ConflictError):

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lms_core.courses.entities import Course, CourseStatus, Lesson
-from lms_core.courses.errors import InstructorRoleRequired, NotCourseManager, course_not_found
+from lms_core.courses.errors import InstructorRoleRequired, ListingForbidden, NotCourseManager, course_not_found
 from lms_core.shared.actor import Actor, Role
+from lms_core.shared.ids import UserId
+from lms_core.users.entities import User
+from lms_core.users.errors import UserNotFound
+
+TEACHING_ROLES = frozenset({Role.INSTRUCTOR, Role.ADMIN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +23,15 @@ class CourseAccess:
     manager: bool
 
 
+def manages_courses_of(actor: Actor, instructor_id: UserId) -> bool:
+    """The one rule of course management: the course's own instructor, or an admin. For callers that
+    know only the instructor's id (a certificate, an enrolment read with its course's instructor)."""
+    return actor.is_admin or (actor.user_id is not None and actor.user_id == instructor_id)
+
+
 def is_course_manager(actor: Actor, course: Course) -> bool:
     """The course's own instructor, or an admin."""
-    return actor.is_admin or (actor.user_id is not None and actor.user_id == course.instructor_id)
+    return manages_courses_of(actor, course.instructor_id)
 
 
 def require_course_manager(actor: Actor, course: Course) -> None:
@@ -31,6 +42,20 @@ def require_course_manager(actor: Actor, course: Course) -> None:
 def require_can_create_course(actor: Actor) -> None:
     if not (actor.is_admin or actor.role is Role.INSTRUCTOR):
         raise InstructorRoleRequired("only instructors and admins create courses")
+
+
+def require_can_create_for_others(actor: Actor) -> None:
+    """A course created for another instructor than the caller: admins (and the system) only."""
+    if not actor.is_admin:
+        raise NotCourseManager("only admins create courses for another instructor")
+
+
+def require_can_teach(user: User | None) -> User:
+    """The account named as a course's instructor must exist and be an instructor or an admin; anything
+    else is reported as no such instructor."""
+    if user is None or user.role not in TEACHING_ROLES:
+        raise UserNotFound("no such instructor", details={"field": "instructor_id"})
+    return user
 
 
 def can_see_course(actor: Actor, course: Course, *, enrolled: bool) -> bool:
@@ -56,3 +81,8 @@ def may_list_status(actor: Actor, status: CourseStatus, instructor_filter: objec
     if status is CourseStatus.PUBLISHED or actor.is_admin:
         return True
     return actor.user_id is not None and instructor_filter == actor.user_id
+
+
+def require_may_list_status(actor: Actor, status: CourseStatus, instructor_filter: object) -> None:
+    if not may_list_status(actor, status, instructor_filter):
+        raise ListingForbidden("only admins, or instructors listing their own courses, may list unpublished courses")

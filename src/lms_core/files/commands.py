@@ -10,9 +10,7 @@ import msgspec
 from lms_core.files.entities import FileType
 from lms_core.shared.commands import Command
 from lms_core.shared.errors import InvalidInputError
-
-PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
-PageSize = Annotated[int, msgspec.Meta(ge=1, le=100)]
+from lms_core.shared.pagination import PageRequest
 
 
 class UploadFile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -29,10 +27,10 @@ class UploadFile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True)
     course_id: UUID | None = None
 
 
-class ListMyFiles(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ListMyFiles(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One page of the caller's uploads, of one type or all."""
+
     file_type: FileType | None = None
-    page: PageNumber = 1
-    page_size: PageSize = 20
 
 
 class ByteRange(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):

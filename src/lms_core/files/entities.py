@@ -114,11 +114,10 @@ def clean_original_filename(raw: str | None) -> str:
 @dataclass(frozen=True, slots=True)
 class DownloadOptions:
     """How downloads are served. With `presigned` on, a backend that can sign direct URLs (S3) gets the
-    client redirected to one valid for `presigned_seconds`; `download_base` prefixes each file's URL."""
+    client redirected to one valid for `presigned_seconds`."""
 
     presigned: bool = True
     presigned_seconds: int = 300
-    download_base: str = "/api/v1/files/download"
 
     def __post_init__(self) -> None:
         if not 1 <= self.presigned_seconds <= 7 * 24 * 3600:

@@ -37,6 +37,11 @@ class FileNotFound(NotFoundError):
     code = "files.not_found"
 
 
+def file_not_found(file_id: object) -> FileNotFound:
+    """The one way a missing file, or one hidden from the caller, is reported."""
+    return FileNotFound("no such file", details={"file_id": str(file_id)})
+
+
 class FileContentMissing(NotFoundError):
     """The row exists but its stored object does not (removed behind the engine's back)."""
 

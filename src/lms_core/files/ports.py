@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 from uuid import UUID
 
-from lms_core.files.entities import FileType, UploadedFile
+from lms_core.files.commands import ListMyFiles
+from lms_core.files.entities import UploadedFile
 from lms_core.shared.ids import UserId
 
 
@@ -66,8 +67,13 @@ class FileRepository(Protocol):
         """Remove the row; False if it was already gone."""
         ...
 
-    async def list_for_uploader(
-        self, uploader_id: UserId, *, file_type: FileType | None, page: int, page_size: int
-    ) -> tuple[list[UploadedFile], int]:
+    async def list_for_uploader(self, uploader_id: UserId, query: ListMyFiles) -> tuple[list[UploadedFile], int]:
         """One page of a user's uploads, newest first, with the total."""
         ...
+
+
+class FileLinks(Protocol):
+    """Where clients download a file. The address belongs to the front end that serves downloads, which
+    the core does not know; the composition root gives one."""
+
+    def download_url(self, file_id: UUID) -> str: ...

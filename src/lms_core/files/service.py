@@ -8,9 +8,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from uuid import UUID
 
-from lms_core.courses.access import is_enrolled
+from lms_core.courses.access import is_enrolled, load_course, managed_course
+from lms_core.courses.policy import is_course_manager
+from lms_core.files._detection import SNIFF_BYTES, ContentKind, resolve, sniff
 from lms_core.files.commands import ByteRange, ListMyFiles, UploadFile
-from lms_core.files.detection import SNIFF_BYTES, ContentKind, resolve, sniff
 from lms_core.files.entities import (
     UPLOAD_FOLDER,
     DownloadOptions,
@@ -19,15 +20,10 @@ from lms_core.files.entities import (
     clean_original_filename,
     storage_path_for,
 )
-from lms_core.files.errors import EmptyFile, FileContentMissing, FileTooLarge, RangeNotSatisfiable
-from lms_core.files.policy import (
-    can_download,
-    needs_course_check,
-    not_found,
-    require_can_attach,
-    require_can_delete,
-)
-from lms_core.files.ports import FileStorage
+from lms_core.files.errors import EmptyFile, FileContentMissing, FileTooLarge, RangeNotSatisfiable, file_not_found
+from lms_core.files.events import FileDeleted, FileUploaded
+from lms_core.files.policy import can_download, needs_course_check, require_can_delete
+from lms_core.files.ports import FileLinks, FileStorage
 from lms_core.files.views import FileDownload, FileView
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
@@ -56,7 +52,11 @@ class FileService:
     - downloads follow `policy`: public files for anyone, private ones for the uploader, admins and,
       for course attachments, the course's instructor and learners; byte ranges are served, and with
       `DownloadOptions.presigned` a storage that can sign URLs (S3) gets a short-lived redirect instead;
-    - the uploader or an admin deletes a file: its object, then its row, in one transaction.
+    - the uploader or an admin deletes a file: its object, then its row, in one transaction;
+    - storing and deleting are recorded as events (`files.uploaded`, `files.deleted`) with the row.
+
+    No transaction is held while an upload streams in: the course a file is attached to is checked in a
+    read transaction first, and the row is written in its own transaction once the object is stored.
     """
 
     def __init__(
@@ -66,12 +66,14 @@ class FileService:
         clock: Clock,
         storage: FileStorage,
         limits: UploadLimits,
+        links: FileLinks,
         downloads: DownloadOptions | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._storage = storage
         self._limits = limits
+        self._links = links
         self._downloads = downloads or DownloadOptions()
 
     @property
@@ -85,7 +87,7 @@ class FileService:
         uploader_id = actor.require_user()
         if command.course_id is not None:
             async with self._uow.begin(write=False) as tx:
-                require_can_attach(actor, await tx.courses.get(command.course_id), command.course_id)
+                await managed_course(tx, actor, command.course_id)
         head, exhausted = await _read_head(content, SNIFF_BYTES)
         if not head:
             raise EmptyFile("the file is empty", details={"field": "file"})
@@ -119,6 +121,18 @@ class FileService:
         try:
             async with self._uow.begin() as tx:
                 await tx.files.add(file)
+                await tx.outbox.add(
+                    FileUploaded(
+                        file_id=file.id,
+                        uploader_id=file.uploader_id,
+                        course_id=file.course_id,
+                        file_type=file.file_type.value,
+                        mime_type=file.mime_type,
+                        file_size=file.file_size,
+                        storage_provider=file.storage_provider,
+                        storage_path=file.storage_path,
+                    )
+                )
                 await tx.commit()
         except BaseException:
             await _shielded(self._storage.delete(path))
@@ -136,10 +150,8 @@ class FileService:
         """The caller's own uploads, newest first."""
         uploader_id = actor.require_user()
         async with self._uow.begin(write=False) as tx:
-            files, total = await tx.files.list_for_uploader(
-                uploader_id, file_type=query.file_type, page=query.page, page_size=query.page_size
-            )
-        return Page(items=[self._view(f) for f in files], total=total, page=query.page, page_size=query.page_size)
+            files, total = await tx.files.list_for_uploader(uploader_id, query)
+        return query.page_of([self._view(f) for f in files], total)
 
     async def download(self, actor: Actor, file_id: UUID, byte_range: ByteRange | None = None) -> FileDownload:
         """The file's bytes (all, or one range), or a short-lived direct URL where the storage offers one."""
@@ -181,31 +193,41 @@ class FileService:
         async with self._uow.begin() as tx:
             file = await tx.files.get_for_update(file_id)
             if file is None:
-                raise not_found(file_id)
+                raise file_not_found(file_id)
             require_can_delete(actor, file, visible=await self._may_download(tx, actor, file))
             await tx.files.delete(file.id)
+            await tx.outbox.add(
+                FileDeleted(
+                    file_id=file.id,
+                    uploader_id=file.uploader_id,
+                    deleted_by=actor.user_id,
+                    course_id=file.course_id,
+                    file_size=file.file_size,
+                    storage_provider=file.storage_provider,
+                    storage_path=file.storage_path,
+                )
+            )
             await self._storage.delete(file.storage_path)
             await tx.commit()
 
     # -- helpers --------------------------------------------------------------------------------
 
     def _view(self, file: UploadedFile) -> FileView:
-        return FileView.of(file, download_base=self._downloads.download_base)
+        return FileView.of(file, file_url=self._links.download_url(file.id))
 
     async def _downloadable(self, tx: Transaction, actor: Actor, file_id: UUID) -> UploadedFile:
         file = await tx.files.get(file_id)
-        if file is None:
-            raise not_found(file_id)
-        if not await self._may_download(tx, actor, file):
-            raise not_found(file_id)
+        if file is None or not await self._may_download(tx, actor, file):
+            raise file_not_found(file_id)
         return file
 
     async def _may_download(self, tx: Transaction, actor: Actor, file: UploadedFile) -> bool:
         if not needs_course_check(actor, file) or file.course_id is None:
             return can_download(actor, file)
-        course = await tx.courses.get(file.course_id)
-        enrolled = await is_enrolled(tx, actor, file.course_id)
-        return can_download(actor, file, course=course, enrolled=enrolled)
+        course = await load_course(tx, file.course_id)
+        return can_download(
+            actor, file, manager=is_course_manager(actor, course), enrolled=await is_enrolled(tx, actor, course.id)
+        )
 
 
 def _too_large(kind: ContentKind, limit: int) -> FileTooLarge:

@@ -13,7 +13,8 @@ from lms_core.files.entities import FileType, UploadedFile
 
 
 class FileView(msgspec.Struct, frozen=True, kw_only=True):
-    """An uploaded file. `file_url` is where it is downloaded; the storage path stays internal."""
+    """An uploaded file. `file_url` is where it is downloaded (given by the front end serving downloads,
+    through `FileLinks`); the storage path stays internal."""
 
     id: UUID
     uploader_id: UUID
@@ -31,13 +32,13 @@ class FileView(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
     @classmethod
-    def of(cls, file: UploadedFile, *, download_base: str) -> FileView:
+    def of(cls, file: UploadedFile, *, file_url: str) -> FileView:
         return cls(
             id=file.id,
             uploader_id=file.uploader_id,
             filename=file.filename,
             original_filename=file.original_filename,
-            file_url=f"{download_base}/{file.id}",
+            file_url=file_url,
             file_type=file.file_type,
             mime_type=file.mime_type,
             file_size=file.file_size,

@@ -93,26 +93,40 @@ class User:
         self.password_hash = password_hash
         self.changed.add("password_hash")
 
-    def set_mfa(self, enabled: bool, now: datetime) -> None:
-        self.mfa_enabled = enabled
+    def enable_mfa(self, now: datetime) -> None:
+        self.mfa_enabled = True
         self._touch(now, "mfa_enabled")
 
-    def set_active(self, active: bool, now: datetime) -> None:
-        if self.is_active == active:
-            return
-        self.is_active = active
-        names = ["is_active"]
-        if not active:
-            self.token_version += 1
-            names.append("token_version")
-        self._touch(now, *names)
+    def disable_mfa(self, now: datetime) -> None:
+        self.mfa_enabled = False
+        self._touch(now, "mfa_enabled")
 
-    def set_role(self, role: Role, now: datetime) -> None:
-        if self.role is not role:
-            self.role = role
-            # Tokens carry the role: old ones must not keep the old rights.
-            self.token_version += 1
-            self._touch(now, "role", "token_version")
+    def deactivate(self, now: datetime) -> bool:
+        """Close the account; its live access tokens stop working at once. False if it was already inactive."""
+        if not self.is_active:
+            return False
+        self.is_active = False
+        self.token_version += 1
+        self._touch(now, "is_active", "token_version")
+        return True
+
+    def reactivate(self, now: datetime) -> bool:
+        """Open a closed account again. False if it was already active."""
+        if self.is_active:
+            return False
+        self.is_active = True
+        self._touch(now, "is_active")
+        return True
+
+    def change_role(self, role: Role, now: datetime) -> bool:
+        """Give the account another role; False if it already had it."""
+        if self.role is role:
+            return False
+        self.role = role
+        # Tokens carry the role: old ones must not keep the old rights.
+        self.token_version += 1
+        self._touch(now, "role", "token_version")
+        return True
 
     def rename(self, full_name: str, now: datetime) -> None:
         self.full_name = full_name

@@ -1,3 +1,5 @@
+"""Errors of the users module."""
+
 from __future__ import annotations
 
 from lms_core.shared.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -5,6 +7,10 @@ from lms_core.shared.errors import ConflictError, InvalidInputError, NotFoundErr
 
 class UserNotFound(NotFoundError):
     code = "users.not_found"
+
+
+def user_not_found(user_id: object) -> UserNotFound:
+    return UserNotFound("no such user", details={"user_id": str(user_id)})
 
 
 class EmailAlreadyRegistered(ConflictError):
@@ -19,9 +25,9 @@ class ProfileMetadataTooLarge(InvalidInputError):
     code = "users.profile_metadata_too_large"
 
 
+class NotUserAdmin(PermissionDeniedError):
+    code = "users.admin_only"
+
+
 class CannotChangeOwnAccess(PermissionDeniedError):
     code = "users.cannot_change_own_access"
-
-
-class RoleNotAllowed(PermissionDeniedError):
-    code = "users.role_not_allowed"

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from lms_core.shared.actor import Actor, Role
-from lms_core.shared.errors import PermissionDeniedError
+from lms_core.shared.actor import Actor
 from lms_core.shared.ids import UserId
-from lms_core.users.errors import CannotChangeOwnAccess, RoleNotAllowed
-
-SELF_REGISTRATION_ROLES = frozenset({Role.STUDENT, Role.INSTRUCTOR})
+from lms_core.users.errors import CannotChangeOwnAccess, NotUserAdmin
 
 
 def require_user_admin(actor: Actor) -> None:
+    """Listing, creating, reading and changing other people's accounts is for admins (and the system)."""
     if not actor.is_admin:
-        raise PermissionDeniedError("only administrators manage user accounts", code="users.admin_only")
-
-
-def require_self_registrable(role: Role) -> None:
-    if role not in SELF_REGISTRATION_ROLES:
-        raise RoleNotAllowed("self-registration may choose 'student' or 'instructor' only", details={"field": "role"})
+        raise NotUserAdmin("only administrators manage user accounts")
 
 
 def require_not_own_access_change(actor: Actor, target: UserId, *, changes_access: bool) -> None:

@@ -7,17 +7,18 @@ from uuid import UUID
 
 import msgspec
 
-from lms_core.auth.ports import PasswordHasher
 from lms_core.shared.actor import Actor, Role
 from lms_core.shared.clock import Clock
+from lms_core.shared.events import DomainEvent
 from lms_core.shared.ids import UserId, new_user_id
 from lms_core.shared.pagination import Page
 from lms_core.shared.ports import Transaction, UnitOfWork
 from lms_core.users.commands import CreateUser, ListUsers, UpdateMyProfile, UpdateUser
 from lms_core.users.entities import User, check_password_policy, check_profile_metadata, normalize_email
-from lms_core.users.errors import UserNotFound
+from lms_core.users.errors import user_not_found
+from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
 from lms_core.users.policy import require_not_own_access_change, require_user_admin
-from lms_core.users.ports import UserCache
+from lms_core.users.ports import PasswordHasher, SessionRevoker, UserCache
 from lms_core.users.views import UserView
 
 
@@ -30,14 +31,22 @@ class UserService:
     - emails are unique case-insensitively and stored lower-cased;
     - passwords follow the policy (10+ characters, not the email) and are stored as argon2id hashes;
     - `profile_metadata` is a JSON object of at most 16 KiB;
-    - deactivating a user or changing their role cuts their live access tokens at once.
+    - deactivating a user or changing their role cuts their live access tokens at once; deactivating
+      also ends their sessions (refresh tokens), in the same transaction;
+    - role changes, deactivations and reactivations are recorded as events (`users.*`).
+
+    `new_user` and `evict_after_commit` are not use cases: they are how auth, which registers and signs
+    in accounts, shares the users module's rules for building an account and for keeping the cache exact.
     """
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock, hasher: PasswordHasher, cache: UserCache) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, clock: Clock, hasher: PasswordHasher, cache: UserCache, sessions: SessionRevoker
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
         self._cache = cache
+        self._sessions = sessions
 
     async def new_user(
         self,
@@ -101,17 +110,29 @@ class UserService:
         async with self._uow.begin() as tx:
             user = await _load(tx, target, for_update=True)
             now = self._clock.now()
+            events: list[DomainEvent] = []
             if command.full_name is not msgspec.UNSET:
                 user.rename(command.full_name.strip(), now)
             if command.role is not msgspec.UNSET:
-                user.set_role(command.role, now)
-            if command.is_active is not msgspec.UNSET:
-                user.set_active(command.is_active, now)
-                if not command.is_active:
-                    await tx.refresh_tokens.revoke_all_for_user(target, now=now)
+                old_role = user.role
+                if user.change_role(command.role, now):
+                    events.append(
+                        UserRoleChanged(
+                            user_id=target, old_role=old_role.value, new_role=user.role.value, changed_by=actor.user_id
+                        )
+                    )
+            if command.is_active is True and user.reactivate(now):
+                events.append(UserReactivated(user_id=target, changed_by=actor.user_id))
+            if command.is_active is False:
+                if user.deactivate(now):
+                    events.append(UserDeactivated(user_id=target, changed_by=actor.user_id))
+                # Also for an account already inactive: whatever session it still has must not survive.
+                await self._sessions.revoke_all(tx, target, now)
             if command.profile_metadata is not msgspec.UNSET:
                 user.set_profile_metadata(command.profile_metadata, now)
             await tx.users.save(user)
+            if events:
+                await tx.outbox.add_all(events)
             self.evict_after_commit(tx, target)
             await tx.commit()
         return UserView.of(user)
@@ -146,5 +167,5 @@ class UserService:
 async def _load(tx: Transaction, user_id: UserId, *, for_update: bool = False) -> User:
     user = await (tx.users.get_for_update(user_id) if for_update else tx.users.get(user_id))
     if user is None:
-        raise UserNotFound("no such user", details={"user_id": str(user_id)})
+        raise user_not_found(user_id)
     return user

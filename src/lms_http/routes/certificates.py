@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from lms_core import Actor, Lms, Page
 from lms_core.certificates.commands import ListMyCertificates, RevokeCertificate
 from lms_core.certificates.views import CertificateVerification, CertificateView
 from lms_core.files.entities import attachment_disposition
+from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_anonymous_actor
 from lms_http.errors import problems
-
-PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=100)]
+from lms_http.paging import PageQuery, PageSizeQuery
 
 
 class CertificatesController(Controller):
@@ -27,7 +25,11 @@ class CertificatesController(Controller):
 
     @get("/my-certificates", responses=problems(401, 422), security=SIGNED_IN)
     async def my_certificates(
-        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], page: PageNumber = 1, page_size: PageSize = 20
+        self,
+        lms: NamedDependency[Lms],
+        actor: NamedDependency[Actor],
+        page: PageQuery = 1,
+        page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> Page[CertificateView]:
         """My certificates, newest first."""
         return await lms.certificates.my_certificates(actor, ListMyCertificates(page=page, page_size=page_size))

@@ -21,9 +21,11 @@ from lms_core.courses.commands import (
 )
 from lms_core.courses.entities import CourseStatus, Difficulty
 from lms_core.courses.views import CourseView, LessonView
+from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
 from lms_http.encoding import EncodedViews
 from lms_http.errors import problems
+from lms_http.paging import PageQuery, PageSizeQuery
 
 # Cached catalogue pages come back as the same objects: their JSON is encoded once.
 _catalogue_json = EncodedViews()
@@ -50,8 +52,8 @@ class CoursesController(Controller):
         is_free: FromQuery[bool | None] = None,
         status: FromQuery[CourseStatus] = CourseStatus.PUBLISHED,
         sort: FromQuery[CourseSort] = CourseSort.NEWEST,
-        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-        page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        page: PageQuery = 1,
+        page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> Response[Page[CourseView]]:
         """The catalogue: published courses, filtered and sorted. Other statuses: admins, or your own courses."""
         query = ListCourses(

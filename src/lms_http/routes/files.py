@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, MediaType, Request, Response, delete, get, post
@@ -13,19 +13,18 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
 from lms_core import Actor, Lms, Page
 from lms_core.files.commands import ByteRange, ListMyFiles
 from lms_core.files.entities import FileType, attachment_disposition
 from lms_core.files.views import FileDownload, FileView
+from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
 from lms_http.errors import problems
+from lms_http.paging import PageQuery, PageSizeQuery
 from lms_http.uploads import FORM_OVERHEAD, StreamedForm
-
-PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=100)]
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
@@ -98,8 +97,8 @@ class FilesController(Controller):
         lms: NamedDependency[Lms],
         actor: NamedDependency[Actor],
         file_type: FromQuery[FileType | None] = None,
-        page: PageNumber = 1,
-        page_size: PageSize = 20,
+        page: PageQuery = 1,
+        page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> Page[FileView]:
         """My uploads, newest first."""
         return await lms.files.list_my_files(actor, ListMyFiles(file_type=file_type, page=page, page_size=page_size))

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from lms_core import Actor, InvalidInputError, Lms, Login, NotAuthenticatedError, PasswordGrant, Register, Role
-from lms_core.auth.errors import InvalidCredentials
+from lms_core.auth.errors import InvalidCredentials, RoleNotAllowed
 from lms_core.shared.clock import FixedClock
-from lms_core.users.errors import EmailAlreadyRegistered, RoleNotAllowed, WeakPassword
+from lms_core.users.errors import EmailAlreadyRegistered, WeakPassword
 from tests.support.doubles import RecordingMailer
 from tests.support.flows import PASSWORD, register
 

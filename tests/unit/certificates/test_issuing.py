@@ -131,7 +131,7 @@ async def test_a_taken_number_is_drawn_again_without_touching_the_other_pdf(
     original = (storage_dir / pdf_path_for(issued.certificate_number)).read_bytes()
     second = await completed(lms, email="second@example.com", room=room)
     draws = iter([issued.certificate_number, "CERT-20260101-0000000A"])
-    monkeypatch.setattr("lms_core.certificates.service.new_certificate_number", lambda _at: next(draws))
+    monkeypatch.setattr("lms_core.certificates._issuing.new_certificate_number", lambda _at: next(draws))
     result = await lms.certificates.generate(room.owner, second.enrollment.id)
     assert result.certificate.certificate_number == "CERT-20260101-0000000A"
     assert (storage_dir / pdf_path_for(issued.certificate_number)).read_bytes() == original
@@ -146,7 +146,7 @@ async def test_a_number_taken_in_the_database_is_drawn_again(
     (storage_dir / pdf_path_for(issued.certificate_number)).unlink()  # only the row knows the number now
     second = await completed(lms, email="second@example.com", room=room)
     draws = iter([issued.certificate_number, "CERT-20260101-0000000B"])
-    monkeypatch.setattr("lms_core.certificates.service.new_certificate_number", lambda _at: next(draws))
+    monkeypatch.setattr("lms_core.certificates._issuing.new_certificate_number", lambda _at: next(draws))
     result = await lms.certificates.generate(room.owner, second.enrollment.id)
     assert result.certificate.certificate_number == "CERT-20260101-0000000B"
 

@@ -18,10 +18,13 @@ from lms_core.courses.errors import (
     MetadataTooLarge,
     NotCourseManager,
 )
+from lms_core.courses.events import CourseArchived, CourseDeleted, CoursePublished
 from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.shared.errors import InvalidInputError
+from lms_core.shared.ids import new_id
+from lms_core.users.errors import UserNotFound
 from tests.support.catalogue import instructor, published_course, student, text_lesson
-from tests.support.flows import create_admin
+from tests.support.flows import create_admin, delivered_events
 
 
 async def test_instructor_creates_a_draft_with_defaults(lms: Lms) -> None:
@@ -190,3 +193,58 @@ async def test_delete_is_refused_once_someone_enrolled(lms: Lms) -> None:
         await lms.courses.delete_course(owner, taken.id)
     archived = await lms.courses.update_course(owner, taken.id, UpdateCourse(status=CourseStatus.ARCHIVED))
     assert archived.status is CourseStatus.ARCHIVED
+
+
+async def test_only_admins_create_courses_for_another_instructor(lms: Lms) -> None:
+    admin = await create_admin(lms)
+    teacher = await instructor(lms, "teacher@example.com")
+    colleague = await instructor(lms, "colleague@example.com")
+    learner = await student(lms)
+    assert teacher.user_id is not None and learner.user_id is not None
+    made = await lms.courses.create_course(admin, CreateCourse(title="Assigned", instructor_id=teacher.user_id))
+    assert made.instructor_id == teacher.user_id
+    assert (await lms.courses.get_course(teacher, made.id)).status is CourseStatus.DRAFT  # the teacher manages it
+    with pytest.raises(NotCourseManager):
+        await lms.courses.create_course(colleague, CreateCourse(title="Pushed", instructor_id=teacher.user_id))
+    with pytest.raises(UserNotFound):
+        await lms.courses.create_course(admin, CreateCourse(title="Taught", instructor_id=learner.user_id))
+    with pytest.raises(UserNotFound):
+        await lms.courses.create_course(admin, CreateCourse(title="Ghost", instructor_id=new_id()))
+    listed = await lms.courses.list_courses(admin, ListCourses(status=CourseStatus.DRAFT))
+    assert [course.title for course in listed.items] == ["Assigned"]
+
+
+async def test_an_update_changes_only_what_it_names_and_a_refused_one_nothing(lms: Lms) -> None:
+    owner = await instructor(lms)
+    course = await lms.courses.create_course(
+        owner, CreateCourse(title="Steady", description="Kept", category="science", price=Decimal(10))
+    )
+    updated = await lms.courses.update_course(owner, course.id, UpdateCourse(currency="USD", category=None))
+    assert (updated.price, updated.currency, updated.category, updated.description) == (
+        Decimal(10),
+        "USD",
+        None,
+        "Kept",
+    )
+    with pytest.raises(MetadataTooLarge):
+        await lms.courses.update_course(
+            owner, course.id, UpdateCourse(title="Renamed", course_metadata={"x": "y" * 40_000})
+        )
+    assert await lms.courses.get_course(owner, course.id) == updated
+
+
+async def test_publishing_archiving_and_deleting_are_recorded_once(lms: Lms) -> None:
+    owner = await instructor(lms)
+    course = await lms.courses.create_course(owner, CreateCourse(title="Announced"))
+    await text_lesson(lms, owner, course)
+    await lms.courses.publish_course(owner, course.id)
+    await lms.courses.publish_course(owner, course.id)  # already published: no second event
+    await lms.courses.update_course(owner, course.id, UpdateCourse(status=CourseStatus.ARCHIVED))
+    await lms.courses.update_course(owner, course.id, UpdateCourse(status=CourseStatus.DRAFT))  # no event
+    await lms.courses.delete_course(owner, course.id)
+    assert owner.user_id is not None
+    assert await delivered_events(lms, CoursePublished, CourseArchived, CourseDeleted) == [
+        CoursePublished(course_id=course.id, instructor_id=owner.user_id, title="Announced", slug="announced"),
+        CourseArchived(course_id=course.id, instructor_id=owner.user_id),
+        CourseDeleted(course_id=course.id, instructor_id=owner.user_id),
+    ]

@@ -7,8 +7,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from lms_core.files import detection
-from lms_core.files.detection import ContentKind, resolve, sniff
+from lms_core.files import _detection as detection
+from lms_core.files._detection import ContentKind, resolve, sniff
 from lms_core.files.entities import (
     FileType,
     UploadLimits,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from lms_adapters.bootstrap import open_lms
+from lms_adapters.links import ApiLinks
 from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.uow import SqlUnitOfWork
 from lms_adapters.settings import Settings
@@ -19,6 +20,7 @@ from lms_core import Actor, Lms
 from lms_core.files.commands import ListMyFiles, UploadFile
 from lms_core.files.entities import FileType, UploadLimits
 from lms_core.files.errors import EmptyFile, FileTooLarge, UnsupportedFileType
+from lms_core.files.events import FileDeleted, FileUploaded
 from lms_core.files.service import FileService
 from lms_core.shared.clock import FixedClock
 from lms_core.shared.errors import ExternalServiceError, NotAuthenticatedError
@@ -40,6 +42,7 @@ from tests.support.files import (
     memory_objects,
     office_document,
 )
+from tests.support.flows import delivered_events
 
 
 async def upload(lms: Lms, actor: Actor, data: bytes, **command: Any) -> Any:
@@ -256,7 +259,8 @@ async def service_with(
     engine = create_engine(database_url)
     try:
         uow = wrap_uow(SqlUnitOfWork(engine, clock=clock))
-        yield FileService(uow=uow, clock=clock, storage=storage, limits=UploadLimits())
+        links = ApiLinks("https://lms.example.test")
+        yield FileService(uow=uow, clock=clock, storage=storage, limits=UploadLimits(), links=links)
     finally:
         await engine.dispose()
 
@@ -295,3 +299,36 @@ async def test_my_files_lists_own_uploads_newest_first_with_paging_and_type_filt
     assert [f.original_filename for f in images.items] == ["image-4.png", "image-2.png", "image-0.png"]
     with pytest.raises(NotAuthenticatedError):
         await lms.files.list_my_files(Actor.anonymous(), ListMyFiles())
+
+
+async def test_storing_and_deleting_are_recorded_with_the_row_and_a_refused_upload_is_not(
+    lms: Lms, settings: Settings
+) -> None:
+    owner = await student(lms, "owner@example.com")
+    with pytest.raises(UnsupportedFileType):
+        await upload(lms, owner, EXECUTABLE)
+    view = await upload(lms, owner, PDF, declared_mime_type="application/pdf")
+    path = memory_objects(settings)[0]
+    await lms.files.delete_file(owner, view.id)
+    assert owner.user_id is not None
+    assert await delivered_events(lms, FileUploaded, FileDeleted) == [
+        FileUploaded(
+            file_id=view.id,
+            uploader_id=owner.user_id,
+            course_id=None,
+            file_type="document",
+            mime_type="application/pdf",
+            file_size=len(PDF),
+            storage_provider="memory",
+            storage_path=path,
+        ),
+        FileDeleted(
+            file_id=view.id,
+            uploader_id=owner.user_id,
+            deleted_by=owner.user_id,
+            course_id=None,
+            file_size=len(PDF),
+            storage_provider="memory",
+            storage_path=path,
+        ),
+    ]

@@ -9,10 +9,12 @@ from lms_core import (
     Lms,
     NotAuthenticatedError,
     PermissionDeniedError,
+    RefreshSession,
     Role,
     UpdateMyProfile,
     UpdateUser,
 )
+from lms_core.auth.errors import InvalidToken
 from lms_core.shared.ids import new_id
 from lms_core.users.errors import (
     CannotChangeOwnAccess,
@@ -20,7 +22,8 @@ from lms_core.users.errors import (
     ProfileMetadataTooLarge,
     UserNotFound,
 )
-from tests.support.flows import PASSWORD, actor_of, create_admin, register
+from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
+from tests.support.flows import PASSWORD, actor_of, create_admin, delivered_events, register
 
 
 async def test_admin_creates_reads_and_updates_users(lms: Lms) -> None:
@@ -121,3 +124,36 @@ def test_views_never_carry_password_hashes() -> None:
     from lms_core import UserView
 
     assert not any("password" in name for name in UserView.__struct_fields__)
+
+
+async def test_access_changes_are_recorded_as_events_once(lms: Lms) -> None:
+    admin = await create_admin(lms)
+    user = (await register(lms, "evented@example.com")).user
+    await lms.outbox.drain()
+    for change in (
+        UpdateUser(role=Role.INSTRUCTOR),
+        UpdateUser(role=Role.INSTRUCTOR),  # already so: no event
+        UpdateUser(is_active=False),
+        UpdateUser(is_active=False),  # already so: no event
+        UpdateUser(is_active=True),
+        UpdateUser(full_name="Only A Name"),  # not an access change: no event
+    ):
+        await lms.users.update_user(admin, user.id, change)
+
+    assert await delivered_events(lms, UserRoleChanged, UserDeactivated, UserReactivated) == [
+        UserRoleChanged(user_id=user.id, old_role="student", new_role="instructor", changed_by=admin.user_id),
+        UserDeactivated(user_id=user.id, changed_by=admin.user_id),
+        UserReactivated(user_id=user.id, changed_by=admin.user_id),
+    ]
+
+
+async def test_a_reactivated_account_finds_its_old_sessions_ended(lms: Lms) -> None:
+    admin = await create_admin(lms)
+    response = await register(lms, "returning@example.com")
+    await lms.users.update_user(admin, response.user.id, UpdateUser(is_active=False))
+    await lms.users.update_user(admin, response.user.id, UpdateUser(is_active=True))
+    with pytest.raises(InvalidToken):
+        await lms.auth.refresh(Actor.anonymous(), RefreshSession(refresh_token=response.refresh_token))
+    with pytest.raises(InvalidToken):
+        await lms.auth.me(response.access_token)
+    assert (await lms.users.get_user(admin, response.user.id)).is_active

@@ -1,4 +1,4 @@
-"""Lesson authoring and reading, with the helpers the course service shares."""
+"""Lesson use cases of the courses module: authoring, ordering and reading the lessons of a course."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from uuid import UUID
 
 import msgspec
 
+from lms_core.courses._catalogue import invalidate_catalogue_after_commit
+from lms_core.courses._slugs import free_slug, slugify
 from lms_core.courses.access import managed_course, visible_course
 from lms_core.courses.commands import CreateLesson, ReorderLessons, UpdateLesson
 from lms_core.courses.entities import Course, CourseStatus, Lesson, LessonType
@@ -18,7 +20,6 @@ from lms_core.courses.errors import (
 )
 from lms_core.courses.policy import may_read_lesson_content
 from lms_core.courses.ports import CatalogueCache, LessonChangeListener
-from lms_core.courses.slugs import slugify, with_suffix
 from lms_core.courses.views import LessonView
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
@@ -26,20 +27,8 @@ from lms_core.shared.ids import new_id
 from lms_core.shared.ports import Transaction, UnitOfWork
 
 
-class LessonAuthoring:
-    """Lessons of a course.
-
-    Rules:
-    - only the course's instructor or an admin adds, changes, reorders or deletes lessons;
-    - a video lesson needs `video_url`, a text lesson `content`;
-    - `order_index` counts from 0 among siblings and stays contiguous through inserts, moves,
-      deletions and reorders;
-    - one level of nesting: a parent is a top-level lesson of the same course;
-    - preview lessons' content is readable by anyone who can see the course; other content only by
-      enrolled learners and the course's managers;
-    - adding, removing or changing whether a lesson is required updates every active enrolment's
-      progress in the same transaction (and may complete enrolments).
-    """
+class LessonUseCases:
+    """The lesson use cases `CourseService` delegates to (its docstring lists their rules)."""
 
     def __init__(
         self, *, uow: UnitOfWork, clock: Clock, catalogue_cache: CatalogueCache, lesson_changes: LessonChangeListener
@@ -63,19 +52,23 @@ class LessonAuthoring:
 
     async def create_lesson(self, actor: Actor, course_id: UUID, command: CreateLesson) -> LessonView:
         async with self._uow.begin() as tx:
-            course = await self._managed_course(tx, actor, course_id)
-            now = self._clock.now()
+            course = await managed_course(tx, actor, course_id, for_update=True)
             if command.parent_lesson_id is not None:
                 await self._valid_parent(tx, course.id, command.parent_lesson_id, child=None)
+            siblings = [s.id for s in await tx.lessons.siblings(course.id, command.parent_lesson_id)]
+            position = len(siblings) if command.order_index is None else min(command.order_index, len(siblings))
+            base = slugify(command.title, fallback="lesson")
+            slug = free_slug(base, await tx.lessons.slugs_starting_with(course.id, base))
+            now = self._clock.now()
             lesson = Lesson(
                 id=new_id(),
                 course_id=course.id,
                 title=command.title.strip(),
-                slug=await self._lesson_slug(tx, course.id, command.title),
+                slug=slug,
                 description=command.description,
                 content=command.content,
                 lesson_type=command.lesson_type,
-                order_index=0,
+                order_index=position,
                 parent_lesson_id=command.parent_lesson_id,
                 duration_minutes=command.duration_minutes,
                 video_url=command.video_url,
@@ -86,9 +79,6 @@ class LessonAuthoring:
                 updated_at=now,
             )
             lesson.validate()
-            siblings = [s.id for s in await tx.lessons.siblings(course.id, lesson.parent_lesson_id)]
-            position = len(siblings) if command.order_index is None else min(command.order_index, len(siblings))
-            lesson.order_index = position
             await tx.lessons.add(lesson)
             siblings.insert(position, lesson.id)
             await tx.lessons.set_positions(siblings)
@@ -99,30 +89,28 @@ class LessonAuthoring:
     async def update_lesson(self, actor: Actor, lesson_id: UUID, command: UpdateLesson) -> LessonView:
         async with self._uow.begin() as tx:
             lesson = await self._lesson(tx, lesson_id)
-            course = await self._managed_course(tx, actor, lesson.course_id)
+            course = await managed_course(tx, actor, lesson.course_id, for_update=True)
             now = self._clock.now()
-            fields = (
-                "title",
-                "lesson_type",
-                "description",
-                "content",
-                "video_url",
-                "duration_minutes",
-                "is_preview",
-                "is_required",
-                "lesson_metadata",
-            )
-            values = {name: getattr(command, name) for name in fields if getattr(command, name) is not msgspec.UNSET}
             required_before = lesson.is_required
-            if values:
-                lesson.set(now, **values)
+            if command.title is not msgspec.UNSET:
+                lesson.retitle(command.title, now)
+            lesson.describe(now, description=command.description, duration_minutes=command.duration_minutes)
+            lesson.change_material(
+                now, lesson_type=command.lesson_type, content=command.content, video_url=command.video_url
+            )
+            if command.is_preview is not msgspec.UNSET:
+                lesson.set_preview(command.is_preview, now)
+            if command.is_required is not msgspec.UNSET:
+                lesson.set_required(command.is_required, now)
+            if command.lesson_metadata is not msgspec.UNSET:
+                lesson.replace_metadata(command.lesson_metadata, now)
             moved_from: UUID | msgspec.UnsetType | None = msgspec.UNSET
             if command.parent_lesson_id is not msgspec.UNSET and command.parent_lesson_id != lesson.parent_lesson_id:
                 if command.parent_lesson_id is not None:
                     await self._valid_parent(tx, course.id, command.parent_lesson_id, child=lesson)
                 moved_from = lesson.parent_lesson_id
                 new_siblings = await tx.lessons.siblings(course.id, command.parent_lesson_id)
-                lesson.set(now, parent_lesson_id=command.parent_lesson_id, order_index=len(new_siblings))
+                lesson.move_to(command.parent_lesson_id, len(new_siblings), now)
             lesson.validate()
             if lesson.lesson_type is not LessonType.QUIZ and await tx.quizzes.get_by_lesson(lesson.id) is not None:
                 raise InvalidLesson(
@@ -155,9 +143,8 @@ class LessonAuthoring:
             await tx.commit()
 
     async def reorder_lessons(self, actor: Actor, course_id: UUID, command: ReorderLessons) -> list[LessonView]:
-        """Set the order of one group of siblings; the list must name each of them exactly once."""
         async with self._uow.begin() as tx:
-            course = await self._managed_course(tx, actor, course_id)
+            course = await managed_course(tx, actor, course_id, for_update=True)
             siblings = await tx.lessons.siblings(course.id, command.parent_lesson_id)
             if len(command.lesson_ids) != len(set(command.lesson_ids)) or set(command.lesson_ids) != {
                 s.id for s in siblings
@@ -171,7 +158,7 @@ class LessonAuthoring:
             await tx.commit()
         return [LessonView.of(lesson, with_content=True) for lesson in lessons]
 
-    # -- shared helpers -------------------------------------------------------------------------
+    # -- parts of the use cases above, run inside their transaction --------------------------------
 
     async def _after_lessons_changed(self, tx: Transaction, course: Course) -> None:
         course.lesson_count = await tx.courses.refresh_lesson_count(course.id)
@@ -194,21 +181,11 @@ class LessonAuthoring:
                     "a lesson with sub-lessons cannot become a sub-lesson", details={"field": "parent_lesson_id"}
                 )
 
-    async def _lesson_slug(self, tx: Transaction, course_id: UUID, title: str) -> str:
-        base = slugify(title, fallback="lesson")
-        taken = await tx.lessons.slugs_starting_with(course_id, base)
-        number = 1
-        while with_suffix(base, number) in taken:
-            number += 1
-        return with_suffix(base, number)
-
     def _invalidate_catalogue_after_commit(self, tx: Transaction) -> None:
-        async def invalidate() -> None:
-            await self._catalogue.invalidate_all()
-
-        tx.after_commit(invalidate)
+        invalidate_catalogue_after_commit(tx, self._catalogue)
 
     async def _managed_course(self, tx: Transaction, actor: Actor, course_id: UUID) -> Course:
+        """The course the caller manages, locked first: course before lesson, as the lock order wants."""
         return await managed_course(tx, actor, course_id, for_update=True)
 
     async def _lesson(self, tx: Transaction, lesson_id: UUID) -> Lesson:

@@ -10,7 +10,7 @@ from lms_core.auth.errors import InvalidMfaCode
 from lms_core.auth.ports import SecretGenerator
 from lms_core.shared.clock import Clock
 from lms_core.shared.ids import UserId, new_id
-from lms_core.shared.ports import Transaction, UnitOfWork
+from lms_core.shared.ports import Transaction
 
 CODE_DIGITS = 6
 
@@ -22,10 +22,10 @@ class IssuedSecret:
 
 
 class OneTimeSecrets:
-    """Issues and checks single-use secrets. Only keyed digests are stored."""
+    """Issues and checks single-use secrets. Only keyed digests are stored. Every method works inside the
+    caller's transaction."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock, secrets: SecretGenerator, settings: AuthSettings) -> None:
-        self._uow = uow
+    def __init__(self, *, clock: Clock, secrets: SecretGenerator, settings: AuthSettings) -> None:
         self._clock = clock
         self._secrets = secrets
         self._settings = settings
@@ -60,32 +60,27 @@ class OneTimeSecrets:
         )
         return issued
 
-    async def find_by_token(self, token: str, purpose: SecretPurpose) -> OneTimeSecret | None:
-        async with self._uow.begin(write=False) as tx:
-            return await tx.one_time_tokens.get_by_token(self._secrets.digest(token), purpose)
+    async def find_by_token(self, tx: Transaction, token: str, purpose: SecretPurpose) -> OneTimeSecret | None:
+        return await tx.one_time_tokens.get_by_token(self._secrets.digest(token), purpose)
 
-    async def find_latest(self, user_id: UserId, purpose: SecretPurpose) -> OneTimeSecret | None:
-        async with self._uow.begin(write=False) as tx:
-            return await tx.one_time_tokens.latest_for_user(user_id, purpose)
+    async def check_code(self, tx: Transaction, secret: OneTimeSecret, code: str) -> InvalidMfaCode | None:
+        """Count one try, then compare the presented code: None when it matches, else the error to raise.
 
-    def token_digest(self, token: str) -> str:
-        return self._secrets.digest(token)
-
-    async def check_code(self, secret: OneTimeSecret, code: str) -> None:
-        """Compare a presented code, counting the try first (in its own committed transaction) so that
-        no number of parallel guesses gets past the limit."""
+        The try is counted before the comparison by a conditional update, which holds the secret's row
+        until the transaction ends, so no number of parallel guesses gets past the limit. A caller given
+        an error must commit before raising it: the failed try has to stay counted.
+        """
         limit = self._settings.mfa_max_attempts
-        async with self._uow.begin() as tx:
-            tries = await tx.one_time_tokens.claim_attempt(secret.id, now=self._clock.now(), max_attempts=limit)
-            await tx.commit()
+        tries = await tx.one_time_tokens.claim_attempt(secret.id, now=self._clock.now(), max_attempts=limit)
         if tries is None:
-            raise InvalidMfaCode("the code has expired or too many wrong codes were tried; request a new one")
+            return InvalidMfaCode("the code has expired or too many wrong codes were tried; request a new one")
         if secret.code_hash is None or not self._secrets.matches(secret.code_hash, code):
             left = limit - tries
-            raise InvalidMfaCode(
+            return InvalidMfaCode(
                 "the code is not correct" + (f"; {left} tries left" if left else "; request a new code"),
                 details={"tries_left": left},
             )
+        return None
 
     def link(self, path: str, token: str) -> str:
         return f"{self._settings.public_base_url.rstrip('/')}/{path}?token={token}"

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from lms_core.auth._limits import AuthRateLimits
 from lms_core.auth.errors import AccountInactive, InvalidCredentials
-from lms_core.auth.limits import AuthRateLimits
-from lms_core.auth.ports import PasswordHasher, SecretGenerator
+from lms_core.auth.ports import SecretGenerator
 from lms_core.shared.actor import Actor
 from lms_core.shared.ports import UnitOfWork
 from lms_core.users.entities import User, normalize_email
+from lms_core.users.ports import PasswordHasher
 
 BAD_CREDENTIALS = "the email or password is not correct"
 
 
 class CredentialChecker:
+    """Reads the account in a read-only transaction of its own and compares the password after it: an
+    argon2 check takes about 150 ms and must not hold a write transaction (on SQLite, the database's one
+    write lock) while it runs. The caller writes the sign-in in its own transaction afterwards."""
+
     def __init__(
         self, *, uow: UnitOfWork, hasher: PasswordHasher, secrets: SecretGenerator, limits: AuthRateLimits
     ) -> None:

@@ -122,3 +122,11 @@ def with_suffix(base: str, number: int) -> str:
         return base
     suffix = f"-{number}"
     return base[: MAX_SLUG_LENGTH - len(suffix)].rstrip("-") + suffix
+
+
+def free_slug(base: str, taken: set[str]) -> str:
+    """The first candidate for `base` (see `with_suffix`) that is not in `taken`."""
+    number = 1
+    while with_suffix(base, number) in taken:
+        number += 1
+    return with_suffix(base, number)
