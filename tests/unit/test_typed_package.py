@@ -27,13 +27,14 @@ def installed_at(package: str) -> Path:
     return Path(location).parent
 
 
-def strict_mypy(*files: Path, workdir: Path, site: Path | None = None) -> subprocess.CompletedProcess[str]:
+def strict_mypy(*files: Path, workdir: Path, python: Path | None = None) -> subprocess.CompletedProcess[str]:
     """mypy --strict on `files` as an outside project would run it: without this project's mypy settings
     (whose `mypy_path = "src"` reads the packages as sources, where `py.typed` does not matter), finding
-    the packages where this interpreter finds them, or in `site`."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(site or installed_at("lms_core").parent)
+    the packages installed for this interpreter, or for `python`."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     command = [sys.executable, "-m", "mypy", "--strict", "--config-file=", "--cache-dir", str(workdir / "cache")]
+    if python is not None:
+        command += ["--python-executable", str(python)]
     return subprocess.run(
         [*command, *map(str, files)], cwd=workdir, env=env, capture_output=True, text=True, timeout=300, check=False
     )
@@ -57,11 +58,16 @@ def test_an_embedding_application_type_checks_strictly(tmp_path: Path) -> None:
 
 
 def test_without_py_typed_the_same_package_would_be_untyped(tmp_path: Path) -> None:
-    """Shows that the check above reads the package as an installed one, where `py.typed` decides."""
+    """Shows that mypy reads the package as an installed one, where `py.typed` decides: the same package
+    installed without the marker (a bare environment whose site-packages point at a copy) is refused."""
     copy = tmp_path / "site" / "lms_core"
     shutil.copytree(installed_at("lms_core"), copy, ignore=shutil.ignore_patterns("py.typed", "__pycache__"))
+    environment = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(environment)], check=True, timeout=120)
+    (site_packages,) = environment.glob("lib/python*/site-packages")
+    (site_packages / "lms_copy.pth").write_text(f"{copy.parent}\n")
     probe = tmp_path / "probe.py"
     probe.write_text("from lms_core import Actor\n")
-    result = strict_mypy(probe, workdir=tmp_path, site=copy.parent)
-    assert result.returncode == 1
+    result = strict_mypy(probe, workdir=tmp_path, python=environment / "bin" / "python")
+    assert result.returncode == 1, result.stdout + result.stderr
     assert 'Skipping analyzing "lms_core": module is installed, but missing library stubs or py.typed' in result.stdout
