@@ -8,17 +8,9 @@ from uuid import UUID
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import uploaded_files
-from lms_core.courses.errors import CourseNotFound
 from lms_core.files.entities import FileType, UploadedFile
-from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import UserId
-
-
-@translates("fk_uploaded_files_course_id_courses")
-def _course_gone() -> LmsError:
-    return CourseNotFound("the course was deleted", details={"field": "course_id"})
 
 
 def to_file(m: Any) -> UploadedFile:

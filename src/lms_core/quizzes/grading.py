@@ -7,6 +7,7 @@ answers by option text, never by position, so it is independent of the shuffled 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 from uuid import UUID
@@ -19,6 +20,12 @@ MULTIPLE_CHOICE = "multiple_choice"
 TRUE_FALSE = "true_false"
 SHORT_ANSWER = "short_answer"
 ESSAY = "essay"
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    GRADED = "graded"
 
 
 class FrozenQuestion(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,11 +56,50 @@ class QuestionResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
 
 
 class Score(msgspec.Struct, frozen=True, kw_only=True):
+    """An attempt's score, and the outcome and status that follow from it: the one place saying that
+    nothing is passed or failed while a person still has to grade a question.
+
+    `is_passed` says whether the points reached so far reach the passing score; `passed` is the
+    outcome, None while `pending_manual`.
+    """
+
     score_centi: int
     max_score_centi: int
     percentage_bp: int
     is_passed: bool
     pending_manual: bool
+
+    @property
+    def passed(self) -> bool | None:
+        """Passed or failed; None while a question waits for a person's grade."""
+        return None if self.pending_manual else self.is_passed
+
+    @property
+    def status(self) -> AttemptStatus:
+        """The status of a closed attempt with this score: `submitted` while a person still has to grade,
+        else `graded`."""
+        return AttemptStatus.SUBMITTED if self.pending_manual else AttemptStatus.GRADED
+
+    @classmethod
+    def stored(
+        cls,
+        *,
+        score_centi: int | None,
+        max_score_centi: int,
+        percentage_bp: int | None,
+        is_passed: bool | None,
+        status: AttemptStatus,
+    ) -> Score | None:
+        """The score an attempt holds now (None: never graded), from its stored columns."""
+        if score_centi is None or percentage_bp is None:
+            return None
+        return cls(
+            score_centi=score_centi,
+            max_score_centi=max_score_centi,
+            percentage_bp=percentage_bp,
+            is_passed=bool(is_passed),
+            pending_manual=status is AttemptStatus.SUBMITTED,
+        )
 
 
 def normalize_text(text: str) -> str:
