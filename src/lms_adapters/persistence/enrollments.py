@@ -329,7 +329,7 @@ class SqlLessonProgressRepository:
         if self._c.dialect.name == "postgresql":
             # KEY SHARE: the lock a progress row's foreign key takes anyway, taken first and explicitly so
             # that it comes before the enrolment's (lock order); it blocks deleting the lesson, not editing it.
-            query = query.with_for_update(key_share=True)
+            query = query.with_for_update(read=True, key_share=True)
         return set((await self._c.execute(query)).scalars())
 
     async def record(self, enrollment_id: UUID, lesson_id: UUID, change: ProgressChange) -> LessonProgress:
