@@ -324,13 +324,21 @@ class SqlLessonProgressRepository:
         ).first()
         return _to_progress(row._mapping) if row else None
 
-    async def hold_lessons(self, lesson_ids: Sequence[UUID]) -> set[UUID]:
+    async def hold_lessons(self, course_ids: Sequence[UUID], lesson_ids: Sequence[UUID]) -> set[UUID]:
         query = select(lessons.c.id).where(lessons.c.id.in_(list(lesson_ids))).order_by(lessons.c.id)
-        if self._c.dialect.name == "postgresql":
-            # KEY SHARE: the lock a progress row's foreign key takes anyway, taken first and explicitly so
-            # that it comes before the enrolment's (lock order); it blocks deleting the lesson, not editing it.
-            query = query.with_for_update(read=True, key_share=True)
-        return set((await self._c.execute(query)).scalars())
+        if self._c.dialect.name != "postgresql":
+            return set((await self._c.execute(query)).scalars())
+        # KEY SHARE: the locks foreign keys take anyway (a progress row on its lesson, a rewritten enrolment
+        # on its course), taken first and explicitly so that they come before the enrolment's (lock order).
+        # They block deleting the lesson, or a change to the course's lessons, not editing them.
+        if course_ids:
+            await self._c.execute(
+                select(courses.c.id)
+                .where(courses.c.id.in_(list(course_ids)))
+                .order_by(courses.c.id)
+                .with_for_update(read=True, key_share=True)
+            )
+        return set((await self._c.execute(query.with_for_update(read=True, key_share=True))).scalars())
 
     async def record(self, enrollment_id: UUID, lesson_id: UUID, change: ProgressChange) -> LessonProgress:
         await self._create_missing(lesson_id, [enrollment_id])

@@ -25,18 +25,26 @@ class LessonCompletion:
       `EnrollmentCompleted` is recorded in the outbox; completed enrolments are final;
     - everything runs in the caller's transaction, so aggregates change with the row that caused them;
     - locks are taken in the documented order, course, lesson, enrolment, attempt: `hold` takes the
-      lesson level (shared: the lesson cannot be deleted meanwhile, while others may complete it too)
-      and then the enrolments in id order, so a caller that will lock attempts calls it first.
+      course and lesson levels (shared: the lesson cannot be deleted meanwhile, while others may complete
+      it too) and then the enrolments in id order, so a caller that will lock attempts calls it first.
 
     It is also the courses module's `LessonChangeListener`: a change to a course's set of required lessons
     recomputes the progress of its active enrolments (the caller holds the course's lock).
     """
 
     async def hold(
-        self, tx: Transaction, *, lesson_ids: Collection[UUID] = (), enrollment_ids: Collection[UUID] = ()
+        self,
+        tx: Transaction,
+        *,
+        course_ids: Collection[UUID],
+        lesson_ids: Collection[UUID],
+        enrollment_ids: Collection[UUID] = (),
     ) -> set[UUID]:
-        """Lock the lessons (shared), then the enrolments; the ids of the lessons that still exist."""
-        present = await tx.lesson_progress.hold_lessons(sorted(set(lesson_ids))) if lesson_ids else set()
+        """Lock the courses and lessons (shared), then the enrolments; the ids of the lessons that still
+        exist. The course level is taken explicitly because writing an enrolment twice in a transaction
+        makes PostgreSQL check its course's foreign key (a shared lock on the course) at that point, which
+        would otherwise come after the enrolment's lock and against the order."""
+        present = await tx.lesson_progress.hold_lessons(sorted(set(course_ids)), sorted(set(lesson_ids)))
         if enrollment_ids:
             await tx.enrollments.lock(sorted(set(enrollment_ids)))
         return present
@@ -49,7 +57,7 @@ class LessonCompletion:
         done. Returns the enrolments for which the lesson was not completed before."""
         if not enrollment_ids:
             return []
-        if not await self.hold(tx, lesson_ids=[lesson_id], enrollment_ids=enrollment_ids):
+        if not await self.hold(tx, course_ids=[course_id], lesson_ids=[lesson_id], enrollment_ids=enrollment_ids):
             return []  # deleted: nothing left to complete (the deletion refreshed everyone's progress)
         newly = await tx.lesson_progress.complete(lesson_id, sorted(set(enrollment_ids)), now=now)
         if newly:

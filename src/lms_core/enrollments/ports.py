@@ -117,9 +117,10 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
 class LessonProgressRepository(Protocol):
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonProgress | None: ...
 
-    async def hold_lessons(self, lesson_ids: Sequence[UUID]) -> set[UUID]:
-        """Lock the lessons (given in id order) in shared mode where the database can, so that none is
-        deleted before the transaction ends while others may hold them too; the ids of those that exist."""
+    async def hold_lessons(self, course_ids: Sequence[UUID], lesson_ids: Sequence[UUID]) -> set[UUID]:
+        """Lock the courses, then the lessons (each given in id order), in shared mode where the database
+        can: none is deleted (nor a course locked for a change of its lessons) before the transaction ends,
+        while others may hold them too. The ids of the lessons that exist."""
         ...
 
     async def record(self, enrollment_id: UUID, lesson_id: UUID, change: ProgressChange) -> LessonProgress:

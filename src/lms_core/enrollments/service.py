@@ -213,8 +213,11 @@ class EnrollmentService:
             require_owner(actor, found, course)
             lesson = await _lesson_of(tx, course, lesson_id)
             _check_position(lesson, position_seconds)
-            # Lock order: the lesson (shared: a deletion waits, or we find it gone), then the enrolment.
-            if not await self._completion.hold(tx, lesson_ids=[lesson.id], enrollment_ids=[found.id]):
+            # Lock order: course and lesson (shared: a deletion waits, or we find it gone), then the enrolment.
+            held = await self._completion.hold(
+                tx, course_ids=[course.id], lesson_ids=[lesson.id], enrollment_ids=[found.id]
+            )
+            if not held:
                 raise _lesson_not_found(lesson.id)
             enrollment = await _load(tx, enrollment_id)
             require_records_progress(enrollment)

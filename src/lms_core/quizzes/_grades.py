@@ -44,15 +44,22 @@ class GradeRecorder:
     """Writes grading decisions, for one attempt or many, inside the caller's transaction.
 
     Callers lock in the documented order before they read the attempts they grade: `hold` takes the
-    lesson level (and, when known, the enrolments), then the store or repository locks the attempts.
+    course and lesson levels (and, when known, the enrolments), then the store or repository locks the
+    attempts.
     """
 
     def __init__(self, *, completion: LessonCompletion) -> None:
         self._completion = completion
 
     async def hold(self, tx: Transaction, quizzes: Iterable[Quiz], enrollment_ids: Collection[UUID] = ()) -> None:
-        """Lock the quizzes' lessons (shared), then the enrolments: what comes before attempts."""
-        await self._completion.hold(tx, lesson_ids={quiz.lesson_id for quiz in quizzes}, enrollment_ids=enrollment_ids)
+        """Lock the quizzes' courses and lessons (shared), then the enrolments: what comes before attempts."""
+        chosen = list(quizzes)
+        await self._completion.hold(
+            tx,
+            course_ids={quiz.course_id for quiz in chosen},
+            lesson_ids={quiz.lesson_id for quiz in chosen},
+            enrollment_ids=enrollment_ids,
+        )
 
     async def record(
         self,
