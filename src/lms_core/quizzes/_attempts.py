@@ -110,47 +110,46 @@ class AttemptUseCases:
     async def save_answers(
         self, actor: Actor, quiz_id: UUID, attempt_id: UUID, command: AnswerSheet
     ) -> AttemptTakingView:
+        attempt, _ = await self._answer(actor, quiz_id, attempt_id, command, submit=False)
+        return AttemptTakingView.taking(attempt)
+
+    async def submit_attempt(
+        self, actor: Actor, quiz_id: UUID, attempt_id: UUID, command: AnswerSheet
+    ) -> AttemptResultView:
+        attempt, quiz = await self._answer(actor, quiz_id, attempt_id, command, submit=True)
+        return AttemptResultView.result(attempt, reveal=quiz.show_correct_answers)
+
+    async def _answer(
+        self, actor: Actor, quiz_id: UUID, attempt_id: UUID, command: AnswerSheet, *, submit: bool
+    ) -> tuple[Attempt, Quiz]:
+        """Save a draft or submit, in one transaction. Closing an attempt (a submission, or any change once
+        its time is up) locks it in the documented order first; a draft in time changes only the attempt."""
         async with self._uow.begin() as tx:
             attempt, quiz, course = await load_attempt(tx, quiz_id, attempt_id)
             require_attempt_owner(actor, attempt, course)
             if attempt.is_closed:
                 raise _closed(attempt)
             now = self._clock.now()
-            if attempt.is_overdue(now):
+            if submit or attempt.is_overdue(now):
                 attempt = await self._locked(tx, quiz, attempt)
+            score: Score | None = None
             try:
-                attempt.save_draft(_items(command), now)
+                if submit:
+                    score = attempt.submit(_items(command), now)
+                else:
+                    attempt.save_draft(_items(command), now)
             except DeadlinePassed:
                 # Closed with the answers saved before the deadline; that is kept, then the change refused.
                 await self._record_closing(tx, quiz, attempt, attempt.expire(now), now)
                 await tx.commit()
                 raise
+            if score is not None:
+                await self._record_closing(tx, quiz, attempt, score, now)
             # Conditional on the attempt being in progress: a draft never reopens a submitted attempt.
-            if not await tx.quiz_attempts.save_answers(attempt.id, attempt.answers):
+            elif not await tx.quiz_attempts.save_answers(attempt.id, attempt.answers):
                 raise _closed(attempt)
             await tx.commit()
-        return AttemptTakingView.taking(attempt)
-
-    async def submit_attempt(
-        self, actor: Actor, quiz_id: UUID, attempt_id: UUID, command: AnswerSheet
-    ) -> AttemptResultView:
-        async with self._uow.begin() as tx:
-            found, quiz, course = await load_attempt(tx, quiz_id, attempt_id)
-            require_attempt_owner(actor, found, course)
-            if found.is_closed:
-                raise _closed(found)
-            attempt = await self._locked(tx, quiz, found)
-            now = self._clock.now()
-            try:
-                score = attempt.submit(_items(command), now)
-            except DeadlinePassed:
-                # Closed with the answers saved before the deadline; that is kept, then the late one refused.
-                await self._record_closing(tx, quiz, attempt, attempt.expire(now), now)
-                await tx.commit()
-                raise
-            await self._record_closing(tx, quiz, attempt, score, now)
-            await tx.commit()
-        return AttemptResultView.result(attempt, reveal=quiz.show_correct_answers)
+        return attempt, quiz
 
     # -- reading ----------------------------------------------------------------------------------
 

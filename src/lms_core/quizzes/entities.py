@@ -246,13 +246,7 @@ class Attempt:
     @property
     def score(self) -> Score | None:
         """The score stored now (None: never graded)."""
-        return Score.stored(
-            score_centi=self.score_centi,
-            max_score_centi=self.max_score_centi,
-            percentage_bp=self.percentage_bp,
-            is_passed=self.is_passed,
-            status=self.status,
-        )
+        return Score.stored(self)
 
     def save_draft(self, answers: Iterable[tuple[UUID, Any]], now: datetime) -> None:
         """Replace the saved answers while the attempt accepts them (see `submit` for the checks)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 import msgspec
@@ -81,25 +81,36 @@ class Score(msgspec.Struct, frozen=True, kw_only=True):
         return AttemptStatus.SUBMITTED if self.pending_manual else AttemptStatus.GRADED
 
     @classmethod
-    def stored(
-        cls,
-        *,
-        score_centi: int | None,
-        max_score_centi: int,
-        percentage_bp: int | None,
-        is_passed: bool | None,
-        status: AttemptStatus,
-    ) -> Score | None:
+    def stored(cls, attempt: StoredGrades) -> Score | None:
         """The score an attempt holds now (None: never graded), from its stored columns."""
-        if score_centi is None or percentage_bp is None:
+        if attempt.score_centi is None or attempt.percentage_bp is None:
             return None
         return cls(
-            score_centi=score_centi,
-            max_score_centi=max_score_centi,
-            percentage_bp=percentage_bp,
-            is_passed=bool(is_passed),
-            pending_manual=status is AttemptStatus.SUBMITTED,
+            score_centi=attempt.score_centi,
+            max_score_centi=attempt.max_score_centi,
+            percentage_bp=attempt.percentage_bp,
+            is_passed=bool(attempt.is_passed),
+            pending_manual=attempt.status is AttemptStatus.SUBMITTED,
         )
+
+
+class StoredGrades(Protocol):
+    """The grade columns an attempt stores (an `Attempt`, or a batch's `GradingRow`)."""
+
+    @property
+    def score_centi(self) -> int | None: ...
+
+    @property
+    def max_score_centi(self) -> int: ...
+
+    @property
+    def percentage_bp(self) -> int | None: ...
+
+    @property
+    def is_passed(self) -> bool | None: ...
+
+    @property
+    def status(self) -> AttemptStatus: ...
 
 
 def normalize_text(text: str) -> str:

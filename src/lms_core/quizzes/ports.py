@@ -127,13 +127,7 @@ class GradingRow:
     @property
     def score(self) -> Score | None:
         """The score stored now (None: never graded)."""
-        return Score.stored(
-            score_centi=self.score_centi,
-            max_score_centi=self.max_score_centi,
-            percentage_bp=self.percentage_bp,
-            is_passed=self.is_passed,
-            status=self.status,
-        )
+        return Score.stored(self)
 
 
 @dataclass(slots=True)
