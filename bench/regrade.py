@@ -5,7 +5,7 @@ short answers) has 100,000 closed attempts, two per learner, each with its own s
 option order, seeded straight into the database (sqlite3 `executemany` / asyncpg `COPY`) in the storage
 formats SQLAlchemy uses. Half the learners have done the course's two text lessons, so a new pass of the
 quiz completes their enrolment. The answer key is then corrected through the quiz service (one
-question's key was wrong, another gains an accepted spelling), and `BatchGrading.regrade` -- exactly what
+question's key was wrong, another gains an accepted spelling), and `QuizService.regrade` -- exactly what
 `lms grade regrade` runs -- recomputes every attempt, writes the new keys, results and scores, audits the
 changes and completes the lessons and enrolments of new passes.
 
@@ -54,7 +54,7 @@ from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.migrate import upgrade_database
 from lms_adapters.settings import Settings
 from lms_core import Actor
-from lms_core.quizzes.batch import CHUNK_SIZE
+from lms_core.quizzes._batch_grading import CHUNK_SIZE
 from lms_core.quizzes.commands import RegradeQuiz, UpdateQuestion
 from lms_core.quizzes.grading import FrozenQuestion, QuestionResult, Score, grade_question, summarize
 from lms_core.quizzes.views import RegradeReport

@@ -40,7 +40,7 @@ from lms_core.emails.events import EmailRequested
 from lms_core.emails.ports import Mailer
 from lms_core.emails.service import EmailService
 from lms_core.enrollments import events as enrollment_events
-from lms_core.enrollments.completion import LessonCompletionSync
+from lms_core.enrollments.completion import LessonCompletion
 from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
@@ -48,6 +48,7 @@ from lms_core.files import events as file_events
 from lms_core.files.entities import DownloadOptions, UploadLimits
 from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
+from lms_core.quizzes import events as quiz_events
 from lms_core.quizzes.gate import QuizCompletionGate
 from lms_core.quizzes.service import QuizService
 from lms_core.shared.clock import Clock, SystemClock
@@ -162,6 +163,7 @@ def _event_catalogue() -> EventCatalogue:
         *course_events.EVENTS,
         *enrollment_events.EVENTS,
         *file_events.EVENTS,
+        *quiz_events.EVENTS,
         *certificate_events.EVENTS,
         *email_events.EVENTS,
     )
@@ -236,21 +238,24 @@ class Container(containers.DeclarativeContainer):
         users=users,
         settings=auth_settings,
     )
+    # The one path by which lessons get completed: learners' reports, passed quizzes and lesson changes.
+    lesson_completion = providers.Singleton(LessonCompletion)
     courses = providers.Singleton(
         CourseService,
         uow=uow,
         clock=clock,
         catalogue_cache=catalogue_cache,
-        lesson_changes=providers.Singleton(LessonCompletionSync),
+        lesson_changes=lesson_completion,
     )
     enrollments = providers.Singleton(
         EnrollmentService,
         uow=uow,
         clock=clock,
-        quiz_gate=providers.Singleton(QuizCompletionGate, uow=uow),
+        completion=lesson_completion,
+        quiz_gate=providers.Singleton(QuizCompletionGate),
         catalogue_cache=catalogue_cache,
     )
-    quizzes = providers.Singleton(QuizService, uow=uow, clock=clock)
+    quizzes = providers.Singleton(QuizService, uow=uow, clock=clock, completion=lesson_completion)
     # One object store (LMS_STORAGE_URL) for uploaded files and certificate PDFs.
     storage = providers.Singleton(_storage, settings)
     links = providers.Singleton(ApiLinks, settings.provided.public_base_url)

@@ -181,6 +181,7 @@ if TYPE_CHECKING:
         QuizNotFound,
         QuizNotOpen,
     )
+    from lms_core.quizzes.events import QuizPassed
     from lms_core.quizzes.views import (
         AttemptQuestionView,
         AttemptResultView,
@@ -316,6 +317,7 @@ _SOURCES: dict[str, str] = {
     "lms_core.emails.errors": "EmailDeliveryFailed UnknownEmailTemplate",
     "lms_core.files.events": "FileDeleted FileUploaded",
     "lms_core.users.events": "UserDeactivated UserReactivated UserRoleChanged",
+    "lms_core.quizzes.events": "QuizPassed",
 }
 _SOURCE_OF: dict[str, str] = {name: module for module, names in _SOURCES.items() for name in names.split()}
 
@@ -350,8 +352,8 @@ __all__ = [
     "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
     "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
     "ProgressStatus", "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView",
-    "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizType",
-    "QuizView", "RangeNotSatisfiable", "RateLimitedError", "RefreshSession", "Register", "RegradeQuiz",
+    "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizPassed",
+    "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError", "RefreshSession", "Register", "RegradeQuiz",
     "RegradeReport", "ReorderLessons", "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate",
     "Role", "RoleNotAllowed", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
     "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse",

@@ -12,7 +12,7 @@ from lms_adapters.persistence.uow import SqlUnitOfWork
 from lms_core import Actor, Lms
 from lms_core.courses.commands import ListCourses
 from lms_core.courses.service import CourseService
-from lms_core.enrollments.completion import LessonCompletionSync
+from lms_core.enrollments.completion import LessonCompletion
 from lms_core.shared.clock import FixedClock
 from tests.support.catalogue import instructor, published_course
 
@@ -36,7 +36,7 @@ async def test_listing_query_count_does_not_grow_with_the_page(lms: Lms, databas
             uow=SqlUnitOfWork(engine, clock=FixedClock()),
             clock=FixedClock(),
             catalogue_cache=InProcessCache(max_entries=0),
-            lesson_changes=LessonCompletionSync(),
+            lesson_changes=LessonCompletion(),
         )
         sizes = {}
         for page_size in (1, 5, 12):

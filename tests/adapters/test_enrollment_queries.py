@@ -15,6 +15,7 @@ from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.uow import SqlUnitOfWork
 from lms_core import Lms
 from lms_core.enrollments.commands import ListCourseEnrollments, ListMyEnrollments, UpdateProgress
+from lms_core.enrollments.completion import LessonCompletion
 from lms_core.enrollments.entities import Enrollment, EnrollmentStatus
 from lms_core.enrollments.errors import AlreadyEnrolled
 from lms_core.enrollments.ports import NoQuizzes
@@ -40,6 +41,7 @@ async def counting_service(database_url: str, clock: FixedClock) -> AsyncIterato
             EnrollmentService(
                 uow=SqlUnitOfWork(engine, clock=clock),
                 clock=clock,
+                completion=LessonCompletion(),
                 quiz_gate=NoQuizzes(),
                 catalogue_cache=InProcessCache(),
             ),

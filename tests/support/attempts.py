@@ -3,14 +3,15 @@ written by question text (attempts shuffle their questions, so ids and positions
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from lms_adapters.persistence.engine import create_engine
-from lms_adapters.persistence.models import grade_audit
+from lms_adapters.persistence.models import grade_audit, outbox
 from lms_core import Actor, Lms
 from lms_core.courses.views import CourseView
 from lms_core.enrollments.commands import EnrollInCourse
@@ -105,3 +106,25 @@ async def audit_rows(database_url: str, attempt_id: UUID) -> list[dict[str, Any]
             return [dict(r._mapping) for r in rows]
     finally:
         await engine.dispose()
+
+
+async def table_rows(database_url: str, table: Table, *, leave_out: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Every row of a table as a dict without the `leave_out` columns, in a stable order (for comparing
+    databases whose generated ids differ)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(table))).all()
+    finally:
+        await engine.dispose()
+    found = [{k: v for k, v in r._mapping.items() if k not in leave_out} for r in rows]
+    return sorted(found, key=repr)
+
+
+async def outbox_counts(database_url: str) -> Counter[str]:
+    """How many events of each type wait in the outbox."""
+    return Counter(row["event_type"] for row in await table_rows(database_url, outbox))
+
+
+async def outbox_payloads(database_url: str, event_type: str) -> list[dict[str, Any]]:
+    return [row["payload"] for row in await table_rows(database_url, outbox) if row["event_type"] == event_type]

@@ -15,11 +15,13 @@ from lms_core import Actor, Lms
 from lms_core.courses.commands import CreateCourse
 from lms_core.courses.views import CourseView, LessonView
 from lms_core.enrollments.commands import EnrollInCourse
+from lms_core.enrollments.completion import LessonCompletion
 from lms_core.enrollments.ports import QuizGate
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.enrollments.views import EnrollmentView
 from lms_core.shared.clock import Clock
 from lms_core.shared.events import DomainEvent
+from lms_core.shared.ports import Transaction
 from tests.support.catalogue import instructor, student, text_lesson
 
 E = TypeVar("E", bound=DomainEvent)
@@ -86,7 +88,7 @@ class ScriptedQuizGate:
         self.answer = answer
         self.asked: list[tuple[UUID, UUID]] = []
 
-    async def quiz_passed(self, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
+    async def quiz_passed(self, tx: Transaction, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
         self.asked.append((enrollment_id, lesson_id))
         return self.answer
 
@@ -97,7 +99,11 @@ async def with_quiz_gate(lms: Lms, database_url: str, clock: Clock, gate: QuizGa
     engine = create_engine(database_url)
     try:
         service = EnrollmentService(
-            uow=SqlUnitOfWork(engine, clock=clock), clock=clock, quiz_gate=gate, catalogue_cache=InProcessCache()
+            uow=SqlUnitOfWork(engine, clock=clock),
+            clock=clock,
+            completion=LessonCompletion(),
+            quiz_gate=gate,
+            catalogue_cache=InProcessCache(),
         )
         yield lms.replace(enrollments=service)
     finally:

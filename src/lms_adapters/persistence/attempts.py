@@ -1,13 +1,13 @@
 """Quiz attempt and grade-audit repositories.
 
 The attempt allowance and the one-open-attempt rule are the table's unique constraints, so they hold
-under concurrency; submission is a conditional update, so an attempt is graded once. An attempt's
-frozen questions and its per-question results are msgspec structs stored as JSON documents.
+under concurrency. An attempt's frozen questions and its per-question results are msgspec structs
+stored as JSON documents. Closing and grading attempts, one or many, is `SqlGradingBatchStore`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,26 +17,13 @@ from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lms_adapters.persistence.integrity import domain_error, translates
+from lms_adapters.persistence.integrity import domain_error
 from lms_adapters.persistence.models import grade_audit, quiz_attempts
+from lms_adapters.persistence.paging import fetch_page
 from lms_core.quizzes.entities import DEADLINE_GRACE, Attempt, AttemptStatus
-from lms_core.quizzes.errors import NoAttemptsLeft
-from lms_core.quizzes.grading import FrozenQuestion, QuestionResult, Score
-from lms_core.shared.errors import LmsError
+from lms_core.quizzes.grading import FrozenQuestion, QuestionResult
+from lms_core.quizzes.ports import GradeChange
 from lms_core.shared.ids import UserId, new_id
-
-
-# PostgreSQL names the constraint; SQLite names the columns ("UNIQUE constraint failed: quiz_attempts.
-# enrollment_id, quiz_attempts.quiz_id[, quiz_attempts.attempt_number]"; the shorter one is the partial
-# index of open attempts, and a prefix of the longer one, so one key covers both).
-@translates(
-    "uq_quiz_attempts_enrollment_id_quiz_id_attempt_number",
-    "uq_quiz_attempts_one_open",
-    "quiz_attempts.enrollment_id, quiz_attempts.quiz_id",
-)
-def _no_attempts_left() -> LmsError:
-    return NoAttemptsLeft("no attempts left on this quiz", details={"field": "quiz_id"})
-
 
 _IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
 
@@ -56,21 +43,6 @@ def _to_attempt(m: Any) -> Attempt:
     )
 
 
-def _score_values(score: Score, status: AttemptStatus) -> dict[str, Any]:
-    # While a person still has to grade a question, the pass is not decided yet.
-    return {
-        "score_centi": score.score_centi,
-        "max_score_centi": score.max_score_centi,
-        "percentage_bp": score.percentage_bp,
-        "is_passed": None if status is AttemptStatus.SUBMITTED else score.is_passed,
-        "status": status.value,
-    }
-
-
-def _status_after(score: Score) -> AttemptStatus:
-    return AttemptStatus.SUBMITTED if score.pending_manual else AttemptStatus.GRADED
-
-
 class SqlAttemptRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
@@ -87,11 +59,18 @@ class SqlAttemptRepository:
         try:
             await self._c.execute(insert(quiz_attempts).values(values))
         except IntegrityError as exc:
-            # Translated here, so the core sees the domain error where it made the call.
+            # Translated here, not at the unit of work's exit: the service catches `NoAttemptsLeft` at this
+            # call to start another round (a concurrent start won the number or the one open slot).
             raise domain_error(exc) from exc
 
     async def get(self, attempt_id: UUID) -> Attempt | None:
         row = (await self._c.execute(select(quiz_attempts).where(quiz_attempts.c.id == attempt_id))).first()
+        return _to_attempt(row._mapping) if row else None
+
+    async def get_for_update(self, attempt_id: UUID) -> Attempt | None:
+        # SQLite serialises writers with BEGIN IMMEDIATE; PostgreSQL needs the row lock.
+        query = select(quiz_attempts).where(quiz_attempts.c.id == attempt_id).with_for_update()
+        row = (await self._c.execute(query)).first()
         return _to_attempt(row._mapping) if row else None
 
     async def find_open(self, enrollment_id: UUID, quiz_id: UUID) -> Attempt | None:
@@ -125,53 +104,20 @@ class SqlAttemptRepository:
         )
         return result.rowcount == 1
 
-    async def close(
-        self,
-        attempt_id: UUID,
-        *,
-        answers: dict[str, object],
-        results: list[QuestionResult],
-        score: Score,
-        now: datetime,
-        time_taken_seconds: int,
-    ) -> bool:
+    async def page_for_student(
+        self, student_id: UserId, quiz_id: UUID, *, offset: int, limit: int
+    ) -> tuple[list[Attempt], int]:
         a = quiz_attempts.c
-        status = _status_after(score)
-        result = await self._c.execute(
-            update(quiz_attempts)
-            .where(a.id == attempt_id, a.status == _IN_PROGRESS)
-            .values(
-                answers=msgspec.to_builtins(answers),
-                results=msgspec.to_builtins(results),
-                submitted_at=now,
-                graded_at=now if status is AttemptStatus.GRADED else None,
-                time_taken_seconds=time_taken_seconds,
-                **_score_values(score, status),
-            )
+        ordered = select(quiz_attempts).order_by(a.attempt_number.desc(), a.id.desc())
+        rows, total = await fetch_page(
+            self._c,
+            ordered,
+            table=quiz_attempts,
+            conditions=[a.student_id == student_id, a.quiz_id == quiz_id],
+            offset=offset,
+            limit=limit,
         )
-        return result.rowcount == 1
-
-    async def record_grades(
-        self, attempt_id: UUID, *, results: list[QuestionResult], score: Score, status: AttemptStatus, now: datetime
-    ) -> None:
-        await self._c.execute(
-            update(quiz_attempts)
-            .where(quiz_attempts.c.id == attempt_id)
-            .values(
-                results=msgspec.to_builtins(results),
-                graded_at=now if status is AttemptStatus.GRADED else None,
-                **_score_values(score, status),
-            )
-        )
-
-    async def list_for_student(self, student_id: UserId, quiz_id: UUID) -> list[Attempt]:
-        a = quiz_attempts.c
-        rows = await self._c.execute(
-            select(quiz_attempts)
-            .where(a.student_id == student_id, a.quiz_id == quiz_id)
-            .order_by(a.attempt_number.desc(), a.id.desc())
-        )
-        return [_to_attempt(r._mapping) for r in rows]
+        return [_to_attempt(r._mapping) for r in rows], total
 
     async def any_passed(self, enrollment_id: UUID, quiz_id: UUID) -> bool:
         a = quiz_attempts.c
@@ -194,29 +140,61 @@ class SqlAttemptRepository:
 
 
 class SqlGradeAuditRepository:
+    """The grade audit: rows appended in one `executemany` (a regrade may audit thousands per chunk)."""
+
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 
-    async def add(
-        self,
-        *,
-        attempt_id: UUID,
-        quiz_id: UUID,
-        reason: str,
-        old: Score | None,
-        new: Score | None,
-        now: datetime,
-    ) -> None:
-        await self._c.execute(
-            insert(grade_audit).values(
-                id=new_id(),
-                attempt_id=attempt_id,
-                quiz_id=quiz_id,
-                reason=reason,
-                old_score_centi=None if old is None else old.score_centi,
-                new_score_centi=None if new is None else new.score_centi,
-                old_passed=None if old is None or old.pending_manual else old.is_passed,
-                new_passed=None if new is None or new.pending_manual else new.is_passed,
-                created_at=now,
+    async def record(self, changes: Sequence[GradeChange], *, now: datetime) -> None:
+        if not changes:
+            return
+        postgres = self._c.dialect.name == "postgresql"
+        # Handed to the driver as it stores values, skipping SQLAlchemy's per-row processing: ids as hex
+        # text on SQLite, UUIDs on PostgreSQL.
+        key: Callable[[UUID], Any] = _same if postgres else _hex
+        at = _driver_time(self._c, now)
+        quiz_keys: dict[UUID, Any] = {}
+        params = []
+        for change in changes:
+            old, new = change.old, change.new
+            quiz_key = quiz_keys.get(change.quiz_id)
+            if quiz_key is None:
+                quiz_key = quiz_keys[change.quiz_id] = key(change.quiz_id)
+            params.append(
+                (
+                    key(new_id()),
+                    key(change.attempt_id),
+                    quiz_key,
+                    change.reason,
+                    None if old is None else old.score_centi,
+                    None if new is None else new.score_centi,
+                    None if old is None else old.passed,
+                    None if new is None else new.passed,
+                    at,
+                )
             )
-        )
+        await self._c.exec_driver_sql(_AUDIT_POSTGRES if postgres else _AUDIT_SQLITE, params)
+
+
+_AUDIT_SQLITE = (
+    "INSERT INTO grade_audit (id, attempt_id, quiz_id, reason, old_score_centi, new_score_centi, old_passed, "
+    "new_passed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_AUDIT_POSTGRES = (
+    "INSERT INTO grade_audit (id, attempt_id, quiz_id, reason, old_score_centi, new_score_centi, old_passed, "
+    "new_passed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+)
+
+
+def _driver_time(connection: AsyncConnection, value: datetime) -> Any:
+    """A timestamp as `UtcDateTime` hands it to this database's driver."""
+    processor = grade_audit.c.created_at.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return processor(value) if processor is not None else value
+
+
+def _hex(value: UUID) -> str:
+    return value.hex
+
+
+def _same(value: UUID) -> UUID:
+    return value

@@ -9,27 +9,13 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import certificates, courses, enrollments, users
 from lms_adapters.persistence.paging import fetch_page
 from lms_core.certificates.commands import ListMyCertificates
 from lms_core.certificates.entities import Certificate
-from lms_core.certificates.errors import CertificateAlreadyIssued, CertificateNumberTaken
 from lms_core.certificates.ports import IssuableEnrollment
 from lms_core.enrollments.entities import EnrollmentStatus
-from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import UserId
-
-
-@translates("uq_certificates_enrollment_id", "certificates.enrollment_id")
-def _already_issued() -> LmsError:
-    return CertificateAlreadyIssued("the enrolment already has a certificate", details={"field": "enrollment_id"})
-
-
-@translates("uq_certificates_certificate_number", "certificates.certificate_number")
-def _number_taken() -> LmsError:
-    return CertificateNumberTaken("the certificate number is taken", details={"field": "certificate_number"})
-
 
 _FIELDS = ("id", "enrollment_id", "course_id", "certificate_number", "pdf_path", "student_name", "course_title",
            "instructor_name", "completion_date", "issued_at", "renderer", "is_revoked", "revoked_at",

@@ -9,21 +9,13 @@ from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import courses, lessons, users
 from lms_adapters.persistence.paging import fetch_page
 from lms_core.courses.commands import CourseSort, ListCourses
 from lms_core.courses.entities import Course, CourseStatus, Difficulty
-from lms_core.courses.errors import SlugTaken
 from lms_core.courses.views import CourseView
-from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import UserId
 from lms_core.shared.money import Money
-
-
-@translates("uq_courses_slug", "courses.slug")
-def _slug_taken() -> LmsError:
-    return SlugTaken("another course already uses this slug", details={"field": "slug"})
 
 
 def to_course(m: Any) -> Course:

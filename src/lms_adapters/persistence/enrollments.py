@@ -1,4 +1,4 @@
-"""Enrolment and lesson-progress repositories.
+"""The enrolment repository.
 
 Every state change is a conditional update or an upsert computed in the database, so concurrent
 requests cannot lose each other's progress; aggregates are recomputed with correlated subqueries in
@@ -7,44 +7,36 @@ a fixed number of statements, whatever the number of lessons or learners.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, case, func, insert, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.persistence.courses import to_course
-from lms_adapters.persistence.integrity import translates
+from lms_adapters.persistence.lesson_progress import utc_literal
 from lms_adapters.persistence.models import courses, enrollments, lesson_progress, lessons, users
-from lms_adapters.persistence.types import UtcDateTime
+from lms_adapters.persistence.paging import fetch_page
 from lms_core.courses.entities import Course
+from lms_core.enrollments.commands import ListCourseEnrollments, ListMyEnrollments
 from lms_core.enrollments.entities import (
     FULL,
     PROGRESS_STATUSES,
     Enrollment,
     EnrollmentStatus,
-    LessonProgress,
     ProgressStatus,
 )
-from lms_core.enrollments.errors import AlreadyEnrolled
-from lms_core.enrollments.ports import CourseEnrollmentFigures, EnrollmentWithStudent, ProgressChange
-from lms_core.shared.errors import LmsError
-from lms_core.shared.ids import UserId, new_id
-
-
-@translates("uq_enrollments_student_id_course_id", "enrollments.student_id, enrollments.course_id")
-def _already_enrolled() -> LmsError:
-    return AlreadyEnrolled("you are already enrolled in this course", details={"field": "course_id"})
-
+from lms_core.enrollments.ports import CourseEnrollmentFigures, EnrollmentWithStudent
+from lms_core.shared.ids import UserId
 
 _ACTIVE = EnrollmentStatus.ACTIVE.value
 _COMPLETED = EnrollmentStatus.COMPLETED.value
 _ENROLLED = (_ACTIVE, _COMPLETED)
 _REACTIVATABLE = (EnrollmentStatus.DROPPED.value, EnrollmentStatus.EXPIRED.value)
+_LESSON_COMPLETED = ProgressStatus.COMPLETED.value
 
 _PLAIN = ("id", "course_id", "enrolled_at", "started_at", "completed_at", "dropped_at", "progress_bp",
           "completed_lessons_count", "total_lessons_count", "total_time_spent_seconds", "last_accessed_at",
@@ -57,33 +49,10 @@ def _to_enrollment(m: Any) -> Enrollment:
     )
 
 
-def _values(enrollment: Enrollment, names: Collection[str] | None = None) -> dict[str, Any]:
-    wanted = (*_PLAIN, "student_id", "status") if names is None else names
-    values = {name: getattr(enrollment, name) for name in wanted if name != "changed"}
-    if "status" in values:
-        values["status"] = enrollment.status.value
+def _values(enrollment: Enrollment) -> dict[str, Any]:
+    values = {name: getattr(enrollment, name) for name in (*_PLAIN, "student_id")}
+    values["status"] = enrollment.status.value
     return values
-
-
-def _at(now: datetime) -> ColumnElement[datetime]:
-    # Typed, so that SQLite stores it like every other UTC column.
-    return literal(now, UtcDateTime())
-
-
-def _to_progress(m: Any) -> LessonProgress:
-    return LessonProgress(
-        id=m["id"],
-        enrollment_id=m["enrollment_id"],
-        lesson_id=m["lesson_id"],
-        status=ProgressStatus(m["status"]),
-        started_at=m["started_at"],
-        completed_at=m["completed_at"],
-        time_spent_seconds=m["time_spent_seconds"],
-        last_position_seconds=m["last_position_seconds"],
-        completion_bp=m["completion_bp"],
-        attempts_count=m["attempts_count"],
-        progress_metadata=m["progress_metadata"],
-    )
 
 
 class SqlEnrollmentRepository:
@@ -92,7 +61,6 @@ class SqlEnrollmentRepository:
 
     async def add(self, enrollment: Enrollment) -> None:
         await self._c.execute(insert(enrollments).values(_values(enrollment)))
-        enrollment.changed.clear()
 
     async def get(self, enrollment_id: UUID) -> Enrollment | None:
         row = (await self._c.execute(select(enrollments).where(enrollments.c.id == enrollment_id))).first()
@@ -104,6 +72,11 @@ class SqlEnrollmentRepository:
             await self._c.execute(select(enrollments).where(enrollments.c.id == enrollment_id).with_for_update())
         ).first()
         return _to_enrollment(row._mapping) if row else None
+
+    async def lock(self, enrollment_ids: Sequence[UUID]) -> None:
+        if self._c.dialect.name == "postgresql" and enrollment_ids:
+            e = enrollments.c
+            await self._c.execute(select(e.id).where(e.id.in_(list(enrollment_ids))).order_by(e.id).with_for_update())
 
     async def find(self, student_id: UserId, course_id: UUID) -> Enrollment | None:
         row = (
@@ -125,27 +98,11 @@ class SqlEnrollmentRepository:
         ).first()
         return row is not None
 
-    async def save(self, enrollment: Enrollment) -> None:
-        if not enrollment.changed:
-            return
-        await self._c.execute(
-            update(enrollments).where(enrollments.c.id == enrollment.id).values(_values(enrollment, enrollment.changed))
-        )
-        enrollment.changed.clear()
-
     async def reactivate(self, enrollment_id: UUID, *, now: datetime) -> bool:
         result = await self._c.execute(
             update(enrollments)
             .where(enrollments.c.id == enrollment_id, enrollments.c.status.in_(_REACTIVATABLE))
             .values(status=_ACTIVE, enrolled_at=now, dropped_at=None, completed_at=None)
-        )
-        return result.rowcount == 1
-
-    async def mark_completed(self, enrollment_id: UUID, *, now: datetime) -> bool:
-        result = await self._c.execute(
-            update(enrollments)
-            .where(enrollments.c.id == enrollment_id, enrollments.c.status == _ACTIVE)
-            .values(status=_COMPLETED, completed_at=now)
         )
         return result.rowcount == 1
 
@@ -184,7 +141,7 @@ class SqlEnrollmentRepository:
             .values(
                 total_time_spent_seconds=e.total_time_spent_seconds + add_seconds,
                 last_accessed_at=now,
-                started_at=func.coalesce(e.started_at, _at(now)),
+                started_at=func.coalesce(e.started_at, utc_literal(now)),
             )
         )
 
@@ -194,40 +151,29 @@ class SqlEnrollmentRepository:
         ).first()
         return row is not None
 
-    async def list_for_student(
-        self, student_id: UserId, *, status: EnrollmentStatus | None, page: int, page_size: int
-    ) -> tuple[list[Enrollment], int]:
+    async def list_for_student(self, student_id: UserId, query: ListMyEnrollments) -> tuple[list[Enrollment], int]:
         conditions = [enrollments.c.student_id == student_id]
-        if status is not None:
-            conditions.append(enrollments.c.status == status.value)
-        total = (await self._c.execute(select(func.count()).select_from(enrollments).where(*conditions))).scalar_one()
-        if total == 0:
-            return [], 0
-        rows = await self._c.execute(
-            select(enrollments)
-            .where(*conditions)
-            .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+        if query.status is not None:
+            conditions.append(enrollments.c.status == query.status.value)
+        ordered = select(enrollments).order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
+        rows, total = await fetch_page(
+            self._c, ordered, table=enrollments, conditions=conditions, offset=query.offset, limit=query.limit
         )
-        return [_to_enrollment(r._mapping) for r in rows], int(total)
+        return [_to_enrollment(r._mapping) for r in rows], total
 
     async def list_for_course(
-        self, course_id: UUID, *, status: EnrollmentStatus | None, page: int, page_size: int
+        self, course_id: UUID, query: ListCourseEnrollments
     ) -> tuple[list[EnrollmentWithStudent], int]:
         conditions = [enrollments.c.course_id == course_id]
-        if status is not None:
-            conditions.append(enrollments.c.status == status.value)
-        total = (await self._c.execute(select(func.count()).select_from(enrollments).where(*conditions))).scalar_one()
-        if total == 0:
-            return [], 0
-        rows = await self._c.execute(
+        if query.status is not None:
+            conditions.append(enrollments.c.status == query.status.value)
+        ordered = (
             select(enrollments, users.c.full_name.label("student_name"), users.c.email.label("student_email"))
             .join(users, users.c.id == enrollments.c.student_id)
-            .where(*conditions)
             .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+        )
+        rows, total = await fetch_page(
+            self._c, ordered, table=enrollments, conditions=conditions, offset=query.offset, limit=query.limit
         )
         return [
             EnrollmentWithStudent(
@@ -236,7 +182,7 @@ class SqlEnrollmentRepository:
                 student_email=r._mapping["student_email"],
             )
             for r in rows
-        ], int(total)
+        ], total
 
     async def course_figures(self, course_id: UUID) -> CourseEnrollmentFigures:
         e = enrollments.c
@@ -274,7 +220,7 @@ class SqlEnrollmentRepository:
         return {r._mapping["id"]: to_course(r._mapping) for r in rows}
 
     async def refresh_progress(
-        self, course_id: UUID, *, enrollment_id: UUID | None = None, enrollment_ids: Collection[UUID] | None = None
+        self, course_id: UUID, *, enrollment_ids: Collection[UUID] | None = None
     ) -> list[Enrollment]:
         e = enrollments.c
         required = (
@@ -296,8 +242,6 @@ class SqlEnrollmentRepository:
         )
         # Completed enrolments are final: lessons added later do not take them back to active.
         scope = [e.course_id == course_id, e.status == _ACTIVE]
-        if enrollment_id is not None:
-            scope.append(e.id == enrollment_id)
         if enrollment_ids is not None:
             # The id list must drive the statement: given the course's (course_id, status) index, SQLite
             # (without ANALYZE statistics) scans every active enrolment of the course instead, once per
@@ -341,74 +285,3 @@ class SqlEnrollmentRepository:
                 rating_average_centi=case((rated > 0, rating_sum * 100 // rated), else_=0),
             )
         )
-
-
-class SqlLessonProgressRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._c = connection
-
-    async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonProgress | None:
-        row = (
-            await self._c.execute(
-                select(lesson_progress).where(
-                    lesson_progress.c.enrollment_id == enrollment_id, lesson_progress.c.lesson_id == lesson_id
-                )
-            )
-        ).first()
-        return _to_progress(row._mapping) if row else None
-
-    async def apply(self, enrollment_id: UUID, lesson_id: UUID, change: ProgressChange) -> LessonProgress:
-        await self._create_if_missing(enrollment_id, lesson_id)
-        p = lesson_progress.c
-        values: dict[str, Any] = {
-            "time_spent_seconds": p.time_spent_seconds + change.add_seconds,
-            "started_at": func.coalesce(p.started_at, _at(change.now)),
-        }
-        if change.position_seconds is not None:
-            values["last_position_seconds"] = change.position_seconds
-        target = FULL if change.complete else change.completion_bp
-        if target is not None:
-            values["completion_bp"] = case((p.completion_bp < target, target), else_=p.completion_bp)
-        if change.complete:
-            values["status"] = ProgressStatus.COMPLETED.value
-            values["completed_at"] = func.coalesce(p.completed_at, _at(change.now))
-        else:
-            # Once completed, a lesson stays completed.
-            values["status"] = case(
-                (p.status == ProgressStatus.COMPLETED.value, ProgressStatus.COMPLETED.value),
-                else_=ProgressStatus.IN_PROGRESS.value,
-            )
-        row = (
-            await self._c.execute(
-                update(lesson_progress)
-                .where(p.enrollment_id == enrollment_id, p.lesson_id == lesson_id)
-                .values(values)
-                .returning(*lesson_progress.c)
-            )
-        ).one()
-        return _to_progress(row._mapping)
-
-    async def _create_if_missing(self, enrollment_id: UUID, lesson_id: UUID) -> None:
-        dialect_insert = postgresql.insert if self._c.dialect.name == "postgresql" else sqlite.insert
-        await self._c.execute(
-            dialect_insert(lesson_progress)
-            .values(
-                id=new_id(),
-                enrollment_id=enrollment_id,
-                lesson_id=lesson_id,
-                status=ProgressStatus.NOT_STARTED.value,
-                time_spent_seconds=0,
-                last_position_seconds=0,
-                completion_bp=0,
-                attempts_count=0,
-            )
-            .on_conflict_do_nothing(index_elements=["enrollment_id", "lesson_id"])
-        )
-
-    async def list_for_enrollment(self, enrollment_id: UUID) -> list[LessonProgress]:
-        rows = await self._c.execute(
-            select(lesson_progress)
-            .where(lesson_progress.c.enrollment_id == enrollment_id)
-            .order_by(lesson_progress.c.id)
-        )
-        return [_to_progress(r._mapping) for r in rows]

@@ -8,20 +8,11 @@ from uuid import UUID
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import uploaded_files
 from lms_adapters.persistence.paging import fetch_page
-from lms_core.courses.errors import course_not_found
 from lms_core.files.commands import ListMyFiles
 from lms_core.files.entities import FileType, UploadedFile
-from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import UserId
-
-
-@translates("fk_uploaded_files_course_id_courses")
-def _course_gone() -> LmsError:
-    # The course named by the upload was deleted while the file streamed in.
-    return course_not_found()
 
 
 def to_file(m: Any) -> UploadedFile:

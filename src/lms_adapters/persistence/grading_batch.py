@@ -27,32 +27,26 @@ from sqlalchemy import (
     String,
     Text,
     and_,
-    bindparam,
     cast,
     func,
     or_,
     select,
     type_coerce,
-    update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
 
-from lms_adapters.persistence.models import enrollments, lesson_progress, quiz_attempts, quizzes, users
-from lms_core.enrollments.entities import FULL, ProgressStatus
-from lms_core.quizzes.batch import gc_paused
+from lms_adapters.persistence.models import enrollments, quiz_attempts, quizzes, users
 from lms_core.quizzes.entities import AttemptStatus
-from lms_core.quizzes.grading import FrozenQuestion, QuestionResult
-from lms_core.quizzes.ports import AttemptOwner, GradeChange, GradeWrite, GradingRow
-from lms_core.shared.ids import new_id
+from lms_core.quizzes.grading import FrozenQuestion, QuestionResult, Score
+from lms_core.quizzes.ports import AttemptClosing, AttemptOwner, GradeWrite, GradingRow
+from lms_core.shared.gc_pause import gc_paused
 
 _a = quiz_attempts.c
 _SUBMITTED = AttemptStatus.SUBMITTED.value
 _GRADED = AttemptStatus.GRADED.value
 _IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
 _STATUSES = {status.value: status for status in AttemptStatus}
-_LESSON_COMPLETED = ProgressStatus.COMPLETED.value
 
 _decode_question = msgspec.json.Decoder(FrozenQuestion).decode
 _decode_elements = msgspec.json.Decoder(list[msgspec.Raw]).decode
@@ -69,6 +63,7 @@ _ROW_COLUMNS = (
     type_coerce(_a.id, String),
     type_coerce(_a.quiz_id, String),
     type_coerce(_a.enrollment_id, String),
+    type_coerce(_a.student_id, String),
     _a.status,
     _a.passing_score,
     cast(_a.questions, Text),
@@ -154,9 +149,10 @@ def _decode_rows(raw: Sequence[Any], documents: _Documents) -> list[GradingRow]:
     quizzes_by_key = dict(zip(distinct := list({r[1]: None for r in raw}), _uuids(distinct), strict=True))
     quiz_ids = [quizzes_by_key[r[1]] for r in raw]  # a chunk mostly has one quiz: converted once
     enrollment_ids = _uuids([r[2] for r in raw])
+    student_ids = _uuids([r[3] for r in raw])
     decode_questions = documents.questions
     rows = []
-    for n, (_, _, _, status, passing, questions, answers, results, score, most, bp, passed) in enumerate(raw):
+    for n, (_, _, _, _, status, passing, questions, answers, results, score, most, bp, passed) in enumerate(raw):
         recorded = results is not None and results != "null"
         manual: list[QuestionResult] = []
         if recorded and _MANUAL_MARK in results:
@@ -167,6 +163,7 @@ def _decode_rows(raw: Sequence[Any], documents: _Documents) -> list[GradingRow]:
                 ids[n],
                 quiz_ids[n],
                 enrollment_ids[n],
+                student_ids[n],
                 _STATUSES[status],
                 passing,
                 decode_questions(questions),
@@ -182,48 +179,49 @@ def _decode_rows(raw: Sequence[Any], documents: _Documents) -> list[GradingRow]:
     return rows
 
 
-def _grade_params(
-    grade: GradeWrite, key: Callable[[UUID], Any], at: Any, encode: Callable[[list[Any]], str]
+def _grade_values(
+    results: list[QuestionResult], score: Score, at: Any, encode: Callable[[list[Any]], str]
 ) -> tuple[Any, ...]:
-    score = grade.score
-    graded = not score.pending_manual
+    """The grade columns as the statements list them; status and outcome follow the score (`Score`)."""
+    status = score.status
     return (
-        None if grade.questions is None else encode(grade.questions),
-        encode(grade.results),
+        encode(results),
         score.score_centi,
         score.max_score_centi,
         score.percentage_bp,
-        # As the attempts repository stores it: no pass or fail while a person still has to grade.
-        score.is_passed if graded else None,
-        _GRADED if graded else _SUBMITTED,
-        at if graded else None,
-        key(grade.attempt_id),
+        score.passed,
+        status.value,
+        at if status is AttemptStatus.GRADED else None,
     )
 
 
 @dataclass(frozen=True)
 class _Statements:
+    close: str
     write_grades: str
     write_open_questions: str
-    record_change: str
 
 
-# Closed attempts only (a submission racing the batch is not overwritten); questions NULL keeps the key.
+# The grade columns come in `_grade_values` order in both statements that write grades.
 _SQLITE = _Statements(
+    # Only attempts still in progress close: a second closing changes nothing.
+    close="UPDATE quiz_attempts SET results = ?, score_centi = ?, max_score_centi = ?, percentage_bp = ?, "
+    "is_passed = ?, status = ?, graded_at = ?, answers = ?, submitted_at = ?, time_taken_seconds = ? "
+    "WHERE id = ? AND status = 'in_progress'",
+    # Closed attempts only (a submission racing the batch is not overwritten); questions NULL keeps the key.
     write_grades="UPDATE quiz_attempts SET questions = coalesce(?, questions), results = ?, score_centi = ?, "
     "max_score_centi = ?, percentage_bp = ?, is_passed = ?, status = ?, graded_at = ? "
     "WHERE id = ? AND status != 'in_progress'",
     write_open_questions="UPDATE quiz_attempts SET questions = ? WHERE id = ? AND status = 'in_progress'",
-    record_change="INSERT INTO grade_audit (id, attempt_id, quiz_id, reason, old_score_centi, new_score_centi, "
-    "old_passed, new_passed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 )
 _POSTGRES = _Statements(
+    close="UPDATE quiz_attempts SET results = $1::jsonb, score_centi = $2, max_score_centi = $3, "
+    "percentage_bp = $4, is_passed = $5, status = $6, graded_at = $7, answers = $8::jsonb, submitted_at = $9, "
+    "time_taken_seconds = $10 WHERE id = $11 AND status = 'in_progress'",
     write_grades="UPDATE quiz_attempts SET questions = coalesce($1::jsonb, questions), results = $2::jsonb, "
     "score_centi = $3, max_score_centi = $4, percentage_bp = $5, is_passed = $6, status = $7, graded_at = $8 "
     "WHERE id = $9 AND status != 'in_progress'",
     write_open_questions="UPDATE quiz_attempts SET questions = $1::jsonb WHERE id = $2 AND status = 'in_progress'",
-    record_change="INSERT INTO grade_audit (id, attempt_id, quiz_id, reason, old_score_centi, new_score_centi, "
-    "old_passed, new_passed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 )
 
 
@@ -270,15 +268,21 @@ class SqlGradingBatchStore:
         return int((await self._c.execute(query)).scalar_one())
 
     async def chunk_ungraded(
-        self, *, quiz_id: UUID | None, course_id: UUID | None, after: UUID | None, limit: int, lock: bool
+        self, *, quiz_id: UUID | None, course_id: UUID | None, after: UUID | None, limit: int
     ) -> list[GradingRow]:
-        return await self._chunk(self._ungraded(quiz_id, course_id), after=after, limit=limit, lock=lock)
+        return await self._chunk(self._ungraded(quiz_id, course_id), after=after, limit=limit, lock=False)
 
-    async def by_ids(self, quiz_id: UUID, attempt_ids: Sequence[UUID], *, lock: bool) -> dict[UUID, GradingRow]:
+    async def by_ids(
+        self, attempt_ids: Sequence[UUID], *, quiz_id: UUID | None = None, lock: bool
+    ) -> dict[UUID, GradingRow]:
         found: dict[UUID, GradingRow] = {}
-        for start in range(0, len(attempt_ids), 1000):
-            ids = list(attempt_ids[start : start + 1000])
-            query = select(*_ROW_COLUMNS).where(_a.quiz_id == quiz_id, _a.id.in_(ids)).order_by(_a.id)
+        ordered = sorted(set(attempt_ids), key=_uuid_order)
+        for start in range(0, len(ordered), 1000):
+            ids = ordered[start : start + 1000]
+            conditions = [_a.id.in_(ids)] if quiz_id is None else [_a.quiz_id == quiz_id, _a.id.in_(ids)]
+            if lock and self._postgres:
+                await self._lock_enrollments(select(_a.enrollment_id).where(*conditions))
+            query = select(*_ROW_COLUMNS).where(*conditions).order_by(_a.id)
             for row in _to_rows((await self._c.execute(self._locked(query, lock))).all(), self._documents):
                 found[row.id] = row
         return found
@@ -311,13 +315,37 @@ class SqlGradingBatchStore:
 
     # -- writing ------------------------------------------------------------------------------------
 
+    async def close(self, closings: Sequence[AttemptClosing], *, now: datetime) -> None:
+        if not closings:
+            return
+        key, at = self._driver_id, self._driver_time(now)
+        encode = self._documents.encode
+        params = [
+            (
+                *_grade_values(c.results, c.score, at, encode),
+                _encode(c.answers).decode(),
+                at,
+                c.time_taken_seconds,
+                key(c.attempt_id),
+            )
+            for c in closings
+        ]
+        await self._c.exec_driver_sql(self._sql.close, params)
+
     async def write_grades(self, grades: Sequence[GradeWrite], *, now: datetime) -> None:
         if not grades:
             return
         key, at = self._driver_id, self._driver_time(now)
         encode = self._documents.encode
         with gc_paused():
-            params = [_grade_params(grade, key, at, encode) for grade in grades]
+            params = [
+                (
+                    None if g.questions is None else encode(g.questions),
+                    *_grade_values(g.results, g.score, at, encode),
+                    key(g.attempt_id),
+                )
+                for g in grades
+            ]
         await self._c.exec_driver_sql(self._sql.write_grades, params)
 
     async def write_open_questions(self, keys: Sequence[tuple[UUID, list[FrozenQuestion]]]) -> None:
@@ -326,85 +354,6 @@ class SqlGradingBatchStore:
             encode = self._documents.encode
             params = [(encode(questions), key(attempt_id)) for attempt_id, questions in keys]
             await self._c.exec_driver_sql(self._sql.write_open_questions, params)
-
-    async def record_changes(self, changes: Sequence[GradeChange], *, now: datetime) -> None:
-        if not changes:
-            return
-        key, at = self._driver_id, self._driver_time(now)
-        quiz_keys: dict[UUID, Any] = {}
-        params = []
-        for change in changes:
-            old, new = change.old, change.new
-            quiz_key = quiz_keys.get(change.quiz_id)
-            if quiz_key is None:
-                quiz_key = quiz_keys[change.quiz_id] = key(change.quiz_id)
-            params.append(
-                (
-                    key(new_id()),
-                    key(change.attempt_id),
-                    quiz_key,
-                    change.reason,
-                    None if old is None else old.score_centi,
-                    None if new is None else new.score_centi,
-                    # As the audit repository records it: no pass or fail while a person still has to grade.
-                    None if old is None or old.pending_manual else old.is_passed,
-                    None if new is None or new.pending_manual else new.is_passed,
-                    at,
-                )
-            )
-        await self._c.exec_driver_sql(self._sql.record_change, params)
-
-    async def complete_lesson(self, lesson_id: UUID, enrollment_ids: Sequence[UUID], *, now: datetime) -> list[UUID]:
-        if not enrollment_ids:
-            return []
-        p = lesson_progress.c
-        ids = sorted(set(enrollment_ids), key=_uuid_order)  # the same lock order everywhere (and C comparisons)
-        if self._postgres:
-            # Enrolments before their progress rows, the order every completion path locks in.
-            await self._c.execute(
-                select(enrollments.c.id).where(enrollments.c.id.in_(ids)).order_by(enrollments.c.id).with_for_update()
-            )
-        done = set(
-            (
-                await self._c.execute(
-                    select(p.enrollment_id).where(
-                        p.lesson_id == lesson_id, p.enrollment_id.in_(ids), p.status == _LESSON_COMPLETED
-                    )
-                )
-            ).scalars()
-        )
-        todo = [enrollment_id for enrollment_id in ids if enrollment_id not in done]
-        if not todo:
-            return []
-        dialect_insert = postgresql.insert if self._postgres else sqlite.insert
-        await self._c.execute(
-            dialect_insert(lesson_progress).on_conflict_do_nothing(index_elements=["enrollment_id", "lesson_id"]),
-            [
-                {
-                    "id": new_id(),
-                    "enrollment_id": enrollment_id,
-                    "lesson_id": lesson_id,
-                    "status": ProgressStatus.NOT_STARTED.value,
-                    "time_spent_seconds": 0,
-                    "last_position_seconds": 0,
-                    "completion_bp": 0,
-                    "attempts_count": 0,
-                }
-                for enrollment_id in todo
-            ],
-        )
-        at = bindparam("b_now", now, type_=p.completed_at.type)
-        await self._c.execute(
-            update(lesson_progress)
-            .where(p.lesson_id == lesson_id, p.enrollment_id.in_(todo), p.status != _LESSON_COMPLETED)
-            .values(
-                status=_LESSON_COMPLETED,
-                completion_bp=FULL,
-                completed_at=func.coalesce(p.completed_at, at),
-                started_at=func.coalesce(p.started_at, at),
-            )
-        )
-        return todo
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -421,8 +370,27 @@ class SqlGradingBatchStore:
     ) -> list[GradingRow]:
         if after is not None:
             conditions = [*conditions, _a.id > after]
+        if lock and self._postgres:
+            # The chunk's extent first (ids only, from the index), then its enrolments, then its attempts
+            # bounded by that extent: a start racing the job adds an attempt with a later id, and an attempt
+            # whose enrolment lock we lack never gets locked.
+            extent = (
+                (await self._c.execute(select(_a.id).where(and_(*conditions)).order_by(_a.id).limit(limit)))
+                .scalars()
+                .all()
+            )
+            if not extent:
+                return []
+            conditions = [*conditions, _a.id <= extent[-1]]
+            await self._lock_enrollments(select(_a.enrollment_id).where(and_(*conditions)))
         query = select(*_ROW_COLUMNS).where(and_(*conditions)).order_by(_a.id).limit(limit)
         return _to_rows((await self._c.execute(self._locked(query, lock))).all(), self._documents)
+
+    async def _lock_enrollments(self, enrollment_ids: Select[Any]) -> None:
+        """Lock, in id order and in one statement, the enrolments of the attempts about to be locked: the
+        documented lock order puts enrolments before attempts (PostgreSQL only)."""
+        e = enrollments.c
+        await self._c.execute(select(e.id).where(e.id.in_(enrollment_ids)).order_by(e.id).with_for_update())
 
     def _locked(self, query: Select[Any], lock: bool) -> Select[Any]:
         # SQLite has no row locks; its writer transaction (BEGIN IMMEDIATE) already excludes other writers.

@@ -9,20 +9,12 @@ from sqlalchemy import case, delete, insert, nulls_first, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import lessons
 from lms_core.courses.entities import Lesson, LessonType
-from lms_core.courses.errors import InvalidLesson
-from lms_core.shared.errors import LmsError
 
 _FIELDS = ("id", "course_id", "title", "slug", "description", "content", "order_index", "parent_lesson_id",
            "duration_minutes", "video_url", "is_preview", "is_required", "lesson_metadata", "created_at",
            "updated_at")  # fmt: skip
-
-
-@translates("uq_lessons_course_id_slug", "lessons.course_id, lessons.slug")
-def _slug_taken() -> LmsError:
-    return InvalidLesson("another lesson of this course already uses this slug", details={"field": "slug"})
 
 
 def _to_lesson(m: Any) -> Lesson:

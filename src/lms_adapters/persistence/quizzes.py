@@ -9,22 +9,14 @@ from sqlalchemy import case, delete, func, insert, nulls_first, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import lessons, quiz_questions, quizzes
 from lms_core.quizzes.entities import Question, QuestionType, Quiz, QuizType
-from lms_core.quizzes.errors import QuizAlreadyExists
-from lms_core.shared.errors import LmsError
 
 _QUIZ_FIELDS = ("id", "lesson_id", "course_id", "title", "description", "passing_score", "time_limit_minutes",
                 "max_attempts", "shuffle_questions", "shuffle_options", "show_correct_answers", "is_published",
                 "created_at", "updated_at")  # fmt: skip
 _QUESTION_FIELDS = ("id", "quiz_id", "question_text", "points_centi", "order_index", "explanation", "options",
                     "correct_answers", "partial_credit", "question_metadata", "created_at", "updated_at")  # fmt: skip
-
-
-@translates("uq_quizzes_lesson_id", "quizzes.lesson_id")
-def _lesson_has_quiz() -> LmsError:
-    return QuizAlreadyExists("this lesson already has a quiz", details={"field": "lesson_id"})
 
 
 def _to_quiz(m: Any) -> Quiz:

@@ -16,10 +16,11 @@ from lms_adapters.persistence.auth_tokens import SqlOneTimeTokenRepository, SqlR
 from lms_adapters.persistence.certificates import SqlCertificateRepository
 from lms_adapters.persistence.courses import SqlCourseRepository
 from lms_adapters.persistence.engine import WRITE_OPTION
-from lms_adapters.persistence.enrollments import SqlEnrollmentRepository, SqlLessonProgressRepository
+from lms_adapters.persistence.enrollments import SqlEnrollmentRepository
 from lms_adapters.persistence.files import SqlFileRepository
 from lms_adapters.persistence.grading_batch import SqlGradingBatchStore
 from lms_adapters.persistence.integrity import domain_error
+from lms_adapters.persistence.lesson_progress import SqlLessonProgressRepository
 from lms_adapters.persistence.lessons import SqlLessonRepository
 from lms_adapters.persistence.outbox import SqlOutboxRepository
 from lms_adapters.persistence.quizzes import SqlQuestionRepository, SqlQuizRepository

@@ -7,21 +7,12 @@ from typing import Any
 from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lms_adapters.persistence.integrity import translates
 from lms_adapters.persistence.models import users
 from lms_adapters.persistence.paging import fetch_page
 from lms_core.shared.actor import Role
-from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import UserId
 from lms_core.users.commands import ListUsers
 from lms_core.users.entities import User, normalize_email
-from lms_core.users.errors import EmailAlreadyRegistered
-
-
-@translates("uq_users_email", "users.email")
-def _email_taken() -> LmsError:
-    return EmailAlreadyRegistered("an account with this email already exists", details={"field": "email"})
-
 
 _COLUMNS = [c.name for c in users.columns]
 

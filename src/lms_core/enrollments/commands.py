@@ -11,9 +11,8 @@ import msgspec
 from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.shared.commands import Command
 from lms_core.shared.errors import InvalidInputError
+from lms_core.shared.pagination import PageRequest
 
-PageNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
-PageSize = Annotated[int, msgspec.Meta(ge=1, le=100)]
 # One report covers at most a day: larger values are client bugs, not study time.
 SecondsSpent = Annotated[int, msgspec.Meta(ge=0, le=86_400)]
 Position = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
@@ -25,10 +24,8 @@ class EnrollInCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=T
     course_id: UUID
 
 
-class ListMyEnrollments(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ListMyEnrollments(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):
     status: EnrollmentStatus | None = None
-    page: PageNumber = 1
-    page_size: PageSize = 20
 
 
 class UpdateProgress(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -60,7 +57,5 @@ class SubmitReview(Command, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     review: ReviewText | None = None
 
 
-class ListCourseEnrollments(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ListCourseEnrollments(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):
     status: EnrollmentStatus | None = None
-    page: PageNumber = 1
-    page_size: PageSize = 20

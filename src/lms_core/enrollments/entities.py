@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -62,7 +62,6 @@ class Enrollment:
     rating: int | None = None
     review: str | None = None
     reviewed_at: datetime | None = None
-    changed: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def progress_percentage(self) -> Decimal:
@@ -71,11 +70,6 @@ class Enrollment:
     @property
     def is_active(self) -> bool:
         return self.status is EnrollmentStatus.ACTIVE
-
-    def set(self, **values: Any) -> None:
-        for name, value in values.items():
-            setattr(self, name, value)
-            self.changed.add(name)
 
 
 @dataclass(kw_only=True, slots=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from lms_core.courses.entities import Course
+from lms_core.courses.entities import Course, CourseStatus
+from lms_core.courses.errors import course_not_found
 from lms_core.courses.policy import is_course_manager
 from lms_core.enrollments.entities import PROGRESS_STATUSES, Enrollment
 from lms_core.enrollments.errors import (
+    CourseNotOpen,
     EnrollmentNotActive,
     EnrollmentNotFound,
     NotEnrollmentOwner,
@@ -31,6 +33,15 @@ def require_student(actor: Actor) -> UserId:
     if actor.role is not Role.STUDENT:
         raise StudentRoleRequired("only students enrol in courses")
     return user_id
+
+
+def require_open_for_enrolment(course: Course) -> None:
+    """Enrolment is open in published courses. A draft is reported as missing, as the courses module does,
+    so its id does not leak; an archived course is not open."""
+    if course.status is CourseStatus.DRAFT:
+        raise course_not_found(course.id)
+    if not course.is_published:
+        raise CourseNotOpen("this course is not open for enrolment", details={"status": course.status.value})
 
 
 def is_owner(actor: Actor, enrollment: Enrollment) -> bool:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from lms_core.courses.entities import Course
 from lms_core.courses.ports import EnrollmentLookup
-from lms_core.enrollments.entities import Enrollment, EnrollmentStatus, LessonProgress
+from lms_core.enrollments.commands import ListCourseEnrollments, ListMyEnrollments
+from lms_core.enrollments.entities import Enrollment, LessonProgress
 from lms_core.shared.ids import UserId
+
+if TYPE_CHECKING:
+    from lms_core.shared.ports import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +35,11 @@ class CourseEnrollmentFigures:
 
 @dataclass(frozen=True, slots=True)
 class ProgressChange:
-    """One learner action on one lesson, applied atomically by the repository."""
+    """One learner report on one lesson, applied atomically by the repository (completion aside)."""
 
     add_seconds: int
     position_seconds: int | None
     completion_bp: int | None
-    complete: bool
     now: datetime
 
 
@@ -52,11 +55,11 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
         learner's concurrent progress reports on one enrolment are applied one after the other."""
         ...
 
-    async def find(self, student_id: UserId, course_id: UUID) -> Enrollment | None: ...
-
-    async def save(self, enrollment: Enrollment) -> None:
-        """Write the fields listed in `enrollment.changed`."""
+    async def lock(self, enrollment_ids: Sequence[UUID]) -> None:
+        """Lock the enrolments (given in id order) in one statement, where the database can."""
         ...
+
+    async def find(self, student_id: UserId, course_id: UUID) -> Enrollment | None: ...
 
     async def reactivate(self, enrollment_id: UUID, *, now: datetime) -> bool:
         """Turn a dropped (or expired) enrolment active again, enrolled anew at `now`; False if it was
@@ -71,12 +74,9 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
         """Store (or replace) the review if the enrolment is active or completed; False otherwise."""
         ...
 
-    async def mark_completed(self, enrollment_id: UUID, *, now: datetime) -> bool:
-        """Set status `completed` and `completed_at` if the enrolment is still active; False otherwise."""
-        ...
-
     async def mark_all_completed(self, enrollment_ids: Collection[UUID], *, now: datetime) -> set[UUID]:
-        """`mark_completed` for many enrolments in one statement: the ids of those it completed."""
+        """Set status `completed` and `completed_at` on those still active, in one statement: the ids of
+        those it completed."""
         ...
 
     async def record_activity(self, enrollment_id: UUID, *, add_seconds: int, now: datetime) -> None:
@@ -85,13 +85,15 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
 
     async def exists_for_course(self, course_id: UUID) -> bool: ...
 
-    async def list_for_student(
-        self, student_id: UserId, *, status: EnrollmentStatus | None, page: int, page_size: int
-    ) -> tuple[list[Enrollment], int]: ...
+    async def list_for_student(self, student_id: UserId, query: ListMyEnrollments) -> tuple[list[Enrollment], int]:
+        """One page of the student's enrolments, newest first, and their total."""
+        ...
 
     async def list_for_course(
-        self, course_id: UUID, *, status: EnrollmentStatus | None, page: int, page_size: int
-    ) -> tuple[list[EnrollmentWithStudent], int]: ...
+        self, course_id: UUID, query: ListCourseEnrollments
+    ) -> tuple[list[EnrollmentWithStudent], int]:
+        """One page of the course's enrolments with their students, newest first, and their total."""
+        ...
 
     async def course_figures(self, course_id: UUID) -> CourseEnrollmentFigures: ...
 
@@ -100,11 +102,11 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
         ...
 
     async def refresh_progress(
-        self, course_id: UUID, *, enrollment_id: UUID | None = None, enrollment_ids: Collection[UUID] | None = None
+        self, course_id: UUID, *, enrollment_ids: Collection[UUID] | None = None
     ) -> list[Enrollment]:
-        """Recompute lesson counts and progress of the course's active enrolments (or of one, or of
-        `enrollment_ids`) from the current lessons and progress rows; return those that now have every
-        required lesson done."""
+        """Recompute lesson counts and progress of the course's active enrolments (or of `enrollment_ids`)
+        from the current lessons and progress rows; return those that now have every required lesson
+        done. Locks the enrolments (id order) first where the database can."""
         ...
 
     async def update_course_counters(self, course_id: UUID) -> None:
@@ -115,9 +117,21 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
 class LessonProgressRepository(Protocol):
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonProgress | None: ...
 
-    async def apply(self, enrollment_id: UUID, lesson_id: UUID, change: ProgressChange) -> LessonProgress:
-        """Create the row if needed and apply the change in the database: time is added, position set,
-        completion never goes down, completion is kept once reached. Safe under concurrent calls."""
+    async def hold_lessons(self, course_ids: Sequence[UUID], lesson_ids: Sequence[UUID]) -> set[UUID]:
+        """Lock the courses, then the lessons (each given in id order), in shared mode where the database
+        can: none is deleted (nor a course locked for a change of its lessons) before the transaction ends,
+        while others may hold them too. The ids of the lessons that exist."""
+        ...
+
+    async def record(self, enrollment_id: UUID, lesson_id: UUID, change: ProgressChange) -> LessonProgress:
+        """Create the row if needed and apply a learner's report in the database: time is added, position
+        set, completion never goes down, and the lesson is in progress unless completed. Completing it is
+        `complete`'s alone. Safe under concurrent calls."""
+        ...
+
+    async def complete(self, lesson_id: UUID, enrollment_ids: Sequence[UUID], *, now: datetime) -> list[UUID]:
+        """Mark the lesson completed (100 %) for these enrolments, creating their rows as needed; the ids of
+        those for which it was not completed before (a conditional update, so each is reported once)."""
         ...
 
     async def list_for_enrollment(self, enrollment_id: UUID) -> list[LessonProgress]: ...
@@ -126,13 +140,14 @@ class LessonProgressRepository(Protocol):
 class QuizGate(Protocol):
     """How a quiz lesson counts as done. The quizzes module answers; without it, no lesson has a quiz."""
 
-    async def quiz_passed(self, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
-        """None when the lesson has no quiz; otherwise whether the learner has passed it."""
+    async def quiz_passed(self, tx: Transaction, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
+        """None when the lesson has no quiz; otherwise whether the learner has passed it. Reads inside the
+        caller's transaction."""
         ...
 
 
 class NoQuizzes:
     """`QuizGate` for an engine without authored quizzes: quiz lessons are completed like any other."""
 
-    async def quiz_passed(self, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
+    async def quiz_passed(self, tx: Transaction, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
         return None

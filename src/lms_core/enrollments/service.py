@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from lms_core.courses.access import is_enrolled
-from lms_core.courses.entities import Course, CourseStatus, Lesson, LessonType
-from lms_core.courses.errors import CourseNotFound, LessonNotFound
-from lms_core.courses.policy import require_can_see_course, require_course_manager
+from lms_core.courses.access import load_course, managed_course
+from lms_core.courses.entities import Course, Lesson, LessonType
+from lms_core.courses.errors import LessonNotFound
 from lms_core.courses.ports import CatalogueCache
 from lms_core.enrollments.commands import (
     EnrollInCourse,
@@ -16,11 +15,10 @@ from lms_core.enrollments.commands import (
     SubmitReview,
     UpdateProgress,
 )
-from lms_core.enrollments.completion import refresh_and_complete
-from lms_core.enrollments.entities import FULL, Enrollment, EnrollmentStatus
+from lms_core.enrollments.completion import LessonCompletion
+from lms_core.enrollments.entities import FULL, Enrollment, EnrollmentStatus, LessonProgress
 from lms_core.enrollments.errors import (
     AlreadyEnrolled,
-    CourseNotOpen,
     EnrollmentNotActive,
     InvalidProgress,
     LessonNotInCourse,
@@ -33,6 +31,7 @@ from lms_core.enrollments.policy import (
     not_found,
     require_can_see_enrollment,
     require_may_review,
+    require_open_for_enrolment,
     require_owner,
     require_owner_or_admin,
     require_records_progress,
@@ -84,9 +83,18 @@ class EnrollmentService:
     - course enrolment lists and statistics are for the course's instructor and admins.
     """
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock, quiz_gate: QuizGate, catalogue_cache: CatalogueCache) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+        completion: LessonCompletion,
+        quiz_gate: QuizGate,
+        catalogue_cache: CatalogueCache,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._completion = completion
         self._quiz_gate = quiz_gate
         self._catalogue = catalogue_cache
 
@@ -97,7 +105,8 @@ class EnrollmentService:
         student_id = require_student(actor)
         async with self._uow.begin() as tx:
             # Locked first: the course's counters are recomputed below from a fresh count.
-            course = _open_course(await tx.courses.get_for_update(command.course_id), command.course_id)
+            course = await load_course(tx, command.course_id, for_update=True)
+            require_open_for_enrolment(course)
             now = self._clock.now()
             existing = await tx.enrollments.find(student_id, course.id)
             if existing is not None and existing.status not in REENROLLABLE:
@@ -121,7 +130,7 @@ class EnrollmentService:
             await tx.outbox.add(
                 StudentEnrolled(enrollment_id=enrollment_id, student_id=student_id, course_id=course.id)
             )
-            await refresh_and_complete(tx, course.id, now, enrollment_id=enrollment_id)
+            await self._completion.refresh(tx, course.id, now, enrollment_ids=[enrollment_id])
             await tx.enrollments.update_course_counters(course.id)
             self._invalidate_catalogue_after_commit(tx)
             result = await _load(tx, enrollment_id)
@@ -132,7 +141,8 @@ class EnrollmentService:
         """Leave a course. Only an active enrolment is dropped; its progress is kept for a return."""
         async with self._uow.begin() as tx:
             enrollment = await _load(tx, enrollment_id)
-            course = await _course_for_update(tx, enrollment)
+            # Locked before the enrolment changes: counters are recomputed from a fresh count (lock order).
+            course = await load_course(tx, enrollment.course_id, for_update=True)
             require_owner_or_admin(actor, enrollment, course)
             if not await tx.enrollments.mark_dropped(enrollment.id, now=self._clock.now()):
                 raise EnrollmentNotActive(
@@ -150,22 +160,15 @@ class EnrollmentService:
         """The caller's enrolments, newest first, optionally of one status."""
         student_id = actor.require_user()
         async with self._uow.begin(write=False) as tx:
-            items, total = await tx.enrollments.list_for_student(
-                student_id, status=query.status, page=query.page, page_size=query.page_size
-            )
+            items, total = await tx.enrollments.list_for_student(student_id, query)
             courses = await tx.enrollments.courses_by_id({e.course_id for e in items}) if items else {}
-        return Page(
-            items=[EnrollmentView.of(e, CourseSummary.of(courses[e.course_id])) for e in items],
-            total=total,
-            page=query.page,
-            page_size=query.page_size,
-        )
+        return query.page_of([EnrollmentView.of(e, CourseSummary.of(courses[e.course_id])) for e in items], total)
 
     async def get_enrollment(self, actor: Actor, enrollment_id: UUID) -> EnrollmentDetailView:
         """One enrolment with the learner's progress on each lesson started."""
         async with self._uow.begin(write=False) as tx:
             enrollment = await _load(tx, enrollment_id)
-            course = await _course(tx, enrollment)
+            course = await load_course(tx, enrollment.course_id)
             require_can_see_enrollment(actor, enrollment, course)
             progress = await tx.lesson_progress.list_for_enrollment(enrollment.id)
         return EnrollmentDetailView.with_progress(enrollment, CourseSummary.of(course), progress)
@@ -204,43 +207,40 @@ class EnrollmentService:
         completion_bp: int | None,
         complete: bool,
     ) -> LessonProgressResult:
-        quiz_passed: bool | None = None
-        asked = False
-        # The quiz gate may read through its own transaction, so it is never asked while this one holds
-        # write locks: the first pass finds out whether it is needed and leaves without writing.
-        while True:
-            async with self._uow.begin() as tx:
-                enrollment = await _load(tx, enrollment_id, for_update=True)
-                course = await _course(tx, enrollment)
-                require_owner(actor, enrollment, course)
-                require_records_progress(enrollment)
-                lesson = await _lesson_of(tx, course, lesson_id)
-                _check_position(lesson, position_seconds)
-                needs_gate = complete and lesson.lesson_type is LessonType.QUIZ
-                if not needs_gate or asked:
-                    if quiz_passed is False:
-                        raise QuizNotPassed(
-                            "pass the lesson's quiz to complete it", details={"lesson_id": str(lesson.id)}
-                        )
-                    now = self._clock.now()
-                    change = ProgressChange(
-                        add_seconds=add_seconds,
-                        position_seconds=position_seconds,
-                        completion_bp=completion_bp,
-                        complete=complete,
-                        now=now,
-                    )
-                    progress = await tx.lesson_progress.apply(enrollment.id, lesson.id, change)
-                    await tx.enrollments.record_activity(enrollment.id, add_seconds=add_seconds, now=now)
-                    await refresh_and_complete(tx, course.id, now, enrollment_id=enrollment.id)
-                    result = await _load(tx, enrollment.id)
-                    await tx.commit()
-                    return LessonProgressResult(
-                        lesson_progress=LessonProgressView.of(progress),
-                        enrollment=EnrollmentView.of(result, CourseSummary.of(course)),
-                    )
-            quiz_passed = await self._quiz_gate.quiz_passed(enrollment_id, lesson_id)
-            asked = True
+        async with self._uow.begin() as tx:
+            found = await _load(tx, enrollment_id)
+            course = await load_course(tx, found.course_id)
+            require_owner(actor, found, course)
+            lesson = await _lesson_of(tx, course, lesson_id)
+            _check_position(lesson, position_seconds)
+            # Lock order: course and lesson (shared: a deletion waits, or we find it gone), then the enrolment.
+            held = await self._completion.hold(
+                tx, course_ids=[course.id], lesson_ids=[lesson.id], enrollment_ids=[found.id]
+            )
+            if not held:
+                raise _lesson_not_found(lesson.id)
+            enrollment = await _load(tx, enrollment_id)
+            require_records_progress(enrollment)
+            gated = complete and lesson.lesson_type is LessonType.QUIZ
+            if gated and await self._quiz_gate.quiz_passed(tx, enrollment.id, lesson.id) is False:
+                raise QuizNotPassed("pass the lesson's quiz to complete it", details={"lesson_id": str(lesson.id)})
+            now = self._clock.now()
+            change = ProgressChange(
+                add_seconds=add_seconds, position_seconds=position_seconds, completion_bp=completion_bp, now=now
+            )
+            progress = await tx.lesson_progress.record(enrollment.id, lesson.id, change)
+            await tx.enrollments.record_activity(enrollment.id, add_seconds=add_seconds, now=now)
+            if complete:
+                if await self._completion.complete(tx, course.id, lesson.id, [enrollment.id], now):
+                    progress = await _progress(tx, enrollment.id, lesson.id)
+            else:
+                await self._completion.refresh(tx, course.id, now, enrollment_ids=[enrollment.id])
+            result = await _load(tx, enrollment.id)
+            await tx.commit()
+        return LessonProgressResult(
+            lesson_progress=LessonProgressView.of(progress),
+            enrollment=EnrollmentView.of(result, CourseSummary.of(course)),
+        )
 
     # -- reviews --------------------------------------------------------------------------------
 
@@ -249,7 +249,7 @@ class EnrollmentService:
         text = command.review.strip() if command.review is not None else None
         async with self._uow.begin() as tx:
             enrollment = await _load(tx, enrollment_id)
-            course = await _course_for_update(tx, enrollment)
+            course = await load_course(tx, enrollment.course_id, for_update=True)
             require_owner(actor, enrollment, course)
             require_may_review(enrollment)
             recorded = await tx.enrollments.record_review(
@@ -270,22 +270,15 @@ class EnrollmentService:
     ) -> Page[CourseEnrollmentView]:
         """A course's enrolments with their students, newest first (instructor and admins)."""
         async with self._uow.begin(write=False) as tx:
-            course = await _managed_course(tx, actor, course_id)
-            rows, total = await tx.enrollments.list_for_course(
-                course.id, status=query.status, page=query.page, page_size=query.page_size
-            )
+            course = await managed_course(tx, actor, course_id)
+            rows, total = await tx.enrollments.list_for_course(course.id, query)
         summary = CourseSummary.of(course)
-        return Page(
-            items=[CourseEnrollmentView.of_row(row, summary) for row in rows],
-            total=total,
-            page=query.page,
-            page_size=query.page_size,
-        )
+        return query.page_of([CourseEnrollmentView.of_row(row, summary) for row in rows], total)
 
     async def course_stats(self, actor: Actor, course_id: UUID) -> CourseEnrollmentStats:
         """Enrolment counts by status, average progress, completion rate and ratings of a course."""
         async with self._uow.begin(write=False) as tx:
-            course = await _managed_course(tx, actor, course_id)
+            course = await managed_course(tx, actor, course_id)
             figures = await tx.enrollments.course_figures(course.id)
         return CourseEnrollmentStats.of(course.id, figures)
 
@@ -300,20 +293,15 @@ class EnrollmentService:
         tx.after_commit(invalidate)
 
 
-def _open_course(course: Course | None, course_id: UUID) -> Course:
-    # A draft is reported as missing, as the courses module does, so its id does not leak.
-    if course is None or course.status is CourseStatus.DRAFT:
-        raise CourseNotFound("no such course", details={"course_id": str(course_id)})
-    if not course.is_published:
-        raise CourseNotOpen("this course is not open for enrolment", details={"status": course.status.value})
-    return course
-
-
 def _already_enrolled(existing: Enrollment) -> AlreadyEnrolled:
     return AlreadyEnrolled(
         "you are already enrolled in this course",
         details={"enrollment_id": str(existing.id), "status": existing.status.value},
     )
+
+
+def _lesson_not_found(lesson_id: UUID) -> LessonNotFound:
+    return LessonNotFound("no such lesson", details={"lesson_id": str(lesson_id)})
 
 
 def _check_position(lesson: Lesson, position_seconds: int | None) -> None:
@@ -325,46 +313,25 @@ def _check_position(lesson: Lesson, position_seconds: int | None) -> None:
         )
 
 
-async def _load(tx: Transaction, enrollment_id: UUID, *, for_update: bool = False) -> Enrollment:
-    enrollment = await (
-        tx.enrollments.get_for_update(enrollment_id) if for_update else tx.enrollments.get(enrollment_id)
-    )
+async def _load(tx: Transaction, enrollment_id: UUID) -> Enrollment:
+    enrollment = await tx.enrollments.get(enrollment_id)
     if enrollment is None:
         raise not_found(enrollment_id)
     return enrollment
 
 
-async def _course(tx: Transaction, enrollment: Enrollment) -> Course:
-    course = await tx.courses.get(enrollment.course_id)
-    if course is None:  # enrolments keep their course (RESTRICT); only a broken database gets here
-        raise not_found(enrollment.id)
-    return course
-
-
-async def _course_for_update(tx: Transaction, enrollment: Enrollment) -> Course:
-    # Locked before the enrolment changes: counters are recomputed from a fresh count, and every path
-    # takes the course lock before enrolment rows, so the order is the same everywhere.
-    course = await tx.courses.get_for_update(enrollment.course_id)
-    if course is None:
-        raise not_found(enrollment.id)
-    return course
+async def _progress(tx: Transaction, enrollment_id: UUID, lesson_id: UUID) -> LessonProgress:
+    progress = await tx.lesson_progress.get(enrollment_id, lesson_id)
+    assert progress is not None  # written earlier in this transaction
+    return progress
 
 
 async def _lesson_of(tx: Transaction, course: Course, lesson_id: UUID) -> Lesson:
     lesson = await tx.lessons.get(lesson_id)
     if lesson is None:
-        raise LessonNotFound("no such lesson", details={"lesson_id": str(lesson_id)})
+        raise _lesson_not_found(lesson_id)
     if lesson.course_id != course.id:
         raise LessonNotInCourse(
             "the lesson is not part of this enrolment's course", details={"lesson_id": str(lesson_id)}
         )
     return lesson
-
-
-async def _managed_course(tx: Transaction, actor: Actor, course_id: UUID) -> Course:
-    course = await tx.courses.get(course_id)
-    if course is None:
-        raise CourseNotFound("no such course", details={"course_id": str(course_id)})
-    require_can_see_course(actor, course, enrolled=await is_enrolled(tx, actor, course_id))
-    require_course_manager(actor, course)
-    return course

@@ -10,6 +10,7 @@ import msgspec
 
 from lms_core.quizzes.entities import QuestionType, QuizType
 from lms_core.shared.commands import Command
+from lms_core.shared.pagination import PageRequest
 
 # authoring -----------------------------------------------------------------------------------------
 
@@ -139,9 +140,8 @@ class GradeAttempt(Command, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     grades: Annotated[list[ManualGrade], msgspec.Meta(min_length=1, max_length=1000)]
 
 
-class ListMyAttempts(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    page: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 1
-    page_size: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
+class ListMyAttempts(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A page of the caller's attempts at a quiz."""
 
 
 # batch grading -------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ answers by option text, never by position, so it is independent of the shuffled 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 import msgspec
@@ -19,6 +20,12 @@ MULTIPLE_CHOICE = "multiple_choice"
 TRUE_FALSE = "true_false"
 SHORT_ANSWER = "short_answer"
 ESSAY = "essay"
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    GRADED = "graded"
 
 
 class FrozenQuestion(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,11 +56,61 @@ class QuestionResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
 
 
 class Score(msgspec.Struct, frozen=True, kw_only=True):
+    """An attempt's score, and the outcome and status that follow from it: the one place saying that
+    nothing is passed or failed while a person still has to grade a question.
+
+    `is_passed` says whether the points reached so far reach the passing score; `passed` is the
+    outcome, None while `pending_manual`.
+    """
+
     score_centi: int
     max_score_centi: int
     percentage_bp: int
     is_passed: bool
     pending_manual: bool
+
+    @property
+    def passed(self) -> bool | None:
+        """Passed or failed; None while a question waits for a person's grade."""
+        return None if self.pending_manual else self.is_passed
+
+    @property
+    def status(self) -> AttemptStatus:
+        """The status of a closed attempt with this score: `submitted` while a person still has to grade,
+        else `graded`."""
+        return AttemptStatus.SUBMITTED if self.pending_manual else AttemptStatus.GRADED
+
+    @classmethod
+    def stored(cls, attempt: StoredGrades) -> Score | None:
+        """The score an attempt holds now (None: never graded), from its stored columns."""
+        if attempt.score_centi is None or attempt.percentage_bp is None:
+            return None
+        return cls(
+            score_centi=attempt.score_centi,
+            max_score_centi=attempt.max_score_centi,
+            percentage_bp=attempt.percentage_bp,
+            is_passed=bool(attempt.is_passed),
+            pending_manual=attempt.status is AttemptStatus.SUBMITTED,
+        )
+
+
+class StoredGrades(Protocol):
+    """The grade columns an attempt stores (an `Attempt`, or a batch's `GradingRow`)."""
+
+    @property
+    def score_centi(self) -> int | None: ...
+
+    @property
+    def max_score_centi(self) -> int: ...
+
+    @property
+    def percentage_bp(self) -> int | None: ...
+
+    @property
+    def is_passed(self) -> bool | None: ...
+
+    @property
+    def status(self) -> AttemptStatus: ...
 
 
 def normalize_text(text: str) -> str:

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from lms_core.quizzes.entities import Attempt, AttemptStatus, Question, Quiz
-from lms_core.quizzes.grading import FrozenQuestion, QuestionResult, Score
+from lms_core.quizzes.entities import Attempt, Question, Quiz
+from lms_core.quizzes.grading import AttemptStatus, FrozenQuestion, QuestionResult, Score
 from lms_core.shared.ids import UserId
 
 
@@ -53,6 +53,11 @@ class AttemptRepository(Protocol):
 
     async def get(self, attempt_id: UUID) -> Attempt | None: ...
 
+    async def get_for_update(self, attempt_id: UUID) -> Attempt | None:
+        """Like `get`, locking the row until the transaction ends where the database can. Callers take
+        the locks above it first (lock order: course, lesson, enrolment, attempt)."""
+        ...
+
     async def find_open(self, enrollment_id: UUID, quiz_id: UUID) -> Attempt | None: ...
 
     async def count(self, enrollment_id: UUID, quiz_id: UUID) -> int: ...
@@ -61,25 +66,11 @@ class AttemptRepository(Protocol):
         """Replace the saved answers while the attempt is in progress; False once it is closed."""
         ...
 
-    async def close(
-        self,
-        attempt_id: UUID,
-        *,
-        answers: dict[str, object],
-        results: list[QuestionResult],
-        score: Score,
-        now: datetime,
-        time_taken_seconds: int,
-    ) -> bool:
-        """Submit and grade in one conditional update (`WHERE status = 'in_progress'`): True for the one
-        caller that closed it. The status becomes `graded`, or `submitted` while manual grades are pending."""
+    async def page_for_student(
+        self, student_id: UserId, quiz_id: UUID, *, offset: int, limit: int
+    ) -> tuple[list[Attempt], int]:
+        """One page of the student's attempts at the quiz, latest first, and how many there are."""
         ...
-
-    async def record_grades(
-        self, attempt_id: UUID, *, results: list[QuestionResult], score: Score, status: AttemptStatus, now: datetime
-    ) -> None: ...
-
-    async def list_for_student(self, student_id: UserId, quiz_id: UUID) -> list[Attempt]: ...
 
     async def any_passed(self, enrollment_id: UUID, quiz_id: UUID) -> bool: ...
 
@@ -88,17 +79,21 @@ class AttemptRepository(Protocol):
         ...
 
 
+@dataclass(slots=True)
+class GradeChange:
+    """One row of the grade audit: an attempt's score before and after (None: not graded)."""
+
+    attempt_id: UUID
+    quiz_id: UUID
+    reason: str
+    old: Score | None
+    new: Score | None
+
+
 class GradeAuditRepository(Protocol):
-    async def add(
-        self,
-        *,
-        attempt_id: UUID,
-        quiz_id: UUID,
-        reason: str,
-        old: Score | None,
-        new: Score | None,
-        now: datetime,
-    ) -> None: ...
+    async def record(self, changes: Sequence[GradeChange], *, now: datetime) -> None:
+        """Append one grade-audit row per change (one attempt's change is a list of one)."""
+        ...
 
 
 # -- batch grading ---------------------------------------------------------------------------------
@@ -117,6 +112,7 @@ class GradingRow:
     id: UUID
     quiz_id: UUID
     enrollment_id: UUID
+    student_id: UUID
     status: AttemptStatus
     passing_score: int
     questions: list[FrozenQuestion]
@@ -128,28 +124,47 @@ class GradingRow:
     percentage_bp: int | None
     is_passed: bool | None
 
+    @property
+    def score(self) -> Score | None:
+        """The score stored now (None: never graded)."""
+        return Score.stored(self)
+
 
 @dataclass(slots=True)
 class GradeWrite:
-    """New grades for a closed attempt. The status follows the score: `submitted` (and `is_passed`
-    unset) while a question waits for a person, else `graded`. `questions` is a new frozen answer key
-    to store with them, or None to keep the stored one."""
+    """New grades for a closed attempt; the stored status and outcome follow the score (`Score.status`,
+    `Score.passed`). `questions` is a new frozen answer key to store with them, or None to keep the
+    stored one."""
 
     attempt_id: UUID
     results: list[QuestionResult]
     score: Score
     questions: list[FrozenQuestion] | None = None
 
+    @classmethod
+    def of(cls, attempt: Attempt, score: Score) -> GradeWrite:
+        return cls(attempt_id=attempt.id, results=list(attempt.results or ()), score=score)
+
 
 @dataclass(slots=True)
-class GradeChange:
-    """One row of the grade audit: an attempt's score before and after (None: not graded)."""
+class AttemptClosing:
+    """An attempt closed by its submission or at its deadline: its answers, with their grades."""
 
     attempt_id: UUID
-    quiz_id: UUID
-    reason: str
-    old: Score | None
-    new: Score | None
+    answers: dict[str, Any]
+    time_taken_seconds: int
+    results: list[QuestionResult]
+    score: Score
+
+    @classmethod
+    def of(cls, attempt: Attempt, score: Score) -> AttemptClosing:
+        return cls(
+            attempt_id=attempt.id,
+            answers=attempt.answers,
+            time_taken_seconds=attempt.time_taken_seconds or 0,
+            results=list(attempt.results or ()),
+            score=score,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +178,13 @@ class AttemptOwner:
 
 
 class GradingBatchStore(Protocol):
-    """Bulk reads and writes of attempts for operator jobs: chunks in id order (keyset pagination) and
-    many rows written per statement. `lock=True` locks the rows read until the transaction ends where
-    the database can (SQLite's writer lock already covers the transaction)."""
+    """Reads and writes of attempts' grades, for one attempt (a batch of one) or whole quizzes: chunks
+    in id order (keyset pagination) and many rows written per statement.
+
+    `lock=True` locks, where the database can (SQLite's writer lock already covers the transaction),
+    the enrolments of the attempts read, in id order and in one statement, then the attempts: the
+    documented lock order (course, lesson, enrolment, attempt), whose lesson level the caller takes
+    before (`LessonCompletion.hold`)."""
 
     async def count_for_quiz(self, quiz_id: UUID) -> int:
         """Attempts of the quiz, in any status."""
@@ -180,15 +199,25 @@ class GradingBatchStore(Protocol):
         ...
 
     async def chunk_ungraded(
-        self, *, quiz_id: UUID | None, course_id: UUID | None, after: UUID | None, limit: int, lock: bool
-    ) -> list[GradingRow]: ...
+        self, *, quiz_id: UUID | None, course_id: UUID | None, after: UUID | None, limit: int
+    ) -> list[GradingRow]:
+        """The next submitted attempts whose results were never recorded (unlocked: lock them with
+        `by_ids`, once the lessons above them are held)."""
+        ...
 
-    async def by_ids(self, quiz_id: UUID, attempt_ids: Sequence[UUID], *, lock: bool) -> dict[UUID, GradingRow]:
-        """Those of the attempts that belong to the quiz, by id."""
+    async def by_ids(
+        self, attempt_ids: Sequence[UUID], *, quiz_id: UUID | None = None, lock: bool
+    ) -> dict[UUID, GradingRow]:
+        """Those of the attempts that exist (and belong to the quiz, when given), by id."""
         ...
 
     async def results_of(self, attempt_ids: Sequence[UUID]) -> dict[UUID, list[QuestionResult]]:
         """The full per-question results of attempts that have them."""
+        ...
+
+    async def close(self, closings: Sequence[AttemptClosing], *, now: datetime) -> None:
+        """Store the answers, grades and submission time of attempts closed now; only attempts still in
+        progress change (callers hold their locks and checked it)."""
         ...
 
     async def write_grades(self, grades: Sequence[GradeWrite], *, now: datetime) -> None:
@@ -199,14 +228,4 @@ class GradingBatchStore(Protocol):
         """Replace the frozen questions of attempts still in progress (closed ones are left alone)."""
         ...
 
-    async def record_changes(self, changes: Sequence[GradeChange], *, now: datetime) -> None:
-        """Append grade-audit rows."""
-        ...
-
     async def owners(self, attempt_ids: Sequence[UUID]) -> dict[UUID, AttemptOwner]: ...
-
-    async def complete_lesson(self, lesson_id: UUID, enrollment_ids: Sequence[UUID], *, now: datetime) -> list[UUID]:
-        """Mark the lesson completed for these enrolments, as `LessonProgressRepository.apply` does for a
-        completion without time or position (progress rows created as needed, enrolments locked first);
-        return the enrolments for which it was not completed before."""
-        ...

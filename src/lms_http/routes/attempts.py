@@ -8,21 +8,19 @@ returns the one in progress). Attempt ids are typed `uuid` path parameters, so `
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from lms_core import Actor, Lms, Page
 from lms_core.quizzes.commands import AnswerSheet, GradeAttempt, ListMyAttempts
 from lms_core.quizzes.views import AttemptResultView, AttemptTakingView, AttemptView
+from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor
 from lms_http.errors import problems
-
-PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=100)]
+from lms_http.paging import PageQuery, PageSizeQuery
 
 
 class AttemptsController(Controller):
@@ -52,8 +50,8 @@ class AttemptsController(Controller):
         lms: NamedDependency[Lms],
         actor: NamedDependency[Actor],
         quiz_id: FromPath[UUID],
-        page: PageNumber = 1,
-        page_size: PageSize = 20,
+        page: PageQuery = 1,
+        page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> Page[AttemptView]:
         """My attempts at the quiz, latest first."""
         return await lms.quizzes.my_attempts(actor, quiz_id, ListMyAttempts(page=page, page_size=page_size))

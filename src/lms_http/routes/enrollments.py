@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from lms_core import Actor, Lms, Page
 from lms_core.enrollments.commands import (
@@ -25,11 +24,10 @@ from lms_core.enrollments.views import (
     EnrollmentView,
     LessonProgressResult,
 )
+from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor
 from lms_http.errors import problems
-
-PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=100)]
+from lms_http.paging import PageQuery, PageSizeQuery
 
 
 class EnrollmentsController(Controller):
@@ -51,8 +49,8 @@ class EnrollmentsController(Controller):
         lms: NamedDependency[Lms],
         actor: NamedDependency[Actor],
         status: FromQuery[EnrollmentStatus | None] = None,
-        page: PageNumber = 1,
-        page_size: PageSize = 20,
+        page: PageQuery = 1,
+        page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> Page[EnrollmentView]:
         """My enrolments, newest first."""
         return await lms.enrollments.my_enrollments(
@@ -118,8 +116,8 @@ class EnrollmentsController(Controller):
         actor: NamedDependency[Actor],
         course_id: FromPath[UUID],
         status: FromQuery[EnrollmentStatus | None] = None,
-        page: PageNumber = 1,
-        page_size: PageSize = 20,
+        page: PageQuery = 1,
+        page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> Page[CourseEnrollmentView]:
         """A course's enrolments with student names and e-mails (the course's instructor, admins)."""
         query = ListCourseEnrollments(status=status, page=page, page_size=page_size)

@@ -17,7 +17,7 @@ from lms_core import Actor, Lms
 from lms_core.courses.errors import NotCourseManager
 from lms_core.enrollments.entities import EnrollmentStatus, ProgressStatus
 from lms_core.enrollments.events import EnrollmentCompleted
-from lms_core.quizzes import batch
+from lms_core.quizzes import _batch_grading as batch
 from lms_core.quizzes.commands import (
     ExportGrades,
     GradeAttempt,

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from lms_core.courses.access import is_enrolled
+from lms_core.courses.access import managed_course, visible_course
 from lms_core.courses.entities import Course, LessonType, check_metadata
 from lms_core.courses.errors import MetadataTooLarge
-from lms_core.courses.policy import is_course_manager, require_can_see_course, require_course_manager
-from lms_core.quizzes.base import QuizServiceBase
+from lms_core.quizzes._access import load_quiz, managed_quiz, visible_quiz
 from lms_core.quizzes.commands import AddQuestion, CreateQuiz, ReorderQuestions, UpdateQuestion, UpdateQuiz
 from lms_core.quizzes.entities import Question, QuestionType, Quiz
 from lms_core.quizzes.errors import (
@@ -22,22 +20,21 @@ from lms_core.quizzes.errors import (
     QuestionNotFound,
     QuizAlreadyExists,
     QuizHasNoQuestions,
-    QuizNotFound,
 )
+from lms_core.quizzes.policy import quiz_not_found
 from lms_core.quizzes.views import ManagedQuestionView, QuestionView, QuizView
 from lms_core.shared.actor import Actor
+from lms_core.shared.clock import Clock
 from lms_core.shared.ids import new_id
-from lms_core.shared.ports import Transaction
+from lms_core.shared.ports import Transaction, UnitOfWork
 
 MAX_POINTS = Decimal(1000)
-_QUIZ_FIELDS = ("description", "quiz_type", "passing_score", "time_limit_minutes", "max_attempts",
-                "shuffle_questions", "shuffle_options", "show_correct_answers")  # fmt: skip
 
 
-class QuizAuthoring(QuizServiceBase):
+class AuthoringUseCases:
     """Creating, changing and publishing quizzes and their questions.
 
-    Rules:
+    Rules (listed on `QuizService` too):
     - a quiz belongs to one lesson of type `quiz` of its course, and a lesson has at most one quiz;
     - only the course's instructor or an admin creates, changes or publishes quizzes and questions,
       and sees the answer keys (`list_managed_questions`);
@@ -51,31 +48,31 @@ class QuizAuthoring(QuizServiceBase):
       questions it started with, so edits apply to attempts started afterwards.
     """
 
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
     # -- quizzes --------------------------------------------------------------------------------
 
     async def list_quizzes(self, actor: Actor, course_id: UUID) -> list[QuizView]:
         """The course's quizzes in outline order: all of them for its managers, the published ones for
         everyone who can see the course."""
         async with self._uow.begin(write=False) as tx:
-            course = await self._course(tx, course_id)
-            require_can_see_course(actor, course, enrolled=await is_enrolled(tx, actor, course.id))
-            quizzes = await tx.quizzes.list_for_course(course.id)
-        manager = is_course_manager(actor, course)
-        return [QuizView.of(quiz) for quiz in quizzes if quiz.is_published or manager]
+            access = await visible_course(tx, actor, course_id)
+            quizzes = await tx.quizzes.list_for_course(access.course.id)
+        return [QuizView.of(quiz) for quiz in quizzes if quiz.is_published or access.manager]
 
     async def get_quiz(self, actor: Actor, quiz_id: UUID, *, course_id: UUID | None = None) -> QuizView:
         """One quiz; `course_id`, when given, must be the quiz's course (else: not found)."""
         async with self._uow.begin(write=False) as tx:
-            quiz, _ = await self._visible_quiz(tx, actor, quiz_id)
+            quiz, _ = await visible_quiz(tx, actor, quiz_id)
         _check_course(quiz, course_id)
         return QuizView.of(quiz)
 
     async def create_quiz(self, actor: Actor, course_id: UUID, command: CreateQuiz) -> QuizView:
         """Create the (unpublished) quiz of a `quiz` lesson of the course."""
         async with self._uow.begin() as tx:
-            course = await self._course(tx, course_id)
-            require_can_see_course(actor, course, enrolled=await is_enrolled(tx, actor, course.id))
-            require_course_manager(actor, course)
+            course = await managed_course(tx, actor, course_id)
             lesson = await tx.lessons.get(command.lesson_id)
             if lesson is None or lesson.course_id != course.id:
                 raise InvalidQuiz("lesson_id must name a lesson of this course", details={"field": "lesson_id"})
@@ -115,13 +112,19 @@ class QuizAuthoring(QuizServiceBase):
         """Change a quiz's settings. Attempts already started keep the settings they started with."""
         async with self._uow.begin() as tx:
             quiz, _ = await self._authored_quiz(tx, actor, quiz_id, course_id)
-            values: dict[str, Any] = {
-                name: getattr(command, name) for name in _QUIZ_FIELDS if getattr(command, name) is not msgspec.UNSET
-            }
-            if command.title is not msgspec.UNSET:
-                values["title"] = _title(command.title)
-            if values:
-                quiz.set(self._clock.now(), **values)
+            changed = quiz.change_settings(
+                self._clock.now(),
+                title=command.title if command.title is msgspec.UNSET else _title(command.title),
+                description=command.description,
+                quiz_type=command.quiz_type,
+                passing_score=command.passing_score,
+                time_limit_minutes=command.time_limit_minutes,
+                max_attempts=command.max_attempts,
+                shuffle_questions=command.shuffle_questions,
+                shuffle_options=command.shuffle_options,
+                show_correct_answers=command.show_correct_answers,
+            )
+            if changed:
                 await tx.quizzes.save(quiz)
                 await tx.commit()
         return QuizView.of(quiz)
@@ -133,7 +136,7 @@ class QuizAuthoring(QuizServiceBase):
             if not quiz.is_published:
                 if not await tx.quiz_questions.list_for_quiz(quiz.id):
                     raise QuizHasNoQuestions("add at least one question before publishing the quiz")
-                quiz.set(self._clock.now(), is_published=True)
+                quiz.publish(self._clock.now())
                 await tx.quizzes.save(quiz)
                 await tx.commit()
         return QuizView.of(quiz)
@@ -143,14 +146,14 @@ class QuizAuthoring(QuizServiceBase):
     async def list_questions(self, actor: Actor, quiz_id: UUID) -> list[QuestionView]:
         """The questions of a quiz the caller can see, without answer keys or explanations."""
         async with self._uow.begin(write=False) as tx:
-            quiz, _ = await self._visible_quiz(tx, actor, quiz_id)
+            quiz, _ = await visible_quiz(tx, actor, quiz_id)
             questions = await tx.quiz_questions.list_for_quiz(quiz.id)
         return [QuestionView.of(question) for question in questions]
 
     async def list_managed_questions(self, actor: Actor, quiz_id: UUID) -> list[ManagedQuestionView]:
         """The questions with their answer keys and explanations (the course's instructor and admins)."""
         async with self._uow.begin(write=False) as tx:
-            quiz, _ = await self._managed_quiz(tx, actor, quiz_id)
+            quiz, _ = await managed_quiz(tx, actor, quiz_id)
             questions = await tx.quiz_questions.list_for_quiz(quiz.id)
         return [ManagedQuestionView.of(question) for question in questions]
 
@@ -192,26 +195,30 @@ class QuizAuthoring(QuizServiceBase):
         async with self._uow.begin() as tx:
             quiz, _ = await self._authored_quiz(tx, actor, quiz_id, lock=True)
             question = await self._question(tx, quiz, question_id)
-            values: dict[str, Any] = {}
-            if command.question_type is not msgspec.UNSET:
-                values["question_type"] = command.question_type
-            if command.question_text is not msgspec.UNSET:
-                values["question_text"] = _question_text(command.question_text)
-            if command.points is not msgspec.UNSET:
-                values["points_centi"] = points_centi(command.points)
-            if command.options is not msgspec.UNSET:
-                values["options"] = _options(command.options)
-            if command.correct_answers is not msgspec.UNSET or command.correct_answer is not msgspec.UNSET:
-                values["correct_answers"] = answer_key(
-                    values.get("question_type", question.question_type),
+            kind = question.question_type if command.question_type is msgspec.UNSET else command.question_type
+            keyed = command.correct_answers is not msgspec.UNSET or command.correct_answer is not msgspec.UNSET
+            changed = question.revise(
+                self._clock.now(),
+                question_type=command.question_type,
+                question_text=(
+                    command.question_text
+                    if command.question_text is msgspec.UNSET
+                    else _question_text(command.question_text)
+                ),
+                points_centi=command.points if command.points is msgspec.UNSET else points_centi(command.points),
+                options=command.options if command.options is msgspec.UNSET else _options(command.options),
+                correct_answers=answer_key(
+                    kind,
                     None if command.correct_answers is msgspec.UNSET else command.correct_answers,
                     None if command.correct_answer is msgspec.UNSET else command.correct_answer,
                 )
-            for name in ("partial_credit", "explanation", "question_metadata"):
-                if getattr(command, name) is not msgspec.UNSET:
-                    values[name] = getattr(command, name)
-            if values:
-                question.set(self._clock.now(), **values)
+                if keyed
+                else msgspec.UNSET,
+                partial_credit=command.partial_credit,
+                explanation=command.explanation,
+                question_metadata=command.question_metadata,
+            )
+            if changed:
                 _check(question)
                 await tx.quiz_questions.save(question)
                 await tx.commit()
@@ -254,10 +261,8 @@ class QuizAuthoring(QuizServiceBase):
     ) -> tuple[Quiz, Course]:
         """A quiz the caller manages. `lock` takes the quiz's row lock first, so that concurrent
         question edits of one quiz queue up and positions stay contiguous."""
-        quiz = await (tx.quizzes.get_for_update(quiz_id) if lock else tx.quizzes.get(quiz_id))
-        if quiz is None or (course_id is not None and quiz.course_id != course_id):
-            raise QuizNotFound("no such quiz", details={"quiz_id": str(quiz_id)})
-        return await self._managed_quiz(tx, actor, quiz_id)
+        _check_course(await load_quiz(tx, quiz_id, for_update=lock), course_id)
+        return await managed_quiz(tx, actor, quiz_id)
 
     async def _question(self, tx: Transaction, quiz: Quiz, question_id: UUID) -> Question:
         question = await tx.quiz_questions.get(question_id)
@@ -268,7 +273,7 @@ class QuizAuthoring(QuizServiceBase):
 
 def _check_course(quiz: Quiz, course_id: UUID | None) -> None:
     if course_id is not None and quiz.course_id != course_id:
-        raise QuizNotFound("no such quiz", details={"quiz_id": str(quiz.id)})
+        raise quiz_not_found(quiz.id)
 
 
 def _title(title: str) -> str:

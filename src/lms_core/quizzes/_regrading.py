@@ -9,6 +9,7 @@ from uuid import UUID
 
 import msgspec
 
+from lms_core.quizzes._grades import is_new_pass
 from lms_core.quizzes.entities import AttemptStatus, Question
 from lms_core.quizzes.grading import (
     FrozenQuestion,
@@ -179,7 +180,7 @@ def regrade_chunk(rows: list[GradingRow], key: AnswerKey, quiz_id: UUID) -> Regr
         chunk.regraded += 1
         results = kept_manual(fresh, row.manual_results, questions) if row.manual_results else fresh
         score = summarize(questions, results, row.passing_score)
-        passed = None if score.pending_manual else score.is_passed
+        passed = score.passed
         changed = (row.score_centi, row.max_score_centi, row.percentage_bp, row.is_passed) != (
             score.score_centi,
             score.max_score_centi,
@@ -193,11 +194,11 @@ def regrade_chunk(rows: list[GradingRow], key: AnswerKey, quiz_id: UUID) -> Regr
                 GradeWrite(attempt_id=row.id, results=results, score=score, questions=questions if rekeyed else None)
             )
         if changed:
-            change = GradeChange(attempt_id=row.id, quiz_id=quiz_id, reason=REGRADE, old=stored_score(row), new=score)
+            change = GradeChange(attempt_id=row.id, quiz_id=quiz_id, reason=REGRADE, old=row.score, new=score)
             chunk.changes.append(change)
             if row.is_passed is not None and passed is not None and row.is_passed != passed:
                 chunk.flips.append(change)
-        if passed and row.is_passed is not True:
+        if is_new_pass(row.is_passed, score):
             chunk.new_passes.append(row)
     return chunk
 
@@ -214,18 +215,6 @@ def kept_manual(
         else r
         for r in results
     ]
-
-
-def stored_score(row: GradingRow) -> Score | None:
-    if row.score_centi is None or row.percentage_bp is None:
-        return None
-    return Score(
-        score_centi=row.score_centi,
-        max_score_centi=row.max_score_centi,
-        percentage_bp=row.percentage_bp,
-        is_passed=bool(row.is_passed),
-        pending_manual=row.status is AttemptStatus.SUBMITTED,
-    )
 
 
 @dataclass
@@ -280,8 +269,8 @@ def change_view(change: GradeChange, owner: AttemptOwner) -> GradeChangeView:
         new_score=points_of(new.score_centi),
         old_percentage=None if old is None else percentage_of(old.percentage_bp),
         new_percentage=percentage_of(new.percentage_bp),
-        old_passed=None if old is None or old.pending_manual else old.is_passed,
-        new_passed=None if new.pending_manual else new.is_passed,
+        old_passed=None if old is None else old.passed,
+        new_passed=new.passed,
     )
 
 
@@ -293,7 +282,7 @@ class PendingTally:
     awaiting_manual: int = 0
 
     def count(self, score: Score) -> None:
-        if score.pending_manual:
+        if score.passed is None:
             self.awaiting_manual += 1
-        elif score.is_passed:
+        elif score.passed:
             self.passed += 1
