@@ -47,3 +47,19 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "bench", *session.posargs)
     session.run("python", "-m", "bench.regrade")
     session.run("python", "-m", "bench.certificates")
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """The API fuzzer's deep profile: every role, many examples per operation, the coverage phase's
+    boundary cases, against a real `lms serve` process (the fast profile runs with the test suite)."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-s",
+        "tests/e2e/test_api_fuzz.py",
+        *session.posargs,
+        env={"LMS_FUZZ_PROFILE": "deep"},
+    )

@@ -20,6 +20,7 @@ operation was reached by at least one role (deliberate exceptions in `UNREACHABL
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import count
@@ -106,7 +107,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 TALLY = Tally()
-_calls = count()
+# Valid cases seen per role and operation: which of them keep their random ids or body is decided by
+# this count, so every operation gets seeded calls however many of its cases are generated invalid.
+_valid_cases: defaultdict[tuple[Role, str], int] = defaultdict(int)
+_new_accounts = count()
 
 
 @pytest.fixture(params=list(Role), ids=[role.value for role in Role])
@@ -180,11 +184,12 @@ def aim_at_seeded_objects(case: FuzzCase, role: Role, world: FuzzWorld) -> None:
     if case.meta is not None and case.meta.generation.mode.is_negative:
         return
     label = case.operation.label
-    turn = next(_calls)
-    if case.path_parameters and turn % KEEP_RANDOM_EVERY:
+    turn = _valid_cases[(role, label)]
+    _valid_cases[(role, label)] += 1
+    if case.path_parameters and turn % KEEP_RANDOM_EVERY != KEEP_RANDOM_EVERY - 1:
         seeded = seeded_path_parameters(label, list(case.path_parameters), world)
         case.path_parameters = {**case.path_parameters, **seeded}
-    body = seeded_body(label, role, world)
+    body = seeded_body(label, role, world, next(_new_accounts))
     if body is not None and turn % 2 == 0:
         case.body = body
 
@@ -196,7 +201,11 @@ def _credentials(case: FuzzCase, role: Role, world: FuzzWorld) -> dict[str, str]
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-@schema.parametrize()
+# Known finding, checked on its own below until it is fixed.
+GENERATE_CERTIFICATE = "/api/v1/certificates/enrollments/{enrollment_id}/generate"
+
+
+@schema.exclude(path=GENERATE_CERTIFICATE, method="POST").parametrize()
 # Listed here so that pytest parametrizes the test by role: schemathesis requests fixtures lazily.
 @pytest.mark.usefixtures("role", "world")
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -207,13 +216,28 @@ def test_fuzzing_as_each_role_gets_documented_answers(case: FuzzCase, role: Role
     case.validate_response(response, checks=CHECKS)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="POST /certificates/enrollments/{id}/generate answers 200 with the existing certificate when one was "
+    "issued already, and documents only 201 (status_code_conformance)",
+)
+def test_generating_a_certificate_again_answers_a_documented_status(live_server: LiveServer) -> None:
+    world = seed_world(live_server.base_url, "again", live_server.admin_token, "127.0.0.30")
+    url = f"{live_server.base_url}/api/v1{GENERATE_CERTIFICATE}".format(enrollment_id=world.ids["completed_enrollment"])
+    again = httpx.post(url, headers={"Authorization": f"Bearer {world.token(Role.OWNER)}"}, timeout=30)
+    assert again.json()["id"] == world.ids["certificate"], again.text
+    document = httpx.get(f"{live_server.base_url}/schema/openapi.json", timeout=10).json()
+    documented = document["paths"][GENERATE_CERTIFICATE]["post"]["responses"]
+    assert str(again.status_code) in documented, f"{again.status_code} not in {sorted(documented)}"
+
+
 def test_every_operation_reached_a_success(live_server: LiveServer) -> None:
     """A fuzzer that only meets 404s proves nothing: each operation must have succeeded for some role."""
     if not TALLY.calls:
         pytest.skip("the fuzzing test did not run")
     print("\n" + TALLY.table())
     never = [label for label in TALLY.operations() if not any(TALLY.successes[(r.value, label)] for r in Role)]
-    unexplained = sorted(set(never) - set(UNREACHABLE))
+    unexplained = sorted(set(never) - set(UNREACHABLE) - {f"POST {GENERATE_CERTIFICATE}"})
     assert not unexplained, f"operations no role brought to a 2xx: {unexplained}"
     me = httpx.get(f"{live_server.base_url}/api/v1/auth/me", timeout=10)
     assert me.status_code == 401, me.text

@@ -53,7 +53,8 @@ OPERATION_TARGETS: dict[str, dict[str, str]] = {
         "quiz_id": "draft_quiz",
         "question_id": "spare_question",
     },
-    "POST /api/v1/quizzes/{quiz_id}/questions/reorder": {"quiz_id": "draft_quiz"},
+    "POST /api/v1/courses/{course_id}/lessons/reorder": {"course_id": "reorderable_course"},
+    "POST /api/v1/quizzes/{quiz_id}/questions/reorder": {"quiz_id": "reorderable_quiz"},
     "POST /api/v1/quizzes/{quiz_id}/attempts": {"quiz_id": "start_quiz"},
     "POST /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/grade": {"attempt_id": "submitted_attempt"},
 }
@@ -62,8 +63,10 @@ OPERATION_TARGETS: dict[str, dict[str, str]] = {
 KEEP_RANDOM_EVERY = 4
 
 
-def seeded_body(label: str, role: Role, world: FuzzWorld) -> Any | None:
-    """A valid body for operations whose success a generated body cannot reach, or None."""
+def seeded_body(label: str, role: Role, world: FuzzWorld, turn: int) -> Any | None:
+    """A valid body for operations whose success a generated body rarely reaches, or None. `turn` makes
+    the new accounts' addresses unique."""
+    newcomer = f"newcomer-{world.tag}-{turn}@example.com"
     email = world.bodies["emails"][Role.ENROLLED if role is Role.ANONYMOUS else role]
     password = PASSWORD
     refresher = world.sessions[Role.ENROLLED if role is Role.ANONYMOUS else role]["refresh"]
@@ -71,9 +74,12 @@ def seeded_body(label: str, role: Role, world: FuzzWorld) -> Any | None:
         "POST /api/v1/auth/login": {"email": email, "password": password},
         "POST /api/v1/auth/token": {"username": email, "password": password, "grant_type": "password"},
         "POST /api/v1/auth/refresh": {"refresh_token": refresher.refresh_token},
+        "POST /api/v1/auth/register": {"email": newcomer, "password": PASSWORD, "full_name": "Newcomer"},
+        "POST /api/v1/users": {"email": newcomer, "password": PASSWORD, "full_name": "Newcomer", "role": "student"},
         "POST /api/v1/enrollments": {"course_id": world.ids["course"]},
+        "POST /api/v1/enrollments/{enrollment_id}/review": {"rating": 4, "review": "Clear and short."},
         "POST /api/v1/courses/{course_id}/lessons/reorder": world.bodies["lesson_order"],
-        "POST /api/v1/quizzes/{quiz_id}/questions/reorder": world.bodies["draft_question_order"],
+        "POST /api/v1/quizzes/{quiz_id}/questions/reorder": world.bodies["question_order"],
         "POST /api/v1/courses/{course_id}/quizzes": {"lesson_id": world.ids["spare_quiz_lesson"], "title": "Late"},
         "PUT /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/answers": world.bodies["answers"],
         "POST /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/submit": world.bodies["answers"],

@@ -26,8 +26,17 @@ QUESTIONS: tuple[dict[str, Any], ...] = (
         "partial_credit": True,
         "points": "4",
     },
-    {"question_type": "true_false", "question_text": "Python is dynamically typed.", "correct_answer": True, "points": "2"},
-    {"question_type": "short_answer", "question_text": "The keyword that defines a function?", "correct_answers": ["def"]},
+    {
+        "question_type": "true_false",
+        "question_text": "Python is dynamically typed.",
+        "correct_answer": True,
+        "points": "2",
+    },
+    {
+        "question_type": "short_answer",
+        "question_text": "The keyword that defines a function?",
+        "correct_answers": ["def"],
+    },
     {"question_type": "essay", "question_text": "Why learn Python?", "points": "2"},
 )
 
@@ -118,7 +127,9 @@ def seed_world(base_url: str, tag: str, admin_token: str, source_address: str) -
 
 def _seed(client: _Client, world: FuzzWorld, admin_token: str) -> None:
     ids = world.ids
-    emails = {role: f"{role.value.replace('_', '-')}-{world.tag}@example.com" for role in Role if role != Role.ANONYMOUS}
+    emails: dict[Role, str] = {
+        role: f"{role.value.replace('_', '-')}-{world.tag}@example.com" for role in Role if role != Role.ANONYMOUS
+    }
     # Each pass has its own admin too: logins per account are rate limited, and the passes add up.
     client.call(
         "POST",
@@ -192,7 +203,13 @@ def _seed(client: _Client, world: FuzzWorld, admin_token: str) -> None:
     ids["draft_course"], (draft_quiz_lesson,) = course("Draft", quiz_lesson, publish=False)
     ids["draft_quiz"], draft_questions = quiz(ids["draft_course"], draft_quiz_lesson, publish=False)
     ids["draft_question"], ids["spare_question"] = draft_questions[0], draft_questions[1]
-    world.bodies["draft_question_order"] = {"question_ids": list(reversed(draft_questions))}
+    # Reordering names every lesson or question, so it gets a course and a quiz no other operation grows.
+    ids["reorderable_course"], reorderable_lessons = course("Reorderable", text, quiz_lesson, publish=False)
+    ids["reorderable_quiz"], reorderable_questions = quiz(
+        ids["reorderable_course"], reorderable_lessons[1], publish=False
+    )
+    world.bodies["lesson_order"] = {"lesson_ids": list(reversed(reorderable_lessons))}
+    world.bodies["question_order"] = {"question_ids": list(reversed(reorderable_questions))}
     ids["publishable_course"], _ = course("Publishable", text, publish=False)
     ids["deletable_course"], _ = course("Deletable", publish=False)
     ids["completable_course"], (completable_lesson,) = course("Completable", text)
@@ -228,7 +245,9 @@ def _seed(client: _Client, world: FuzzWorld, admin_token: str) -> None:
     }
     world.bodies["grades"] = {"grades": [{"question_id": questions[3], "points": "1", "feedback": "Fair."}]}
     submitted = client.call("POST", f"/quizzes/{ids['quiz']}/attempts", student, expect=201)
-    client.call("POST", f"/quizzes/{ids['quiz']}/attempts/{submitted['id']}/submit", student, json=world.bodies["answers"])
+    client.call(
+        "POST", f"/quizzes/{ids['quiz']}/attempts/{submitted['id']}/submit", student, json=world.bodies["answers"]
+    )
     ids["submitted_attempt"] = submitted["id"]
     ids["attempt"] = client.call("POST", f"/quizzes/{ids['quiz']}/attempts", student, expect=201)["id"]
 
@@ -247,14 +266,4 @@ def _seed(client: _Client, world: FuzzWorld, admin_token: str) -> None:
     ids["deletable_file"] = upload(owner, "old.txt", course_id=ids["course"])
     ids["student_file"] = upload(student, "mine.txt")
 
-    world.bodies["lesson_order"] = {
-        "lesson_ids": [
-            ids["text_lesson"],
-            ids["video_lesson"],
-            quiz_lesson_id,
-            start_lesson_id,
-            spare_quiz_lesson,
-            ids["spare_lesson"],
-        ]
-    }
     world.bodies["emails"] = emails
