@@ -6,6 +6,7 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from lms_core import Actor, Lms, Page
@@ -78,7 +79,10 @@ class CertificatesController(Controller):
     @post(
         "/enrollments/{enrollment_id:uuid}/generate",
         status_code=201,
-        responses=problems(401, 403, 404, 409, 422, 503),
+        responses={
+            200: ResponseSpec(data_container=CertificateView, description="The certificate the enrolment already had"),
+            **problems(401, 403, 404, 409, 422, 503),
+        },
         security=SIGNED_IN,
     )
     async def generate(
