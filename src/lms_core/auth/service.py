@@ -8,7 +8,7 @@ from lms_core.auth._authenticator import RequestAuthenticator
 from lms_core.auth._credentials import CredentialChecker
 from lms_core.auth._limits import AuthRateLimits
 from lms_core.auth._one_time import OneTimeSecrets
-from lms_core.auth._sessions import SessionIssuer
+from lms_core.auth._sessions import FamilyRevocation, SessionIssuer
 from lms_core.auth.commands import (
     ConfirmEmail,
     ConfirmMfa,
@@ -57,7 +57,8 @@ class AuthService:
     - self-registration may choose `student` or `instructor`, never `admin`;
     - wrong password, unknown email and inactive account give the same error;
     - access tokens live 15 minutes; refresh tokens rotate on every use, and reusing a rotated one
-      revokes its whole family; logout revokes the refresh token and denylists the access token;
+      revokes its whole family, access tokens issued in it included; logout ends the refresh token's
+      family the same way and denylists the access token presented;
     - a deactivated user, or one whose password was reset, is refused on the next request;
     - reset links live 1 hour, verification links 24 hours; both are single use and stored hashed;
     - MFA codes are 6 digits, live 10 minutes and allow 5 tries;
@@ -94,7 +95,10 @@ class AuthService:
         self._sessions = SessionIssuer(codec=codec, secrets=secrets, settings=settings)
         self._one_time = OneTimeSecrets(clock=clock, secrets=secrets, settings=settings)
         self._limits = AuthRateLimits(limiter=rate_limiter, settings=settings)
-        self._authenticator = RequestAuthenticator(uow=uow, clock=clock, codec=codec, denylist=denylist, cache=cache)
+        self._families = FamilyRevocation(denylist=denylist, settings=settings)
+        self._authenticator = RequestAuthenticator(
+            uow=uow, clock=clock, codec=codec, denylist=denylist, families=self._families, cache=cache
+        )
         self._credentials = CredentialChecker(uow=uow, hasher=hasher, secrets=secrets, limits=self._limits)
 
     # -- authenticating requests (the hot path) ------------------------------------------------
@@ -184,6 +188,7 @@ class AuthService:
                 # Reuse of a rotated token: someone else holds a copy. End every session of the family.
                 await tx.refresh_tokens.revoke_family(stored.family_id, now=now)
                 await tx.commit()
+                await self._families.revoke(stored.family_id, now)
                 raise InvalidToken("the refresh token was already used; the session has been ended")
             if now >= stored.expires_at:
                 raise InvalidToken("the refresh token has expired")
@@ -199,15 +204,17 @@ class AuthService:
         return pair
 
     async def logout(self, access_token: str, command: Logout) -> Acknowledgement:
-        """Revoke the given refresh token (it must belong to the caller) and denylist the access token."""
+        """End the session: revoke the given refresh token's family (it must belong to the caller) with
+        every access token issued in it, and denylist the access token presented."""
         claims = self._codec.decode(access_token, now=self._clock.now())
         now = self._clock.now()
         if command.refresh_token is not None:
             async with self._uow.begin() as tx:
                 stored = await self._sessions.find(tx, command.refresh_token)
                 require_own_session(claims.user_id, stored)
-                await tx.refresh_tokens.revoke(stored.id, now=now)
+                await tx.refresh_tokens.revoke_family(stored.family_id, now=now)
                 await tx.commit()
+            await self._families.revoke(stored.family_id, now)
         await self._denylist.add(claims.jti, expires_at=claims.expires_at)
         return Acknowledgement(detail="Signed out.")
 
