@@ -54,7 +54,7 @@ from lms_core.quizzes.service import QuizService
 from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.events import EventCatalogue
 from lms_core.shared.ids import UserId
-from lms_core.shared.outbox import OutboxRelay
+from lms_core.shared.outbox import OutboxRelay, PayloadSealer
 from lms_core.users import events as user_events
 from lms_core.users.ports import UserCache
 from lms_core.users.service import UserService
@@ -169,10 +169,22 @@ def _event_catalogue() -> EventCatalogue:
     )
 
 
+def _payload_sealer(secret_key: str) -> PayloadSealer:
+    """Outbox payloads that carry secrets are stored encrypted (see `emails.events.SEALED_EVENTS`)."""
+    from lms_adapters.security.sealing import AesGcmPayloadSealer
+
+    return AesGcmPayloadSealer(secret_key, (event.event_type for event in email_events.SEALED_EVENTS))
+
+
 def _relay(
-    uow: SqlUnitOfWork, clock: Clock, events: EventCatalogue, emails: EmailService, certificates: CertificateService
+    uow: SqlUnitOfWork,
+    clock: Clock,
+    events: EventCatalogue,
+    sealer: PayloadSealer,
+    emails: EmailService,
+    certificates: CertificateService,
 ) -> OutboxRelay:
-    relay = OutboxRelay(uow=uow, clock=clock, events=events)
+    relay = OutboxRelay(uow=uow, clock=clock, events=events, sealer=sealer)
     relay.subscribe(EmailRequested, emails.deliver)
     relay.subscribe(EnrollmentCompleted, certificates.on_enrollment_completed)
     return relay
@@ -204,9 +216,10 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Resource(_engine, settings)
     redis = providers.Resource(_redis, settings)
 
-    uow = providers.Singleton(SqlUnitOfWork, engine, clock=clock)
-    hasher = providers.Singleton(_hasher, settings)
     secret_key = providers.Callable(lambda s: s.require_secret_key(), settings)
+    sealer = providers.Singleton(_payload_sealer, secret_key)
+    uow = providers.Singleton(SqlUnitOfWork, engine, clock=clock, sealer=sealer)
+    hasher = providers.Singleton(_hasher, settings)
     codec = providers.Singleton(JwtAccessTokenCodec, secret_key)
     secrets = providers.Singleton(HmacSecretGenerator, secret_key)
     denylist = providers.Singleton(_denylist, redis, clock)
@@ -280,7 +293,7 @@ class Container(containers.DeclarativeContainer):
         links=links,
     )
     events = providers.Singleton(_event_catalogue)
-    relay = providers.Singleton(_relay, uow, clock, events, emails, certificates)
+    relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
 
     lms = providers.Singleton(
