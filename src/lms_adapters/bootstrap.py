@@ -28,6 +28,7 @@ from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth import events as auth_events
 from lms_core.auth.entities import AuthSettings
+from lms_core.auth.policy import RegistrationMode, RegistrationRules
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService, RefreshSessionRevoker
 from lms_core.certificates import events as certificate_events
@@ -51,6 +52,7 @@ from lms_core.files.service import FileService
 from lms_core.quizzes import events as quiz_events
 from lms_core.quizzes.gate import QuizCompletionGate
 from lms_core.quizzes.service import QuizService
+from lms_core.shared.actor import Role
 from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.events import EventCatalogue
 from lms_core.shared.ids import UserId
@@ -136,6 +138,13 @@ async def _shared_cache(redis: Any, channel: str, *, decode_key: Callable[[str],
 
 def _auth_settings(settings: Settings) -> AuthSettings:
     return AuthSettings(public_base_url=settings.public_base_url)
+
+
+def _registration_rules(settings: Settings) -> RegistrationRules:
+    return RegistrationRules(
+        roles=frozenset(Role(role) for role in settings.self_registration_roles()),
+        mode=RegistrationMode(settings.registration_mode),
+    )
 
 
 def _storage(settings: Settings) -> FsspecFileStorage:
@@ -227,6 +236,7 @@ class Container(containers.DeclarativeContainer):
     user_cache = providers.Resource(_user_cache, redis)
     catalogue_cache = providers.Resource(_catalogue_cache, redis)
     auth_settings = providers.Singleton(_auth_settings, settings)
+    registration_rules = providers.Singleton(_registration_rules, settings)
 
     renderer = providers.Singleton(JinjaEmailRenderer, public_base_url=settings.provided.public_base_url)
     emails = providers.Singleton(EmailService, renderer=renderer, mailer=mailer, sender=settings.provided.mail_from)
@@ -250,6 +260,7 @@ class Container(containers.DeclarativeContainer):
         cache=user_cache,
         users=users,
         settings=auth_settings,
+        registration=registration_rules,
     )
     # The one path by which lessons get completed: learners' reports, passed quizzes and lesson changes.
     lesson_completion = providers.Singleton(LessonCompletion)
@@ -330,6 +341,7 @@ async def open_lms(
     """
     settings = settings or Settings.from_env()
     settings.require_secret_key()
+    settings.self_registration_roles()  # an admin (or unknown) self-registration role stops the start
     if migrate:
         from lms_adapters.persistence.migrate import upgrade_database
 
