@@ -28,6 +28,7 @@ from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth import events as auth_events
 from lms_core.auth.entities import AuthSettings
+from lms_core.auth.policy import RegistrationMode, RegistrationRules
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService, RefreshSessionRevoker
 from lms_core.certificates import events as certificate_events
@@ -51,10 +52,11 @@ from lms_core.files.service import FileService
 from lms_core.quizzes import events as quiz_events
 from lms_core.quizzes.gate import QuizCompletionGate
 from lms_core.quizzes.service import QuizService
+from lms_core.shared.actor import Role
 from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.events import EventCatalogue
 from lms_core.shared.ids import UserId
-from lms_core.shared.outbox import OutboxRelay
+from lms_core.shared.outbox import OutboxRelay, PayloadSealer
 from lms_core.users import events as user_events
 from lms_core.users.ports import UserCache
 from lms_core.users.service import UserService
@@ -138,6 +140,13 @@ def _auth_settings(settings: Settings) -> AuthSettings:
     return AuthSettings(public_base_url=settings.public_base_url)
 
 
+def _registration_rules(settings: Settings) -> RegistrationRules:
+    return RegistrationRules(
+        roles=frozenset(Role(role) for role in settings.self_registration_roles()),
+        mode=RegistrationMode(settings.registration_mode),
+    )
+
+
 def _storage(settings: Settings) -> FsspecFileStorage:
     return FsspecFileStorage(settings.storage_url, **settings.storage_options)
 
@@ -169,10 +178,22 @@ def _event_catalogue() -> EventCatalogue:
     )
 
 
+def _payload_sealer(secret_key: str) -> PayloadSealer:
+    """Outbox payloads that carry secrets are stored encrypted (see `emails.events.SEALED_EVENTS`)."""
+    from lms_adapters.security.sealing import AesGcmPayloadSealer
+
+    return AesGcmPayloadSealer(secret_key, (event.event_type for event in email_events.SEALED_EVENTS))
+
+
 def _relay(
-    uow: SqlUnitOfWork, clock: Clock, events: EventCatalogue, emails: EmailService, certificates: CertificateService
+    uow: SqlUnitOfWork,
+    clock: Clock,
+    events: EventCatalogue,
+    sealer: PayloadSealer,
+    emails: EmailService,
+    certificates: CertificateService,
 ) -> OutboxRelay:
-    relay = OutboxRelay(uow=uow, clock=clock, events=events)
+    relay = OutboxRelay(uow=uow, clock=clock, events=events, sealer=sealer)
     relay.subscribe(EmailRequested, emails.deliver)
     relay.subscribe(EnrollmentCompleted, certificates.on_enrollment_completed)
     return relay
@@ -204,9 +225,10 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Resource(_engine, settings)
     redis = providers.Resource(_redis, settings)
 
-    uow = providers.Singleton(SqlUnitOfWork, engine, clock=clock)
-    hasher = providers.Singleton(_hasher, settings)
     secret_key = providers.Callable(lambda s: s.require_secret_key(), settings)
+    sealer = providers.Singleton(_payload_sealer, secret_key)
+    uow = providers.Singleton(SqlUnitOfWork, engine, clock=clock, sealer=sealer)
+    hasher = providers.Singleton(_hasher, settings)
     codec = providers.Singleton(JwtAccessTokenCodec, secret_key)
     secrets = providers.Singleton(HmacSecretGenerator, secret_key)
     denylist = providers.Singleton(_denylist, redis, clock)
@@ -214,6 +236,7 @@ class Container(containers.DeclarativeContainer):
     user_cache = providers.Resource(_user_cache, redis)
     catalogue_cache = providers.Resource(_catalogue_cache, redis)
     auth_settings = providers.Singleton(_auth_settings, settings)
+    registration_rules = providers.Singleton(_registration_rules, settings)
 
     renderer = providers.Singleton(JinjaEmailRenderer, public_base_url=settings.provided.public_base_url)
     emails = providers.Singleton(EmailService, renderer=renderer, mailer=mailer, sender=settings.provided.mail_from)
@@ -237,6 +260,7 @@ class Container(containers.DeclarativeContainer):
         cache=user_cache,
         users=users,
         settings=auth_settings,
+        registration=registration_rules,
     )
     # The one path by which lessons get completed: learners' reports, passed quizzes and lesson changes.
     lesson_completion = providers.Singleton(LessonCompletion)
@@ -280,7 +304,7 @@ class Container(containers.DeclarativeContainer):
         links=links,
     )
     events = providers.Singleton(_event_catalogue)
-    relay = providers.Singleton(_relay, uow, clock, events, emails, certificates)
+    relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
 
     lms = providers.Singleton(
@@ -317,6 +341,7 @@ async def open_lms(
     """
     settings = settings or Settings.from_env()
     settings.require_secret_key()
+    settings.self_registration_roles()  # an admin (or unknown) self-registration role stops the start
     if migrate:
         from lms_adapters.persistence.migrate import upgrade_database
 

@@ -15,6 +15,8 @@ class ConfigurationError(Exception):
     """The settings cannot start the engine (a missing secret, an unsupported URL...)."""
 
 
+_SELF_REGISTRABLE = frozenset({"student", "instructor"})
+
 # Settings whose variable holds a JSON object.
 _JSON_FIELDS = frozenset({"storage_options"})
 
@@ -59,6 +61,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_document_bytes: int = 50 * 1024 * 1024
     max_video_bytes: int = 2 * 1024 * 1024 * 1024
     max_other_bytes: int = 10 * 1024 * 1024
+    # Roles open to self-registration, comma-separated: a subset of "student,instructor" (never admin).
+    self_register_roles: str = "student,instructor"
+    # "open": the spec's sign-up (tokens at once, 409 on a taken address); "private": the same 202 for
+    # every address, an e-mail either way, tokens only after the address is verified.
+    registration_mode: Literal["open", "private"] = "open"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -74,6 +81,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return msgspec.convert(raw, cls, strict=False)
         except msgspec.ValidationError as exc:
             raise ConfigurationError(f"invalid LMS_* setting: {exc}") from exc
+
+    def self_registration_roles(self) -> frozenset[str]:
+        """The roles of `LMS_SELF_REGISTER_ROLES`; anything but student and instructor stops the engine."""
+        roles = frozenset(part.strip().lower() for part in self.self_register_roles.split(",") if part.strip())
+        if not roles or not roles <= _SELF_REGISTRABLE:
+            raise ConfigurationError(
+                f"LMS_SELF_REGISTER_ROLES must list 'student', 'instructor' or both (admin never), not "
+                f"{self.self_register_roles!r}"
+            )
+        return roles
 
     def require_shared_state_for(self, processes: int) -> None:
         """Several server processes must share logouts, rate limits and cache invalidations."""

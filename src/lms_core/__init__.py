@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from lms_core.auth.errors import (
         AccountInactive,
         EmailAlreadyVerified,
+        EmailNotVerified,
         InvalidCredentials,
         InvalidMfaCode,
         InvalidOneTimeToken,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         MfaAlreadyEnabled,
         MfaNotEnabled,
         MfaRequired,
+        RegistrationIsPrivate,
         RoleNotAllowed,
     )
     from lms_core.auth.events import PasswordChanged, UserRegistered
@@ -249,7 +251,8 @@ _SOURCES: dict[str, str] = {
     "lms_core.auth.views": "TokenPair AuthResponse LoginResponse Acknowledgement",
     "lms_core.auth.errors": (
         "InvalidCredentials InvalidToken AccountInactive InvalidOneTimeToken InvalidMfaCode MfaRequired "
-        "MfaAlreadyEnabled MfaNotEnabled EmailAlreadyVerified RoleNotAllowed"
+        "MfaAlreadyEnabled MfaNotEnabled EmailAlreadyVerified RoleNotAllowed EmailNotVerified "
+        "RegistrationIsPrivate"
     ),
     "lms_core.auth.events": "UserRegistered PasswordChanged",
     "lms_core.users.commands": "CreateUser UpdateUser UpdateMyProfile ListUsers",
@@ -333,7 +336,7 @@ __all__ = [
     "CourseNotFound", "CourseNotOpen", "CoursePublished", "CourseSort", "CourseStateConflict", "CourseStatus",
     "CourseSummary", "CourseView", "CreateCourse", "CreateLesson", "CreateQuiz", "CreateUser", "DeadlinePassed",
     "Difficulty", "DisableMfa", "DomainEvent", "EmailAlreadyRegistered", "EmailAlreadyVerified",
-    "EmailDeliveryFailed", "EmailRequested", "EmptyFile", "EnrollInCourse", "EnrollmentCompleted",
+    "EmailDeliveryFailed", "EmailNotVerified", "EmailRequested", "EmptyFile", "EnrollInCourse", "EnrollmentCompleted",
     "EnrollmentDetailView", "EnrollmentNotActive", "EnrollmentNotCompleted", "EnrollmentNotFound",
     "EnrollmentStatus", "EnrollmentView", "ExportGrades", "ExternalServiceError", "FileContentMissing",
     "FileDeleted", "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType", "FileUploaded",
@@ -353,8 +356,9 @@ __all__ = [
     "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
     "ProgressStatus", "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView",
     "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizPassed",
-    "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError", "RefreshSession", "Register", "RegradeQuiz",
-    "RegradeReport", "ReorderLessons", "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate",
+    "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError", "RefreshSession", "Register",
+    "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport", "ReorderLessons", "ReorderQuestions", "ResetPassword",
+    "ReviewNotAllowed", "RevokeCertificate",
     "Role", "RoleNotAllowed", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
     "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse",
     "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",

@@ -35,6 +35,11 @@ CONTEXTS: dict[EmailTemplate, dict[str, str]] = {
     EmailTemplate.PASSWORD_RESET: {"full_name": "Ada Lovelace", "link": LINK},
     EmailTemplate.EMAIL_VERIFICATION: {"full_name": "Ada Lovelace", "link": LINK},
     EmailTemplate.MFA_CODE: {"full_name": "Ada Lovelace", "code": "042917"},
+    EmailTemplate.REGISTRATION_ATTEMPT: {
+        "full_name": "Ada Lovelace",
+        "sign_in_link": BASE_URL + "/login",
+        "reset_link": BASE_URL + "/forgot-password",
+    },
 }
 
 
@@ -444,3 +449,12 @@ async def test_file_mailer_writes_a_parseable_eml(tmp_path: Path, caplog: pytest
     logged = [r.getMessage() for r in caplog.records if r.name == "lms.mail"]
     assert len(logged) == 2
     assert any(str(files[0]) in line for line in logged)
+
+
+def test_the_registration_attempt_mail_points_to_sign_in_and_reset(renderer: JinjaEmailRenderer) -> None:
+    rendered = renderer.render(EmailTemplate.REGISTRATION_ATTEMPT, CONTEXTS[EmailTemplate.REGISTRATION_ATTEMPT])
+    assert rendered.subject == "Someone tried to sign up for Academy with your address"
+    for link in (BASE_URL + "/login", BASE_URL + "/forgot-password"):
+        assert f'href="{link}"' in rendered.html
+        assert link in rendered.text.splitlines()
+    assert "token=" not in rendered.text

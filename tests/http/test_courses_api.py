@@ -217,3 +217,45 @@ async def test_catalogue_filters_over_http(client: AsyncClient, world: World) ->
     assert set(page) == {"items", "total", "page", "page_size"}
     by_category = (await client.get("/api/v1/courses", params={"category": "biz", "sort": "title"})).json()
     assert by_category["total"] == 1
+
+
+async def test_a_demoted_owner_is_refused_and_an_admin_hands_the_course_over(
+    client: AsyncClient, world: World, lms: Lms
+) -> None:
+    owner_id = (await client.get("/api/v1/users/me", headers=world.headers["owner"])).json()["id"]
+    other_id = (await client.get("/api/v1/users/me", headers=world.headers["other_instructor"])).json()["id"]
+    demoted = await client.patch(f"/api/v1/users/{owner_id}", json={"role": "student"}, headers=world.headers["admin"])
+    assert demoted.status_code == 200, demoted.text
+    assert demoted.json()["role"] == "student"
+    # The token issued while an instructor carries the old role and is refused outright.
+    stale = await client.patch(
+        f"/api/v1/courses/{world.course_id}", json={"title": "Mine"}, headers=world.headers["owner"]
+    )
+    assert_problem(stale, 401, "auth.invalid_token")
+    access, _ = await login_tokens(lms, "owner@example.com")
+    as_student = bearer(access)
+    refused = await client.patch(f"/api/v1/courses/{world.course_id}", json={"title": "Mine"}, headers=as_student)
+    assert_problem(refused, 403, "courses.not_manager")
+    assert_problem(await client.post(f"/api/v1/courses/{world.course_id}/publish", headers=as_student), 403)
+    assert_problem(await client.get(f"/api/v1/courses/{world.draft_id}", headers=as_student), 404, "courses.not_found")
+
+    taken = await client.patch(
+        f"/api/v1/courses/{world.course_id}",
+        json={"instructor_id": other_id},
+        headers=world.headers["other_instructor"],
+    )
+    assert_problem(taken, 403, "courses.not_manager")
+    handed = await client.patch(
+        f"/api/v1/courses/{world.course_id}", json={"instructor_id": other_id}, headers=world.headers["admin"]
+    )
+    assert handed.status_code == 200, handed.text
+    assert handed.json()["instructor_id"] == other_id
+    assert handed.json()["instructor"]["full_name"] == "Teacher other"
+    renamed = await client.patch(
+        f"/api/v1/courses/{world.course_id}", json={"title": "Matrix II"}, headers=world.headers["other_instructor"]
+    )
+    assert renamed.status_code == 200, renamed.text
+    catalogue = (await client.get("/api/v1/courses")).json()["items"]
+    (listed,) = [item for item in catalogue if item["id"] == world.course_id]
+    assert listed["title"] == "Matrix II"
+    assert listed["instructor"] == {"id": other_id, "full_name": "Teacher other"}

@@ -147,3 +147,58 @@ async def test_the_relay_hands_subscribers_events_decoded_with_its_catalogue(lms
     response = await register(lms, "d@example.com")
     assert await lms.outbox.drain() == 3
     assert seen == [UserRegistered(user_id=response.user.id, email="d@example.com", role="student")]
+
+
+async def test_secrets_rest_sealed_in_the_outbox_and_leave_with_the_delivered_row(
+    lms: Lms, mailer: RecordingMailer, database_url: str
+) -> None:
+    from lms_adapters.persistence.models import outbox
+    from lms_core import ConfirmMfa, ForgotPassword, Login, ResetPassword
+    from lms_core.shared.actor import Actor
+    from tests.support.attempts import table_rows
+    from tests.support.flows import actor_of
+
+    me = actor_of(await register(lms, "sealed@example.com"))
+    await lms.outbox.drain()
+    mailer.sent.clear()
+    await lms.auth.forgot_password(Actor.anonymous(), ForgotPassword(email="sealed@example.com"))
+    await lms.auth.request_mfa_enable(me)
+    stored = [row for row in await table_rows(database_url, outbox) if row["event_type"] == "emails.requested"]
+    assert len(stored) == 2
+    for row in stored:
+        assert list(row["payload"]) == ["sealed"]
+        assert row["payload"]["sealed"].startswith("v1.")
+
+    assert await lms.outbox.drain() == 2
+    token = mailer.last_token("sealed@example.com")
+    code = mailer.last_code("sealed@example.com")
+    for row in stored:
+        text = repr(row)
+        assert token not in text
+        assert code not in text
+        assert "sealed@example.com" not in text
+    assert await table_rows(database_url, outbox) == []
+
+    # The delivered link and code work.
+    confirmed = await lms.auth.confirm_mfa_enable(me, ConfirmMfa(code=code))
+    assert confirmed.mfa_enabled is True
+    await lms.auth.reset_password(Actor.anonymous(), ResetPassword(token=token, new_password="a brand new passphrase"))
+    signed_in = await lms.auth.login(
+        Actor.anonymous(), Login(email="sealed@example.com", password="a brand new passphrase")
+    )
+    assert signed_in.mfa_required is True  # the new password was taken; the MFA step follows
+
+
+async def test_a_payload_sealed_under_another_secret_key_is_retried_not_delivered(
+    sqlite_url: str, mailer: RecordingMailer, clock: FixedClock
+) -> None:
+    from lms_adapters.bootstrap import open_lms
+    from tests.conftest import make_settings
+
+    async with open_lms(make_settings(sqlite_url), clock=clock, mailer=mailer) as first:
+        await register(first, "rotated@example.com")
+    other_key = make_settings(sqlite_url, secret_key="another secret key of at least 32 bytes!!")
+    async with open_lms(other_key, clock=clock, mailer=mailer) as second:
+        assert await second.outbox.run_once() == 1  # UserRegistered is not sealed
+        assert mailer.sent == []
+        assert await second.outbox.pending() == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, func, insert, select, update
@@ -13,15 +14,29 @@ from lms_adapters.persistence.models import outbox
 from lms_core.shared.clock import Clock
 from lms_core.shared.events import DomainEvent, OutboxMessage, encode_event
 from lms_core.shared.ids import new_id
+from lms_core.shared.outbox import PayloadSealer
 
 
 class SqlOutboxRepository:
+    """The outbox table. Payloads of event types that carry secrets are stored sealed by `sealer`; the
+    relay opens them just before delivery, and a delivered message's row is deleted."""
+
     def __init__(
-        self, connection: AsyncConnection, clock: Clock, *, on_write: Callable[[], None] | None = None
+        self,
+        connection: AsyncConnection,
+        clock: Clock,
+        *,
+        on_write: Callable[[], None] | None = None,
+        sealer: PayloadSealer | None = None,
     ) -> None:
         self._c = connection
         self._clock = clock
         self._on_write = on_write
+        self._sealer = sealer
+
+    def _stored(self, event: DomainEvent) -> dict[str, Any]:
+        payload = encode_event(event)
+        return payload if self._sealer is None else self._sealer.seal(event.event_type, payload)
 
     async def add(self, event: DomainEvent) -> None:
         self._written()
@@ -30,7 +45,7 @@ class SqlOutboxRepository:
             insert(outbox).values(
                 id=new_id(),
                 event_type=event.event_type,
-                payload=encode_event(event),
+                payload=self._stored(event),
                 created_at=now,
                 available_at=now,
                 attempts=0,
@@ -48,7 +63,7 @@ class SqlOutboxRepository:
             {
                 "id": new_id(),
                 "event_type": event.event_type,
-                "payload": encode_event(event),
+                "payload": self._stored(event),
                 "created_at": now,
                 "available_at": now,
                 "attempts": 0,

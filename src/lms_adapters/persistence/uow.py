@@ -26,6 +26,7 @@ from lms_adapters.persistence.outbox import SqlOutboxRepository
 from lms_adapters.persistence.quizzes import SqlQuestionRepository, SqlQuizRepository
 from lms_adapters.persistence.users import SqlUserRepository
 from lms_core.shared.clock import Clock
+from lms_core.shared.outbox import PayloadSealer
 
 log = logging.getLogger("lms.persistence")
 
@@ -33,12 +34,19 @@ AfterCommit = Callable[[], Awaitable[None] | None]
 
 
 class SqlTransaction:
-    def __init__(self, connection: AsyncConnection, clock: Clock, on_outbox_write: Callable[[], None] | None) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        clock: Clock,
+        on_outbox_write: Callable[[], None] | None,
+        sealer: PayloadSealer | None = None,
+    ) -> None:
         self._connection = connection
         self._clock = clock
         self._after_commit: list[AfterCommit] = []
         self._committed = False
         self._on_outbox_write = on_outbox_write
+        self._sealer = sealer
 
     @cached_property
     def users(self) -> SqlUserRepository:
@@ -105,7 +113,7 @@ class SqlTransaction:
 
     @cached_property
     def outbox(self) -> SqlOutboxRepository:
-        return SqlOutboxRepository(self._connection, self._clock, on_write=self._outbox_written)
+        return SqlOutboxRepository(self._connection, self._clock, on_write=self._outbox_written, sealer=self._sealer)
 
     def _outbox_written(self) -> None:
         # Wake the relay after commit only when events were added: claiming and deleting events
@@ -138,10 +146,18 @@ class SqlTransaction:
 class SqlUnitOfWork:
     """Implements the core's `UnitOfWork` on an `AsyncEngine`. Holds no per-request state."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock, on_outbox_write: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        clock: Clock,
+        on_outbox_write: Callable[[], None] | None = None,
+        sealer: PayloadSealer | None = None,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self.on_outbox_write = on_outbox_write
+        self._sealer = sealer
 
     @asynccontextmanager
     async def begin(self, *, write: bool = True) -> AsyncIterator[SqlTransaction]:
@@ -149,7 +165,7 @@ class SqlUnitOfWork:
             if self._engine.dialect.name == "sqlite":
                 await connection.execution_options(**{WRITE_OPTION: write})
             await connection.begin()
-            tx = SqlTransaction(connection, self._clock, self.on_outbox_write)
+            tx = SqlTransaction(connection, self._clock, self.on_outbox_write, self._sealer)
             try:
                 yield tx
             except IntegrityError as exc:

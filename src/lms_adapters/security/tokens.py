@@ -39,7 +39,9 @@ class JwtAccessTokenCodec:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def issue(self, *, user_id: UserId, role: Role, token_version: int, now: datetime) -> IssuedAccessToken:
+    def issue(
+        self, *, user_id: UserId, role: Role, token_version: int, now: datetime, family_id: UUID | None = None
+    ) -> IssuedAccessToken:
         issued = now.timestamp()
         claims = AccessClaims(
             user_id=user_id,
@@ -48,8 +50,9 @@ class JwtAccessTokenCodec:
             token_version=token_version,
             issued_at=datetime.fromtimestamp(int(issued), UTC),
             expires_at=datetime.fromtimestamp(int(issued) + self._ttl, UTC),
+            family_id=family_id,
         )
-        payload = {
+        payload: dict[str, object] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": str(user_id),
@@ -59,6 +62,8 @@ class JwtAccessTokenCodec:
             "iat": int(issued),
             "exp": int(issued) + self._ttl,
         }
+        if family_id is not None:
+            payload["fam"] = family_id.hex
         return IssuedAccessToken(token=jwt.encode(payload, self._key, algorithm=ALGORITHM), claims=claims)
 
     def decode(self, token: str, *, now: datetime) -> AccessClaims:
@@ -99,6 +104,7 @@ class JwtAccessTokenCodec:
                 token_version=int(payload["ver"]),
                 issued_at=datetime.fromtimestamp(int(payload["iat"]), UTC),
                 expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
+                family_id=UUID(payload["fam"]) if "fam" in payload else None,
             )
         except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:
             raise InvalidToken("the access token is not valid") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lms_core.auth._sessions import FamilyRevocation
 from lms_core.auth.errors import InvalidToken
 from lms_core.auth.ports import AccessTokenCodec, AccessTokenDenylist
 from lms_core.shared.clock import Clock
@@ -12,25 +13,36 @@ from lms_core.users.views import UserView
 
 
 class RequestAuthenticator:
-    """Checks a bearer token: signature and expiry, the denylist, and the user's current state.
+    """Checks a bearer token: signature and expiry, the denylist (the token and its session's family),
+    and the user's current state.
 
     The user's state comes from a cache whose entries are evicted by every write to the user, so a
     deactivation, password reset or role change is refused on the very next request.
     """
 
     def __init__(
-        self, *, uow: UnitOfWork, clock: Clock, codec: AccessTokenCodec, denylist: AccessTokenDenylist, cache: UserCache
+        self,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+        codec: AccessTokenCodec,
+        denylist: AccessTokenDenylist,
+        families: FamilyRevocation,
+        cache: UserCache,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._codec = codec
         self._denylist = denylist
+        self._families = families
         self._cache = cache
 
     async def verify(self, access_token: str) -> CachedUser:
         claims = self._codec.decode(access_token, now=self._clock.now())
         if await self._denylist.contains(claims.jti):
             raise InvalidToken("the access token has been revoked")
+        if await self._families.is_revoked(claims):
+            raise InvalidToken("the session of this access token has been ended")
         cached = await self._cached_user(claims.user_id)
         if cached is None or not cached.view.is_active:
             raise InvalidToken("the account behind this token is not active")

@@ -8,9 +8,12 @@ from datetime import timedelta
 from lms_core.auth.entities import AuthSettings, OneTimeSecret, SecretPurpose
 from lms_core.auth.errors import InvalidMfaCode
 from lms_core.auth.ports import SecretGenerator
+from lms_core.emails.entities import EmailTemplate
+from lms_core.emails.events import EmailRequested
 from lms_core.shared.clock import Clock
 from lms_core.shared.ids import UserId, new_id
 from lms_core.shared.ports import Transaction
+from lms_core.users.entities import User
 
 CODE_DIGITS = 6
 
@@ -81,6 +84,24 @@ class OneTimeSecrets:
                 details={"tries_left": left},
             )
         return None
+
+    async def send_verification(self, tx: Transaction, user: User) -> None:
+        """Issue a verification link for the account's address and record the e-mail that carries it."""
+        issued = await self.issue(
+            tx,
+            user.id,
+            SecretPurpose.EMAIL_VERIFICATION,
+            ttl=self._settings.email_verification_ttl,
+            token=True,
+            code=False,
+        )
+        await tx.outbox.add(
+            EmailRequested(
+                to=user.email,
+                template=EmailTemplate.EMAIL_VERIFICATION,
+                context={"full_name": user.full_name, "link": self.link("verify-email", issued.token or "")},
+            )
+        )
 
     def link(self, path: str, token: str) -> str:
         return f"{self._settings.public_base_url.rstrip('/')}/{path}?token={token}"

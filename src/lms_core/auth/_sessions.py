@@ -1,4 +1,9 @@
-"""Issuing and rotating sessions: an access JWT plus a stored, rotating refresh token."""
+"""Issuing and rotating sessions: an access JWT plus a stored, rotating refresh token.
+
+Access tokens carry their refresh-token family, so revoking a family (reuse of a rotated token, logout)
+revokes its access tokens at once: the family goes on the access-token denylist for as long as an
+access token issued with it can live.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from uuid import UUID
 
 from lms_core.auth.entities import AuthSettings, RefreshToken
 from lms_core.auth.errors import InvalidToken
-from lms_core.auth.ports import AccessTokenCodec, SecretGenerator
+from lms_core.auth.ports import AccessClaims, AccessTokenCodec, AccessTokenDenylist, SecretGenerator
 from lms_core.auth.views import TokenPair
 from lms_core.shared.ids import new_id
 from lms_core.shared.ports import Transaction
@@ -35,7 +40,9 @@ class SessionIssuer:
             created_at=now,
         )
         await tx.refresh_tokens.add(stored)
-        access = self._codec.issue(user_id=user.id, role=user.role, token_version=user.token_version, now=now)
+        access = self._codec.issue(
+            user_id=user.id, role=user.role, token_version=user.token_version, now=now, family_id=stored.family_id
+        )
         pair = TokenPair(
             access_token=access.token,
             refresh_token=f"{stored.token_jti}.{secret}",
@@ -52,3 +59,24 @@ class SessionIssuer:
         if stored is None or not self._secrets.matches(stored.token_hash, secret):
             raise InvalidToken("the refresh token is not valid")
         return stored
+
+
+def family_key(family_id: UUID) -> str:
+    """The denylist key of a refresh-token family (distinct from any `jti`, which is bare hex)."""
+    return f"family:{family_id.hex}"
+
+
+class FamilyRevocation:
+    """Puts revoked refresh-token families on the access-token denylist, and asks whether a token's is."""
+
+    def __init__(self, *, denylist: AccessTokenDenylist, settings: AuthSettings) -> None:
+        self._denylist = denylist
+        self._settings = settings
+
+    async def revoke(self, family_id: UUID, now: datetime) -> None:
+        """Call after the family's refresh tokens are revoked and committed. An access token issued with
+        the family before `now` expires before the entry does."""
+        await self._denylist.add(family_key(family_id), expires_at=now + self._settings.access_token_ttl)
+
+    async def is_revoked(self, claims: AccessClaims) -> bool:
+        return claims.family_id is not None and await self._denylist.contains(family_key(claims.family_id))

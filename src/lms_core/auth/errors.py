@@ -47,3 +47,16 @@ class RoleNotAllowed(PermissionDeniedError):
     namespace and stays, as clients switch on it."""
 
     code = "users.role_not_allowed"
+
+
+class EmailNotVerified(PermissionDeniedError):
+    """In the private registration mode an account signs in only once its e-mail address is verified."""
+
+    code = "auth.email_not_verified"
+
+
+class RegistrationIsPrivate(PermissionDeniedError):
+    """The private registration mode answers every sign-up alike (`request_registration`); the revealing
+    flow that signs a new account in at once is off."""
+
+    code = "auth.registration_private"

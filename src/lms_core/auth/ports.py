@@ -23,6 +23,8 @@ class AccessClaims:
     token_version: int
     issued_at: datetime
     expires_at: datetime
+    # The refresh-token family the access token was issued with: revoking the family revokes it too.
+    family_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,9 @@ class IssuedAccessToken:
 
 
 class AccessTokenCodec(Protocol):
-    def issue(self, *, user_id: UserId, role: Role, token_version: int, now: datetime) -> IssuedAccessToken: ...
+    def issue(
+        self, *, user_id: UserId, role: Role, token_version: int, now: datetime, family_id: UUID | None = None
+    ) -> IssuedAccessToken: ...
 
     def decode(self, token: str, *, now: datetime) -> AccessClaims:
         """Verify signature, algorithm and expiry; raise `InvalidToken` otherwise."""
@@ -40,7 +44,8 @@ class AccessTokenCodec(Protocol):
 
 
 class AccessTokenDenylist(Protocol):
-    """Access tokens revoked before their expiry (logout), by `jti`."""
+    """Access tokens revoked before their expiry, by key: a token's `jti` (logout), or the key of a revoked
+    refresh-token family (every access token issued with it); an entry lasts until `expires_at`."""
 
     async def add(self, jti: str, *, expires_at: datetime) -> None: ...
 

@@ -8,7 +8,8 @@ from lms_core.auth._authenticator import RequestAuthenticator
 from lms_core.auth._credentials import CredentialChecker
 from lms_core.auth._limits import AuthRateLimits
 from lms_core.auth._one_time import OneTimeSecrets
-from lms_core.auth._sessions import SessionIssuer
+from lms_core.auth._registration import RegistrationUseCases
+from lms_core.auth._sessions import FamilyRevocation, SessionIssuer
 from lms_core.auth.commands import (
     ConfirmEmail,
     ConfirmMfa,
@@ -32,8 +33,13 @@ from lms_core.auth.errors import (
     MfaAlreadyEnabled,
     MfaNotEnabled,
 )
-from lms_core.auth.events import PasswordChanged, UserRegistered
-from lms_core.auth.policy import require_own_session, require_password_grant_allowed, require_self_registrable
+from lms_core.auth.events import PasswordChanged
+from lms_core.auth.policy import (
+    RegistrationRules,
+    require_may_sign_in,
+    require_own_session,
+    require_password_grant_allowed,
+)
 from lms_core.auth.ports import AccessTokenCodec, AccessTokenDenylist, RateLimiter, SecretGenerator
 from lms_core.auth.views import Acknowledgement, AuthResponse, LoginResponse, TokenPair
 from lms_core.emails.entities import EmailTemplate
@@ -54,10 +60,15 @@ class AuthService:
     """Registration, sign-in, sessions, MFA, password reset and email verification.
 
     Rules:
-    - self-registration may choose `student` or `instructor`, never `admin`;
+    - self-registration may choose the roles the deployment opens to it (student and instructor by default,
+      never admin);
+    - in the open registration mode (the default) a new account is signed in at once and a taken address
+      is refused; in the private mode every sign-up is answered alike, an e-mail goes to the address
+      either way, and an account gets tokens only once its address is verified;
     - wrong password, unknown email and inactive account give the same error;
     - access tokens live 15 minutes; refresh tokens rotate on every use, and reusing a rotated one
-      revokes its whole family; logout revokes the refresh token and denylists the access token;
+      revokes its whole family, access tokens issued in it included; logout ends the refresh token's
+      family the same way and denylists the access token presented;
     - a deactivated user, or one whose password was reset, is refused on the next request;
     - reset links live 1 hour, verification links 24 hours; both are single use and stored hashed;
     - MFA codes are 6 digits, live 10 minutes and allow 5 tries;
@@ -83,6 +94,7 @@ class AuthService:
         cache: UserCache,
         users: UserService,
         settings: AuthSettings,
+        registration: RegistrationRules,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -91,10 +103,24 @@ class AuthService:
         self._denylist = denylist
         self._users = users
         self._settings = settings
+        self._registration_rules = registration
         self._sessions = SessionIssuer(codec=codec, secrets=secrets, settings=settings)
         self._one_time = OneTimeSecrets(clock=clock, secrets=secrets, settings=settings)
         self._limits = AuthRateLimits(limiter=rate_limiter, settings=settings)
-        self._authenticator = RequestAuthenticator(uow=uow, clock=clock, codec=codec, denylist=denylist, cache=cache)
+        self._families = FamilyRevocation(denylist=denylist, settings=settings)
+        self._authenticator = RequestAuthenticator(
+            uow=uow, clock=clock, codec=codec, denylist=denylist, families=self._families, cache=cache
+        )
+        self._registration = RegistrationUseCases(
+            uow=uow,
+            clock=clock,
+            users=users,
+            sessions=self._sessions,
+            one_time=self._one_time,
+            limits=self._limits,
+            settings=settings,
+            rules=registration,
+        )
         self._credentials = CredentialChecker(uow=uow, hasher=hasher, secrets=secrets, limits=self._limits)
 
     # -- authenticating requests (the hot path) ------------------------------------------------
@@ -109,24 +135,20 @@ class AuthService:
 
     # -- registration and sign-in ---------------------------------------------------------------
 
+    @property
+    def registration_is_private(self) -> bool:
+        """Whether sign-up goes through `request_registration` (the private mode) rather than `register`."""
+        return self._registration_rules.is_private
+
     async def register(self, actor: Actor, command: Register) -> AuthResponse:
-        """Create a student or instructor account, sign it in, and send welcome and verification emails."""
-        await self._limits.per_ip(actor)
-        require_self_registrable(command.role)
-        user = await self._users.new_user(
-            email=command.email, password=command.password, full_name=command.full_name, role=command.role
-        )
-        now = self._clock.now()
-        async with self._uow.begin() as tx:
-            await tx.users.add(user)
-            pair, _ = await self._sessions.open(tx, user, now)
-            await tx.outbox.add(UserRegistered(user_id=user.id, email=user.email, role=user.role.value))
-            await tx.outbox.add(
-                EmailRequested(to=user.email, template=EmailTemplate.WELCOME, context={"full_name": user.full_name})
-            )
-            await self._send_verification(tx, user)
-            await tx.commit()
-        return AuthResponse.signed_in(UserView.of(user), pair)
+        """Create a student or instructor account, sign it in, and send welcome and verification emails.
+        The spec's flow, for the open registration mode: a taken address is `EmailAlreadyRegistered`."""
+        return await self._registration.register(actor, command)
+
+    async def request_registration(self, actor: Actor, command: Register) -> Acknowledgement:
+        """Sign up without telling the caller whether the address has an account (the private mode): the
+        same answer either way, an e-mail to the address either way, tokens only once it is verified."""
+        return await self._registration.request_registration(actor, command)
 
     async def login(self, actor: Actor, command: Login) -> LoginResponse:
         """Check the password; with MFA on, email a code and answer with an `mfa_token` instead of tokens."""
@@ -184,6 +206,7 @@ class AuthService:
                 # Reuse of a rotated token: someone else holds a copy. End every session of the family.
                 await tx.refresh_tokens.revoke_family(stored.family_id, now=now)
                 await tx.commit()
+                await self._families.revoke(stored.family_id, now)
                 raise InvalidToken("the refresh token was already used; the session has been ended")
             if now >= stored.expires_at:
                 raise InvalidToken("the refresh token has expired")
@@ -199,15 +222,17 @@ class AuthService:
         return pair
 
     async def logout(self, access_token: str, command: Logout) -> Acknowledgement:
-        """Revoke the given refresh token (it must belong to the caller) and denylist the access token."""
+        """End the session: revoke the given refresh token's family (it must belong to the caller) with
+        every access token issued in it, and denylist the access token presented."""
         claims = self._codec.decode(access_token, now=self._clock.now())
         now = self._clock.now()
         if command.refresh_token is not None:
             async with self._uow.begin() as tx:
                 stored = await self._sessions.find(tx, command.refresh_token)
                 require_own_session(claims.user_id, stored)
-                await tx.refresh_tokens.revoke(stored.id, now=now)
+                await tx.refresh_tokens.revoke_family(stored.family_id, now=now)
                 await tx.commit()
+            await self._families.revoke(stored.family_id, now)
         await self._denylist.add(claims.jti, expires_at=claims.expires_at)
         return Acknowledgement(detail="Signed out.")
 
@@ -275,7 +300,7 @@ class AuthService:
             user = await self._active_user(tx, user_id)
             if user.email_verified_at is not None:
                 raise EmailAlreadyVerified("the email address is already verified")
-            await self._send_verification(tx, user)
+            await self._one_time.send_verification(tx, user)
             await tx.commit()
         return Acknowledgement(detail="A verification link has been sent.")
 
@@ -353,29 +378,12 @@ class AuthService:
     # -- helpers --------------------------------------------------------------------------------
 
     async def _sign_in(self, tx: Transaction, user: User, now: datetime) -> TokenPair:
+        require_may_sign_in(user, self._registration_rules)
         user.record_login(now)
         await tx.users.save(user)
         self._users.evict_after_commit(tx, user.id)
         pair, _ = await self._sessions.open(tx, user, now)
         return pair
-
-    async def _send_verification(self, tx: Transaction, user: User) -> None:
-        issued = await self._one_time.issue(
-            tx,
-            user.id,
-            SecretPurpose.EMAIL_VERIFICATION,
-            ttl=self._settings.email_verification_ttl,
-            token=True,
-            code=False,
-        )
-        link = self._one_time.link("verify-email", issued.token or "")
-        await tx.outbox.add(
-            EmailRequested(
-                to=user.email,
-                template=EmailTemplate.EMAIL_VERIFICATION,
-                context={"full_name": user.full_name, "link": link},
-            )
-        )
 
     async def _active_user(self, tx: Transaction, user_id: UserId) -> User:
         user = await tx.users.get_for_update(user_id)

@@ -37,7 +37,8 @@ class CreateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=Tru
 
 
 class UpdateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Absent fields stay as they are. The slug follows a new title only with `regenerate_slug`."""
+    """Absent fields stay as they are. The slug follows a new title only with `regenerate_slug`. A new
+    `instructor_id` (admins only) reassigns the course."""
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType | None = msgspec.UNSET
@@ -50,6 +51,8 @@ class UpdateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     currency: Currency | msgspec.UnsetType = msgspec.UNSET
     status: CourseStatus | msgspec.UnsetType = msgspec.UNSET
     regenerate_slug: bool = False
+    # Admins only: hand the course to another instructor (or admin).
+    instructor_id: UUID | msgspec.UnsetType = msgspec.UNSET
 
 
 class CourseSort(enum.StrEnum):

@@ -136,6 +136,11 @@ class Course:
         self.course_metadata = metadata
         self._touch(now, "course_metadata")
 
+    def reassign(self, instructor_id: UserId, now: datetime) -> None:
+        """Hand the course to another instructor (its lessons, learners and status stay)."""
+        self.instructor_id = instructor_id
+        self._touch(now, "instructor_id")
+
     def reprice(self, price: Money, now: datetime) -> None:
         self.price = price
         self._touch(now, "price")

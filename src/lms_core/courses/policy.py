@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from lms_core.courses.entities import Course, CourseStatus, Lesson
 from lms_core.courses.errors import InstructorRoleRequired, ListingForbidden, NotCourseManager, course_not_found
@@ -24,9 +25,15 @@ class CourseAccess:
 
 
 def manages_courses_of(actor: Actor, instructor_id: UserId) -> bool:
-    """The one rule of course management: the course's own instructor, or an admin. For callers that
-    know only the instructor's id (a certificate, an enrolment read with its course's instructor)."""
-    return actor.is_admin or (actor.user_id is not None and actor.user_id == instructor_id)
+    """The one rule of course management: an admin, or the course's own instructor while they hold the
+    instructor role. An instructor demoted to student keeps their courses as they are (visible by their
+    status) but no longer manages them; an admin reassigns them. The role is the one in the caller's
+    access token, which a role change invalidates (the token version moves), so a demoted user cannot
+    keep acting on an old token. For callers that know only the instructor's id (a certificate, an
+    enrolment read with its course's instructor)."""
+    if actor.is_admin:
+        return True
+    return actor.role is Role.INSTRUCTOR and actor.user_id is not None and actor.user_id == instructor_id
 
 
 def is_course_manager(actor: Actor, course: Course) -> bool:
@@ -48,6 +55,12 @@ def require_can_create_for_others(actor: Actor) -> None:
     """A course created for another instructor than the caller: admins (and the system) only."""
     if not actor.is_admin:
         raise NotCourseManager("only admins create courses for another instructor")
+
+
+def require_can_reassign_course(actor: Actor) -> None:
+    """Handing a course to another instructor: admins (and the system) only."""
+    if not actor.is_admin:
+        raise NotCourseManager("only admins hand a course to another instructor")
 
 
 def require_can_teach(user: User | None) -> User:
@@ -80,7 +93,7 @@ def may_list_status(actor: Actor, status: CourseStatus, instructor_filter: objec
     """Anyone lists published courses; other statuses are for admins, or an instructor listing their own."""
     if status is CourseStatus.PUBLISHED or actor.is_admin:
         return True
-    return actor.user_id is not None and instructor_filter == actor.user_id
+    return isinstance(instructor_filter, UUID) and manages_courses_of(actor, UserId(instructor_filter))
 
 
 def require_may_list_status(actor: Actor, status: CourseStatus, instructor_filter: object) -> None:

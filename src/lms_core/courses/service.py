@@ -26,6 +26,7 @@ from lms_core.courses.events import CourseArchived, CourseDeleted, CoursePublish
 from lms_core.courses.policy import (
     require_can_create_course,
     require_can_create_for_others,
+    require_can_reassign_course,
     require_can_teach,
     require_may_list_status,
 )
@@ -51,7 +52,8 @@ class CourseService:
 
     Course rules:
     - instructors and admins create courses; only admins create one for another instructor, who must
-      be an instructor or an admin; only a course's instructor or an admin changes it;
+      be an instructor or an admin; only a course's instructor (while they hold the instructor role) or an
+      admin changes it; only admins hand a course to another instructor or admin;
     - slugs come from the title (transliterated, lower-case), `-2`, `-3` on collision, and stay put on
       rename unless `regenerate_slug` is asked;
     - a course is published only with at least one lesson; only published courses are in the public
@@ -181,6 +183,9 @@ class CourseService:
                 course.reprice(_money(amount, _given(command.currency, course.price.currency)), now)
             if command.status is not msgspec.UNSET and course.change_status(command.status, now):
                 await _record_status(tx, course)
+            if command.instructor_id is not msgspec.UNSET and command.instructor_id != course.instructor_id:
+                require_can_reassign_course(actor)
+                course.reassign(require_can_teach(await tx.users.get(UserId(command.instructor_id))).id, now)
             await tx.courses.save(course)
             name = await tx.courses.instructor_name(course.instructor_id)
             invalidate_catalogue_after_commit(tx, self._catalogue)

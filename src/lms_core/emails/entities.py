@@ -11,6 +11,8 @@ class EmailTemplate(enum.StrEnum):
     PASSWORD_RESET = "password_reset"
     EMAIL_VERIFICATION = "email_verification"
     MFA_CODE = "mfa_code"
+    # To an address someone tried to sign up with while it already has an account (private registration).
+    REGISTRATION_ATTEMPT = "registration_attempt"
 
 
 @dataclass(frozen=True, slots=True)

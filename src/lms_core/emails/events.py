@@ -6,7 +6,8 @@ from lms_core.shared.events import DomainEvent
 
 
 class EmailRequested(DomainEvent, frozen=True, kw_only=True):
-    """A message to send. Recorded in the outbox so it survives a mail server outage."""
+    """A message to send. Recorded in the outbox so it survives a mail server outage; its context may hold
+    a one-time link or code, so it is one of the `SEALED_EVENTS`."""
 
     event_type: ClassVar[str] = "emails.requested"
     to: str
@@ -16,3 +17,7 @@ class EmailRequested(DomainEvent, frozen=True, kw_only=True):
 
 # What this module records; the composition root puts these in the engine's event catalogue.
 EVENTS: tuple[type[DomainEvent], ...] = (EmailRequested,)
+
+# Events whose context carries secrets (reset and verification links, MFA codes): the outbox stores their
+# payload encrypted and deletes it on delivery.
+SEALED_EVENTS: tuple[type[DomainEvent], ...] = (EmailRequested,)

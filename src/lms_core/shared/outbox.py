@@ -5,6 +5,10 @@ event to its handlers after commit and deletes it once every handler has succeed
 handler leaves the event in place to be retried with back-off, so nothing that must happen is lost
 when a mail server or broker is down. Handlers must be idempotent: an event can be delivered again
 if a process dies between handling and deleting it.
+
+Events that carry secrets (the one-time links and codes of `EmailRequested`) are stored sealed: the
+outbox adapter encrypts their payload through `PayloadSealer` when it writes them, and the relay opens
+it just before delivery, so no secret rests in clear text in the table while a mail server is down.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from lms_core.shared.clock import Clock
@@ -45,6 +49,19 @@ class OutboxRepository(Protocol):
     async def count_pending(self) -> int: ...
 
 
+class PayloadSealer(Protocol):
+    """Encrypts the stored payloads of the event types that carry secrets; other payloads pass through."""
+
+    def seal(self, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """What to store for `payload`: encrypted (and bound to `event_type`) when the type carries secrets."""
+        ...
+
+    def unseal(self, event_type: str, stored: dict[str, Any]) -> dict[str, Any]:
+        """The payload as recorded. A payload stored in clear (a type without secrets, or a message written
+        before sealing) is returned as it is; one that fails to decrypt raises `ValueError`."""
+        ...
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Exponential back-off: 5 s, 10 s, 20 s ... capped at one hour."""
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
@@ -53,14 +70,20 @@ def retry_delay(attempts: int) -> timedelta:
 class OutboxRelay:
     """Delivers outbox events to their handlers. Safe to run in several processes at once.
 
+    `sealer` opens the payloads the outbox adapter sealed (see `PayloadSealer`); a payload it cannot open
+    fails like a handler and is retried, then kept as dead, never delivered garbled.
+
     `events` is the catalogue the stored messages are decoded with; subscribing to an event type it
     does not list is refused, because such an event could never be read back from the outbox.
     """
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock, events: EventCatalogue) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, clock: Clock, events: EventCatalogue, sealer: PayloadSealer | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._events = events
+        self._sealer = sealer
         self._handlers: dict[str, list[EventHandler]] = {}
 
     def subscribe(self, event_type: type[DomainEvent], handler: EventHandler) -> None:
@@ -96,7 +119,11 @@ class OutboxRelay:
 
     async def _deliver(self, message: OutboxMessage) -> bool:
         try:
-            event = self._events.decode(message.event_type, message.payload)
+            payload = message.payload
+            if self._sealer is not None:
+                # Opened only here, in memory, for the handlers: the stored row stays sealed until deleted.
+                payload = self._sealer.unseal(message.event_type, payload)
+            event = self._events.decode(message.event_type, payload)
             for handler in self._handlers.get(message.event_type, []):
                 await handler(event)
         except Exception as exc:  # a handler failure must never lose the event

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
+from litestar.openapi import ResponseSpec
 from litestar.params import Body, JSONBody
 
 from lms_core import (
@@ -38,12 +39,25 @@ class AuthController(Controller):
     tags = ["auth"]
     dependencies = {"anonymous": Provide(provide_anonymous_actor), "actor": Provide(provide_actor)}
 
-    @post("/register", status_code=201, responses=problems(403, 409, 422, 429))
+    @post(
+        "/register",
+        status_code=201,
+        responses={
+            **problems(403, 409, 422, 429),
+            202: ResponseSpec(
+                Acknowledgement, description="Private registration mode: the same answer for every address"
+            ),
+        },
+    )
     async def register(
         self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], data: JSONBody[Register]
-    ) -> AuthResponse:
-        """Create a student or instructor account and sign it in."""
-        return await lms.auth.register(anonymous, data)
+    ) -> Response[AuthResponse | Acknowledgement]:
+        """Create a student or instructor account and sign it in (201). In the private registration mode
+        (`LMS_REGISTRATION_MODE=private`) the answer is 202 for new and taken addresses alike, and the
+        account signs in once its e-mail address is verified."""
+        if lms.auth.registration_is_private:
+            return Response(await lms.auth.request_registration(anonymous, data), status_code=202)
+        return Response(await lms.auth.register(anonymous, data), status_code=201)
 
     @post("/login", status_code=200, responses=problems(401, 422, 429))
     async def login(
