@@ -253,7 +253,7 @@ class AuthService:
             user = await tx.users.get_for_update(secret.user_id)
             if user is None or not user.is_active:
                 raise InvalidOneTimeToken("the reset link is not valid or has expired")
-            check_password_policy(command.new_password, email=user.email)
+            check_password_policy(command.new_password, email=user.email, full_name=user.full_name)
             if not await tx.one_time_tokens.consume(secret.id, now=now):
                 raise InvalidOneTimeToken("the reset link is not valid or has expired")
             user.change_password(await self._hasher.hash(command.new_password), now)
