@@ -71,11 +71,9 @@ async def test_reset_password_refuses_weak_passwords_and_keeps_the_link(
     for password, reason in BAD_PASSWORDS:
         response = await client.post("/api/v1/auth/reset-password", json={"token": token, "new_password": password})
         assert_weak(response, reason)
-        # The refused password was not stored: the old one still signs in, the new one does not.
-        refused = await client.post(
-            "/api/v1/auth/login", json={"email": "alice.smith@example.com", "password": password}
-        )
-        assert_problem(refused, 401, "auth.invalid_credentials")
+    # No refused password was stored: the old one still signs in.
+    old = await client.post("/api/v1/auth/login", json={"email": "alice.smith@example.com", "password": PASSWORD})
+    assert old.status_code == 200, old.text
     # A refusal does not use up the link: a good password is accepted with it afterwards.
     ok = await client.post("/api/v1/auth/reset-password", json={"token": token, "new_password": "a fresh passphrase"})
     assert ok.status_code == 200, ok.text

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from lms_core.auth._authenticator import RequestAuthenticator
 from lms_core.auth._credentials import CredentialChecker
-from lms_core.auth._limits import AuthRateLimits
+from lms_core.auth._limits import AuthRateLimits, SignInThrottle
 from lms_core.auth._one_time import OneTimeSecrets
 from lms_core.auth._sessions import SessionIssuer
 from lms_core.auth.commands import (
@@ -61,7 +61,11 @@ class AuthService:
     - a deactivated user, or one whose password was reset, is refused on the next request;
     - reset links live 1 hour, verification links 24 hours; both are single use and stored hashed;
     - MFA codes are 6 digits, live 10 minutes and allow 5 tries;
-    - requests are rate limited per client IP and per account.
+    - requests are rate limited per client IP, e-mails per account;
+    - password checks are slowed, never locked: an address that keeps failing on an account waits a
+      growing delay (capped), and so do addresses new to an account that many addresses are failing on,
+      while an address that signed in to the account recently, or has not failed on it, gets through
+      (`SignInThrottle`; docs/architecture.md, "Sign-in throttling").
 
     Each use case writes in one transaction. Signing in with a password first reads the account in a
     read-only transaction and checks the password outside any transaction (argon2 is slow; see
@@ -94,8 +98,11 @@ class AuthService:
         self._sessions = SessionIssuer(codec=codec, secrets=secrets, settings=settings)
         self._one_time = OneTimeSecrets(clock=clock, secrets=secrets, settings=settings)
         self._limits = AuthRateLimits(limiter=rate_limiter, settings=settings)
+        self._throttle = SignInThrottle(limiter=rate_limiter, settings=settings)
         self._authenticator = RequestAuthenticator(uow=uow, clock=clock, codec=codec, denylist=denylist, cache=cache)
-        self._credentials = CredentialChecker(uow=uow, hasher=hasher, secrets=secrets, limits=self._limits)
+        self._credentials = CredentialChecker(
+            uow=uow, hasher=hasher, secrets=secrets, limits=self._limits, throttle=self._throttle
+        )
 
     # -- authenticating requests (the hot path) ------------------------------------------------
 
@@ -336,7 +343,7 @@ class AuthService:
     async def disable_mfa(self, actor: Actor, command: DisableMfa) -> UserView:
         """Turning MFA off needs the current password."""
         user_id = actor.require_user()
-        await self._limits.sign_in(str(user_id))
+        attempt = await self._throttle.admit(actor, f"user:{user_id}")
         now = self._clock.now()
         async with self._uow.begin() as tx:
             user = await self._active_user(tx, user_id)
@@ -348,6 +355,7 @@ class AuthService:
             await tx.users.save(user)
             self._users.evict_after_commit(tx, user_id)
             await tx.commit()
+        await attempt.succeeded()
         return UserView.of(user)
 
     # -- helpers --------------------------------------------------------------------------------
