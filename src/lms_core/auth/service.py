@@ -63,8 +63,9 @@ class AuthService:
     - MFA codes are 6 digits, live 10 minutes and allow 5 tries;
     - requests are rate limited per client IP, e-mails per account;
     - password checks are slowed, never locked: an address that keeps failing on an account waits a
-      growing delay (capped), and so do addresses new to an account that many addresses are failing on,
-      while an address that signed in to the account recently, or has not failed on it, gets through
+      growing, capped delay; an address that has not failed on it gets through, unless the account has
+      seen more than 50 checks from addresses new to it, when those wait the same way; an address that
+      signed in to the account in the last 30 days is never slowed by other addresses' failures
       (`SignInThrottle`; docs/architecture.md, "Sign-in throttling").
 
     Each use case writes in one transaction. Signing in with a password first reads the account in a
