@@ -136,8 +136,22 @@ async def _shared_cache(redis: Any, channel: str, *, decode_key: Callable[[str],
         await cache.stop()
 
 
+def _certificate_verify_limit(settings: Settings) -> tuple[int, int]:
+    return (settings.certificate_verify_limit, settings.certificate_verify_window_seconds)
+
+
 def _auth_settings(settings: Settings) -> AuthSettings:
-    return AuthSettings(public_base_url=settings.public_base_url)
+    return AuthSettings(
+        public_base_url=settings.public_base_url,
+        ip_limit=(settings.auth_ip_limit, settings.auth_ip_window_seconds),
+        account_email_limit=(settings.auth_email_limit, settings.auth_email_window_seconds),
+        sign_in_free_per_address=settings.auth_sign_in_free_per_address,
+        sign_in_free_per_account=settings.auth_sign_in_free_per_account,
+        sign_in_base_delay_seconds=settings.auth_sign_in_base_delay_seconds,
+        sign_in_max_delay_seconds=settings.auth_sign_in_max_delay_seconds,
+        sign_in_forget_after_seconds=settings.auth_sign_in_forget_after_seconds,
+        sign_in_known_address_seconds=settings.auth_known_address_days * 24 * 3600,
+    )
 
 
 def _registration_rules(settings: Settings) -> RegistrationRules:
@@ -302,6 +316,8 @@ class Container(containers.DeclarativeContainer):
         storage=storage,
         renderer=certificate_renderer,
         links=links,
+        rate_limiter=rate_limiter,
+        verify_limit=providers.Callable(_certificate_verify_limit, settings),
     )
     events = providers.Singleton(_event_catalogue)
     relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -16,6 +17,7 @@ class ConfigurationError(Exception):
 
 
 _SELF_REGISTRABLE = frozenset({"student", "instructor"})
+Positive = Annotated[int, msgspec.Meta(ge=1)]
 
 # Settings whose variable holds a JSON object.
 _JSON_FIELDS = frozenset({"storage_options"})
@@ -66,6 +68,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # "open": the spec's sign-up (tokens at once, 409 on a taken address); "private": the same 202 for
     # every address, an e-mail either way, tokens only after the address is verified.
     registration_mode: Literal["open", "private"] = "open"
+    # Auth rate limits (docs/configuration.md): requests per client address on the anonymous auth
+    # endpoints, e-mails of one kind per account, and the growing delays on password checks.
+    auth_ip_limit: Positive = 60
+    auth_ip_window_seconds: Positive = 60
+    auth_email_limit: Positive = 5
+    auth_email_window_seconds: Positive = 3600
+    auth_sign_in_free_per_address: Positive = 5
+    auth_sign_in_free_per_account: Positive = 50
+    auth_sign_in_base_delay_seconds: Positive = 1
+    auth_sign_in_max_delay_seconds: Positive = 300
+    auth_sign_in_forget_after_seconds: Positive = 900
+    auth_known_address_days: Positive = 30
+    # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed: comma-separated addresses or
+    # CIDR networks. Empty: the socket peer is the client.
+    trusted_proxies: str = ""
+    # Public certificate verification, per client address.
+    certificate_verify_limit: Positive = 30
+    certificate_verify_window_seconds: Positive = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -99,6 +119,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 f"{processes} worker processes need LMS_REDIS_URL: without it a logout, a deactivation or a rate "
                 "limit seen by one process would not reach the others"
             )
+
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        """`trusted_proxies` parsed; a `ConfigurationError` names an entry that is not an address or network."""
+        networks: list[IPv4Network | IPv6Network] = []
+        for entry in filter(None, (part.strip() for part in self.trusted_proxies.split(","))):
+            try:
+                networks.append(ip_network(entry, strict=False))
+            except ValueError as exc:
+                raise ConfigurationError(f"LMS_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from exc
+        return networks
 
     def require_secret_key(self) -> str:
         if not self.secret_key:

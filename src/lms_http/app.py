@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar, get
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from lms_core import Lms
+from lms_http.client_address import STATE_KEY, ClientAddresses, Network
 from lms_http.errors import EXCEPTION_HANDLERS
 from lms_http.routes.attempts import AttemptsController
 from lms_http.routes.auth import AuthController
@@ -31,9 +33,15 @@ async def health() -> dict[str, str]:
 
 
 def create_app(
-    lms: Lms | None = None, *, lifespan_lms: Callable[[], AbstractAsyncContextManager[Lms]] | None = None
+    lms: Lms | None = None,
+    *,
+    lifespan_lms: Callable[[], AbstractAsyncContextManager[Lms]] | None = None,
+    trusted_proxies: Iterable[Network] = (),
 ) -> Litestar:
-    """The HTTP API over a ready `Lms`, or over one opened for the app's lifetime by `lifespan_lms`."""
+    """The HTTP API over a ready `Lms`, or over one opened for the app's lifetime by `lifespan_lms`.
+
+    `trusted_proxies`: the reverse proxies whose forwarding headers give the client's address.
+    """
     if (lms is None) == (lifespan_lms is None):
         raise ValueError("pass either a ready Lms or a lifespan factory")
     holder: dict[str, Lms] = {}
@@ -67,6 +75,7 @@ def create_app(
             health,
         ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
+        state=State({STATE_KEY: ClientAddresses(trusted_proxies)}),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         # Logging is configured by the process (`lms serve` honours LMS_LOG_LEVEL), not by Litestar.

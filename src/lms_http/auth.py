@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 
 from lms_core import Actor, Lms
 from lms_core.auth.errors import InvalidToken
+from lms_http.client_address import client_ip
 
 # OpenAPI security requirement of the routes that need a signed-in user.
 SIGNED_IN: list[dict[str, list[str]]] = [{"BearerAuth": []}]
@@ -22,10 +23,6 @@ def bearer_token(request: Request[Any, Any, Any]) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken("the Authorization header must be 'Bearer <access token>'")
     return token.strip()
-
-
-def client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
 
 
 async def provide_actor(request: Request[Any, Any, Any], lms: NamedDependency[Lms]) -> Actor:

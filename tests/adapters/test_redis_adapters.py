@@ -57,6 +57,15 @@ async def test_rate_limiter_is_shared_between_instances(redis: Redis) -> None:
     assert 0 < retry_after <= 60
 
 
+async def test_concurrent_hits_from_two_processes_allow_exactly_the_limit(redis: Redis) -> None:
+    prefix = f"test:{uuid.uuid4().hex}:"
+    clock = FixedClock()
+    limiters = [RedisRateLimiter(redis, clock, prefix=prefix), RedisRateLimiter(redis, clock, prefix=prefix)]
+    results = await asyncio.gather(*[limiters[i % 2].hit("k", limit=7, window_seconds=60) for i in range(40)])
+    assert results.count(None) == 7
+    assert all(result is not None and 0 < result <= 60 for result in results if result is not None)
+
+
 async def test_an_eviction_reaches_every_process_cache(redis: Redis) -> None:
     from lms_core.shared.actor import Role
     from lms_core.users.views import UserView

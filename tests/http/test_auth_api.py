@@ -109,6 +109,10 @@ async def test_mfa_over_http(client: Client, lms: Lms, mailer: RecordingMailer) 
     await lms.outbox.drain()
     bad = await client.post("/api/v1/auth/mfa/enable/confirm", json={"code": "12345"}, headers=auth)
     assert_problem(bad, 422, "request.validation_failed")
+    wrong_code = _another_code(mailer.last_code("mfa@example.com"))
+    refused = await client.post("/api/v1/auth/mfa/enable/confirm", json={"code": wrong_code}, headers=auth)
+    assert_problem(refused, 401, "auth.invalid_mfa_code")
+    assert refused.json()["details"] == {"tries_left": 4}
     enabled = await client.post(
         "/api/v1/auth/mfa/enable/confirm", json={"code": mailer.last_code("mfa@example.com")}, headers=auth
     )
@@ -120,6 +124,14 @@ async def test_mfa_over_http(client: Client, lms: Lms, mailer: RecordingMailer) 
     assert first.json().keys() == {"mfa_required", "mfa_token"}
     assert first.json()["mfa_required"] is True
     await lms.outbox.drain()
+    guess = await client.post(
+        "/api/v1/auth/login/mfa",
+        json={"mfa_token": first.json()["mfa_token"], "code": _another_code(mailer.last_code("mfa@example.com"))},
+    )
+    # A wrong code is a failed sign-in, answered like a wrong password.
+    assert_problem(guess, 401, "auth.invalid_mfa_code")
+    assert guess.headers["www-authenticate"] == 'Bearer realm="lms"'
+    assert "access_token" not in guess.json()
     second = await client.post(
         "/api/v1/auth/login/mfa",
         json={"mfa_token": first.json()["mfa_token"], "code": mailer.last_code("mfa@example.com")},
@@ -133,13 +145,18 @@ async def test_mfa_over_http(client: Client, lms: Lms, mailer: RecordingMailer) 
     assert off.json()["mfa_enabled"] is False
 
 
+def _another_code(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
 async def test_rate_limit_gives_429_with_retry_after(client: Client) -> None:
-    for _ in range(10):
+    for _ in range(5):
         response = await client.post("/api/v1/auth/login", json={"email": "x@example.com", "password": "whatever!!"})
-        assert response.status_code == 401
+        assert_problem(response, 401, "auth.invalid_credentials")
     limited = await client.post("/api/v1/auth/login", json={"email": "x@example.com", "password": "whatever!!"})
-    assert_problem(limited, 429, "auth.rate_limited")
-    assert int(limited.headers["retry-after"]) > 0
+    body = assert_problem(limited, 429, "auth.rate_limited")
+    assert limited.headers["retry-after"] == "1"
+    assert body["details"] == {"retry_after_seconds": 1}
 
 
 @pytest.mark.parametrize(
@@ -178,3 +195,11 @@ async def test_logout_without_a_body_denylists_the_access_token(client: Client) 
 def _without_instance(problem: dict[str, Any]) -> dict[str, Any]:
     """A problem body without `instance`, the one field that names the request."""
     return {key: value for key, value in problem.items() if key != "instance"}
+
+
+async def test_mfa_routes_declare_the_401_of_a_wrong_code(client: Client) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path in ("/api/v1/auth/login/mfa", "/api/v1/auth/mfa/enable/confirm"):
+        responses = paths[path]["post"]["responses"]
+        assert "401" in responses
+        assert "application/problem+json" in responses["401"]["content"]

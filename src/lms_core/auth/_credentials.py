@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lms_core.auth._limits import AuthRateLimits
+from lms_core.auth._limits import AuthRateLimits, SignInThrottle
 from lms_core.auth.errors import AccountInactive, InvalidCredentials
 from lms_core.auth.ports import SecretGenerator
 from lms_core.shared.actor import Actor
@@ -19,12 +19,19 @@ class CredentialChecker:
     write lock) while it runs. The caller writes the sign-in in its own transaction afterwards."""
 
     def __init__(
-        self, *, uow: UnitOfWork, hasher: PasswordHasher, secrets: SecretGenerator, limits: AuthRateLimits
+        self,
+        *,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        secrets: SecretGenerator,
+        limits: AuthRateLimits,
+        throttle: SignInThrottle,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._secrets = secrets
         self._limits = limits
+        self._throttle = throttle
         self._dummy_hash: str | None = None
 
     async def check(self, actor: Actor, email: str, password: str) -> User:
@@ -34,7 +41,8 @@ class CredentialChecker:
         """
         await self._limits.per_ip(actor)
         normalized = normalize_email(email)
-        await self._limits.sign_in(normalized)
+        # Counted before the comparison: a failed check needs no further write, whatever happens to it.
+        attempt = await self._throttle.admit(actor, normalized)
         async with self._uow.begin(write=False) as tx:
             user = await tx.users.get_by_email(normalized)
         if user is None:
@@ -45,6 +53,7 @@ class CredentialChecker:
             raise InvalidCredentials(BAD_CREDENTIALS)
         if not user.is_active:
             raise AccountInactive(BAD_CREDENTIALS)
+        await attempt.succeeded()
         if self._hasher.needs_rehash(user.password_hash):
             user.rehash_password(await self._hasher.hash(password))
         return user

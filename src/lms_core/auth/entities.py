@@ -70,5 +70,11 @@ class AuthSettings:
     mfa_max_attempts: int = 5
     # Rate limits: (requests, window in seconds).
     ip_limit: tuple[int, int] = (60, 60)
-    account_login_limit: tuple[int, int] = (10, 900)
     account_email_limit: tuple[int, int] = (5, 3600)
+    # Growing delays on password checks (see `SignInThrottle` and docs/architecture.md).
+    sign_in_free_per_address: int = 5
+    sign_in_free_per_account: int = 50
+    sign_in_base_delay_seconds: int = 1
+    sign_in_max_delay_seconds: int = 300
+    sign_in_forget_after_seconds: int = 900
+    sign_in_known_address_seconds: int = 30 * 24 * 3600

@@ -22,7 +22,10 @@ class InvalidOneTimeToken(InvalidInputError):
     code = "auth.invalid_or_expired_token"
 
 
-class InvalidMfaCode(InvalidInputError):
+class InvalidMfaCode(NotAuthenticatedError):
+    """A wrong, used or expired MFA code is a failed authentication, like a wrong password: the same
+    status (401), a code of its own."""
+
     code = "auth.invalid_mfa_code"
 
 

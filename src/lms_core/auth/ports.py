@@ -5,6 +5,7 @@ Passwords are hashed through `users.ports.PasswordHasher`: accounts (and their p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -52,10 +53,46 @@ class AccessTokenDenylist(Protocol):
     async def contains(self, jti: str) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """A growing delay on attempts counted under `key`.
+
+    The first `free` attempts go through at once. After that, each attempt must come at least
+    `min(base_seconds * 2 ** (n - free), max_seconds)` after the previous counted one, `n` being the number
+    counted so far. The tally is forgotten `forget_after_seconds` after its last counted attempt.
+    """
+
+    key: str
+    free: int
+    base_seconds: int
+    max_seconds: int
+    forget_after_seconds: int
+
+
 class RateLimiter(Protocol):
+    """Counters shared by every server process: fixed-window limits, growing delays and remembered keys."""
+
     async def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
         """Count one request for `key`; return None if allowed, else the seconds to wait."""
         ...
+
+    async def attempt(self, backoffs: Sequence[Backoff]) -> int | None:
+        """Admit one attempt if no backoff makes it wait, counting it under every key, as one atomic step.
+
+        None when admitted; else the seconds to wait, and nothing is counted (a refused attempt does not
+        push the delay further).
+        """
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Drop the attempts counted under `key`."""
+        ...
+
+    async def remember(self, key: str, *, seconds: int) -> None:
+        """Mark `key` for `seconds` (from now; a later mark extends it)."""
+        ...
+
+    async def remembers(self, key: str) -> bool: ...
 
 
 class SecretGenerator(Protocol):

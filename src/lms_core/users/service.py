@@ -59,7 +59,7 @@ class UserService:
         profile_metadata: dict[str, Any] | None = None,
     ) -> User:
         """Build a valid, not yet stored account (password checked and hashed)."""
-        check_password_policy(password, email=email)
+        check_password_policy(password, email=email, full_name=full_name)
         check_profile_metadata(profile_metadata)
         now = self._clock.now()
         return User(

@@ -53,11 +53,12 @@ class CertificatesController(Controller):
             headers={"Content-Disposition": attachment_disposition(file.filename)},
         )
 
-    @get("/verify/{certificate_number:str}", responses=problems(404))
+    @get("/verify/{certificate_number:str}", responses=problems(404, 429))
     async def verify(
         self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], certificate_number: FromPath[str]
     ) -> CertificateVerification:
-        """Public: whether a certificate stands, whom and what it certifies, and its dates."""
+        """Public: whether a certificate stands, whom and what it certifies, and its dates (rate limited per
+        client address: 429 with `Retry-After`)."""
         return await lms.certificates.verify(anonymous, certificate_number)
 
     @post(
