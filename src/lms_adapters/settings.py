@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -59,6 +59,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_document_bytes: int = 50 * 1024 * 1024
     max_video_bytes: int = 2 * 1024 * 1024 * 1024
     max_other_bytes: int = 10 * 1024 * 1024
+    # HTTP: origins allowed by CORS, comma-separated (empty: CORS off); the time the server waits for a
+    # request's headers, and for each piece of its body, before it gives up on the client.
+    cors_origins: str = ""
+    http_header_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    http_body_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -74,6 +79,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return msgspec.convert(raw, cls, strict=False)
         except msgspec.ValidationError as exc:
             raise ConfigurationError(f"invalid LMS_* setting: {exc}") from exc
+
+    def cors_origin_list(self) -> list[str]:
+        """The CORS origins (`scheme://host[:port]` each), without blanks; a path or a wildcard is refused."""
+        origins = [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+                raise ConfigurationError(
+                    f"LMS_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example.org"
+                )
+        return origins
 
     def require_shared_state_for(self, processes: int) -> None:
         """Several server processes must share logouts, rate limits and cache invalidations."""
