@@ -26,11 +26,15 @@ DOCS_CSP = (
 )
 
 _NO_STORE = b"no-store"
-_COMMON = (
+# ASGI header names are lower case (Litestar writes them so); no handler sets these, so they are appended
+# without a look at what is there.
+_API_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", API_CSP),
 )
+_DOCS_HEADERS = (*_API_HEADERS[:3], (b"content-security-policy", DOCS_CSP))
 _DOCS_PREFIX = DOCS_PATH + "/"
 
 
@@ -38,21 +42,16 @@ def _is_docs(path: str) -> bool:
     return path == DOCS_PATH or path.startswith(_DOCS_PREFIX)
 
 
-def _is_token_response(path: str) -> bool:
-    return path.startswith(TOKEN_PATH_PREFIX)
-
-
 def _has_credentials(scope: Scope) -> bool:
-    return any(name == b"authorization" for name, _ in scope.get("headers", ()))
+    return any(name == b"authorization" for name, _ in scope["headers"])
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """Add the security headers to a response's start message (a `before_send` hook).
 
-    Cache-Control: `no-store` on token responses, and on every response to a request with credentials
-    unless its handler declared it public (a public file is the same for everyone) or no-store itself;
-    anonymous responses
-    keep what their handler set (public files, the catalogue's validators).
+    Cache-Control: `no-store` on the auth routes' answers, and on every answer to a request with
+    credentials unless its handler declared it public (a public file is the same for everyone) or
+    no-store itself; anonymous answers keep what their handler set (public files, the catalogue).
     """
     if message["type"] != "http.response.start":
         return
@@ -61,24 +60,16 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     headers = sent if isinstance(sent, list) else list(sent or ())
     message["headers"] = headers
     path = scope["path"]
-    present: set[bytes] = {bytes(name).lower() for name, _ in headers}
-    for name, value in _COMMON:
-        if name not in present:
-            headers.append((name, value))
-    if b"content-security-policy" not in present:
-        headers.append((b"content-security-policy", DOCS_CSP if _is_docs(path) else API_CSP))
-    if _is_token_response(path) or (_has_credentials(scope) and not _handler_decided(headers)):
+    headers.extend(_DOCS_HEADERS if _is_docs(path) else _API_HEADERS)
+    if path.startswith(TOKEN_PATH_PREFIX) or (_has_credentials(scope) and not _handler_decided(headers)):
         _set_no_store(headers)
 
 
 def _handler_decided(headers: list[tuple[bytes, bytes]]) -> bool:
     """The handler declared the response public, or already forbade storing it."""
-    return any(
-        bytes(name).lower() == b"cache-control" and (b"public" in bytes(value) or b"no-store" in bytes(value))
-        for name, value in headers
-    )
+    return any(name == b"cache-control" and (b"public" in value or b"no-store" in value) for name, value in headers)
 
 
 def _set_no_store(headers: list[tuple[bytes, bytes]]) -> None:
-    headers[:] = [(name, value) for name, value in headers if bytes(name).lower() != b"cache-control"]
+    headers[:] = [(name, value) for name, value in headers if name != b"cache-control"]
     headers.append((b"cache-control", _NO_STORE))

@@ -82,6 +82,8 @@ async def test_head_of_a_download_is_its_headers_without_the_body(client: AsyncC
     for name in ("content-type", "content-length", "content-disposition", "etag", "accept-ranges", "cache-control"):
         assert headed.headers[name] == got.headers[name], name
     assert headed.headers["content-length"] == str(len(PDF))
+    assert got.headers.get_list("x-content-type-options") == ["nosniff"]
+    assert got.headers.get_list("cache-control") == ["private, no-store"]
     not_modified = await client.head(file["file_url"], headers={**owner, "If-None-Match": got.headers["etag"]})
     assert not_modified.status_code == 304
     # The same access rules as the download: a private file is not found for others.

@@ -198,7 +198,6 @@ def representation_headers(file: FileView, *, length: int) -> dict[str, str]:
         "Content-Length": str(length),
         "Content-Disposition": attachment_disposition(file.original_filename),
         "Accept-Ranges": "bytes",
-        "X-Content-Type-Options": "nosniff",
         **validator_headers(file),
     }
 
