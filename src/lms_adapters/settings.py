@@ -86,6 +86,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Public certificate verification, per client address.
     certificate_verify_limit: Positive = 30
     certificate_verify_window_seconds: Positive = 60
+    # HTTP: origins allowed by CORS, comma-separated (empty: CORS off); the time the server waits for a
+    # request's headers, and for each piece of its body, before it gives up on the client.
+    cors_origins: str = ""
+    http_header_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    http_body_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -111,6 +116,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 f"{self.self_register_roles!r}"
             )
         return roles
+
+    def cors_origin_list(self) -> list[str]:
+        """The CORS origins (`scheme://host[:port]` each), without blanks; a path or a wildcard is refused."""
+        origins = [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+                raise ConfigurationError(
+                    f"LMS_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example.org"
+                )
+        return origins
 
     def require_shared_state_for(self, processes: int) -> None:
         """Several server processes must share logouts, rate limits and cache invalidations."""

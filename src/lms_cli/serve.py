@@ -10,11 +10,15 @@ from lms_cli.output import config_failure, load_settings
 ASGI_TARGET = "lms_http.asgi:app"
 
 
-def serve_http(host: str, port: int, workers: int) -> None:
+def serve_http(host: str, port: int, workers: int, *, header_timeout_seconds: float = 10.0) -> None:
     """Serve the API. Granian was measured faster than uvicorn (with uvloop and httptools) on this
-    workload; see docs/cli.md."""
+    workload; see docs/cli.md.
+
+    Granian bounds the wait for a request's headers (`header_timeout_seconds`); it has no timeout for the
+    body, which the app enforces itself (`lms_http.body_timeout`, LMS_HTTP_BODY_TIMEOUT_SECONDS)."""
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     Granian(
         ASGI_TARGET,
@@ -25,6 +29,7 @@ def serve_http(host: str, port: int, workers: int) -> None:
         factory=True,
         log_access=False,
         respawn_failed_workers=True,
+        http1_settings=HTTP1Settings(header_read_timeout=max(1, round(header_timeout_seconds * 1000))),
     ).serve()
 
 
@@ -40,4 +45,4 @@ def serve(host: str, port: int, workers: int) -> None:
         settings.require_shared_state_for(workers)
     except ConfigurationError as exc:
         config_failure(exc)
-    serve_http(host, port, workers)
+    serve_http(host, port, workers, header_timeout_seconds=settings.http_header_timeout_seconds)

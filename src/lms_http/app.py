@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from lms_adapters.settings import Settings
 from lms_core import Lms
-from lms_http.client_address import STATE_KEY, ClientAddresses, Network
+from lms_http.body_timeout import BodyTimeoutMiddleware
+from lms_http.client_address import STATE_KEY, ClientAddresses
+from lms_http.cors import cors_config
+from lms_http.docs_assets import DOCS_PATH, LocalSwaggerRenderPlugin, docs_router
 from lms_http.errors import EXCEPTION_HANDLERS
 from lms_http.routes.attempts import AttemptsController
 from lms_http.routes.auth import AuthController
@@ -23,6 +26,7 @@ from lms_http.routes.enrollments import EnrollmentsController
 from lms_http.routes.files import FilesController
 from lms_http.routes.quizzes import CourseQuizzesController, QuizQuestionsController
 from lms_http.routes.users import UsersController
+from lms_http.security_headers import add_security_headers
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -36,12 +40,11 @@ def create_app(
     lms: Lms | None = None,
     *,
     lifespan_lms: Callable[[], AbstractAsyncContextManager[Lms]] | None = None,
-    trusted_proxies: Iterable[Network] = (),
+    settings: Settings | None = None,
 ) -> Litestar:
     """The HTTP API over a ready `Lms`, or over one opened for the app's lifetime by `lifespan_lms`.
 
-    `trusted_proxies`: the reverse proxies whose forwarding headers give the client's address.
-    """
+    `settings` gives the HTTP options (CORS, body timeout, trusted proxies); the defaults without it."""
     if (lms is None) == (lifespan_lms is None):
         raise ValueError("pass either a ready Lms or a lifespan factory")
     holder: dict[str, Lms] = {}
@@ -56,6 +59,8 @@ def create_app(
         async with lifespan_lms() as opened:
             holder["lms"] = opened
             yield
+
+    http_settings = settings or Settings()
 
     def provide_lms() -> Lms:
         return holder["lms"]
@@ -75,18 +80,22 @@ def create_app(
             health,
         ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
-        state=State({STATE_KEY: ClientAddresses(trusted_proxies)}),
+        state=State({STATE_KEY: ClientAddresses(http_settings.trusted_proxy_networks())}),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         # Logging is configured by the process (`lms serve` honours LMS_LOG_LEVEL), not by Litestar.
         logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
+        before_send=[add_security_headers],
+        cors_config=cors_config(http_settings),
+        middleware=[BodyTimeoutMiddleware(http_settings.http_body_timeout_seconds)],
         openapi_config=OpenAPIConfig(
             title="LMS API",
             version="0.1.0",
             description="Learning-management engine: authentication, users, courses and more.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            path=DOCS_PATH,
+            render_plugins=[LocalSwaggerRenderPlugin()],
+            openapi_router=docs_router(),
             components=Components(
                 security_schemes={
                     "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

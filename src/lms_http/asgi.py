@@ -16,4 +16,4 @@ def app() -> Litestar:
     settings = Settings.from_env()
     settings.require_secret_key()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
-    return create_app(lifespan_lms=lambda: open_lms(settings), trusted_proxies=settings.trusted_proxy_networks())
+    return create_app(lifespan_lms=lambda: open_lms(settings), settings=settings)

@@ -24,13 +24,19 @@ VERIFY = "/api/v1/certificates/verify/CERT-20260101-FFFFFFFF"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return make_settings(database_url, auth_sign_in_free_per_address=2, auth_ip_limit=4, certificate_verify_limit=3)
+    return make_settings(
+        database_url,
+        auth_sign_in_free_per_address=2,
+        auth_ip_limit=4,
+        certificate_verify_limit=3,
+        trusted_proxies=f"{PROXY}/32",
+    )
 
 
 @pytest.fixture
-async def behind_proxy(lms: Lms) -> AsyncIterator[httpx.AsyncClient]:
+async def behind_proxy(lms: Lms, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client whose requests come through a trusted reverse proxy (the socket peer)."""
-    app = create_app(lms, trusted_proxies=[ip_network(f"{PROXY}/32")])
+    app = create_app(lms, settings=settings)
     async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://testserver") as client:
         yield client
 

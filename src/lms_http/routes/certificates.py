@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, head, post
 from litestar.di import NamedDependency, Provide
-from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from lms_core import Actor, Lms, Page
 from lms_core.certificates.commands import ListMyCertificates, RevokeCertificate
 from lms_core.certificates.views import CertificateVerification, CertificateView
-from lms_core.files.entities import attachment_disposition
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_anonymous_actor
+from lms_http.conditional import pdf_response
 from lms_http.errors import problems
 from lms_http.paging import PageQuery, PageSizeQuery
+
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=4096)]
 
 
 class CertificatesController(Controller):
@@ -39,19 +42,33 @@ class CertificatesController(Controller):
         "/{certificate_id:uuid}/download",
         media_type="application/pdf",
         response_description="The certificate as PDF",
-        responses=problems(401, 404, 503),
+        responses={
+            **problems(401, 404, 503),
+            304: ResponseSpec(data_container=None, description="Not modified (the ETag still matches)"),
+        },
         security=SIGNED_IN,
     )
     async def download(
-        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], certificate_id: FromPath[UUID]
+        self,
+        lms: NamedDependency[Lms],
+        actor: NamedDependency[Actor],
+        certificate_id: FromPath[UUID],
+        if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
-        """The certificate's PDF (its holder, the course's instructor, admins)."""
-        file = await lms.certificates.download(actor, certificate_id)
-        return Response(
-            file.content,
-            media_type=file.content_type,
-            headers={"Content-Disposition": attachment_disposition(file.filename)},
-        )
+        """The certificate's PDF (its holder, the course's instructor, admins); `If-None-Match` with its
+        ETag gives 304."""
+        return pdf_response(await lms.certificates.download(actor, certificate_id), if_none_match, with_body=True)
+
+    @head("/{certificate_id:uuid}/download", include_in_schema=False, security=SIGNED_IN)
+    async def download_head(
+        self,
+        lms: NamedDependency[Lms],
+        actor: NamedDependency[Actor],
+        certificate_id: FromPath[UUID],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[None]:
+        """The headers of the PDF's download, without the body (the same access rules)."""
+        return pdf_response(await lms.certificates.download(actor, certificate_id), if_none_match, with_body=False)
 
     @get("/verify/{certificate_number:str}", responses=problems(404, 429))
     async def verify(

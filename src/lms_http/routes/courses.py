@@ -7,7 +7,8 @@ from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from lms_core import Actor, Lms, Page
 from lms_core.courses.commands import (
@@ -30,6 +31,8 @@ from lms_http.paging import PageQuery, PageSizeQuery
 # Cached catalogue pages come back as the same objects: their JSON is encoded once.
 _catalogue_json = EncodedViews()
 
+_NOT_MODIFIED = {304: ResponseSpec(data_container=None, description="Not modified (the ETag still matches)")}
+
 _DEPENDENCIES = {"actor": Provide(provide_actor), "viewer": Provide(provide_optional_actor)}
 
 
@@ -38,11 +41,12 @@ class CoursesController(Controller):
     tags = ["courses"]
     dependencies = _DEPENDENCIES
 
-    @get("/", responses=problems(401, 403, 422))
+    @get("/", responses={**problems(401, 403, 422), **_NOT_MODIFIED})
     async def list_courses(
         self,
         lms: NamedDependency[Lms],
         viewer: NamedDependency[Actor],
+        if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=4096)] = None,
         category: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
         difficulty_level: FromQuery[Difficulty | None] = None,
         instructor_id: FromQuery[UUID | None] = None,
@@ -55,7 +59,8 @@ class CoursesController(Controller):
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> Response[Page[CourseView]]:
-        """The catalogue: published courses, filtered and sorted. Other statuses: admins, or your own courses."""
+        """The catalogue: published courses, filtered and sorted. Other statuses: admins, or your own courses.
+        Answers carry a weak ETag; `If-None-Match` with it gives 304 while the page is unchanged."""
         query = ListCourses(
             category=category,
             difficulty_level=difficulty_level,
@@ -67,7 +72,12 @@ class CoursesController(Controller):
             page=page,
             page_size=page_size,
         )
-        return _catalogue_json.response(await lms.courses.list_courses(viewer, query))
+        page_view = await lms.courses.list_courses(viewer, query)
+        # The published catalogue is the same for everyone: caches may keep it, and revalidate by its ETag.
+        public = status is CourseStatus.PUBLISHED
+        return _catalogue_json.response(
+            page_view, if_none_match=if_none_match, cache_control="public, no-cache" if public else None
+        )
 
     @post("/", status_code=201, responses=problems(401, 403, 404, 409, 422), security=SIGNED_IN)
     async def create_course(

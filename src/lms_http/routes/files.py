@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, MediaType, Request, Response, delete, get, post
+from litestar import Controller, MediaType, Request, Response, delete, get, head, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
@@ -22,6 +22,7 @@ from lms_core.files.entities import FileType, attachment_disposition
 from lms_core.files.views import FileDownload, FileView
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
+from lms_http.conditional import headers_only, none_match_fails
 from lms_http.errors import problems
 from lms_http.paging import PageQuery, PageSizeQuery
 from lms_http.uploads import FORM_OVERHEAD, StreamedForm
@@ -61,6 +62,7 @@ _DOWNLOAD_RESPONSES: dict[int, ResponseSpec] = {
     206: ResponseSpec(
         data_container=bytes, description="One byte range of the file", media_type="*/*", generate_examples=False
     ),
+    304: ResponseSpec(data_container=None, description="Not modified (`If-None-Match` names the file's ETag)"),
     307: ResponseSpec(data_container=None, description="Redirect to a short-lived pre-signed URL (S3 storage)"),
     **problems(401, 404, 416, 503),
 }
@@ -125,18 +127,36 @@ class FilesController(Controller):
     ) -> Response[Any]:
         """Download a file: public files for anyone; private ones for the uploader, admins and, for course
         files, the course's instructor and learners. Supports a single `Range: bytes=...` (206, or 416 when
-        unsatisfiable). With S3 storage, answers with a redirect to a short-lived pre-signed URL."""
+        unsatisfiable) and `If-None-Match` with the file's ETag (304). With S3 storage, answers with a
+        redirect to a short-lived pre-signed URL."""
+        if_none_match = request.headers.get("if-none-match")
+        if if_none_match:
+            # Checked before anything is opened in storage (the same access rule as the download's).
+            file = await lms.files.get_file(viewer, file_id)
+            if none_match_fails(if_none_match, file_etag(file)):
+                return headers_only(validator_headers(file), 304)
         result = await lms.files.download(viewer, file_id, parse_range(request.headers.get("range")))
         if result.redirect_url is not None:
             return Redirect(
                 result.redirect_url, status_code=307, media_type=MediaType.TEXT, headers={"Cache-Control": "no-store"}
             )
         assert result.content is not None
-        return Stream(
-            result.content,
-            status_code=206 if result.partial else 200,
-            headers=download_headers(result),
-        )
+        return Stream(result.content, status_code=206 if result.partial else 200, headers=download_headers(result))
+
+    @head("/download/{file_id:uuid}", include_in_schema=False)
+    async def download_head(
+        self,
+        request: Request[Any, Any, Any],
+        lms: NamedDependency[Lms],
+        viewer: NamedDependency[Actor],
+        file_id: FromPath[UUID],
+    ) -> Response[None]:
+        """The headers of the whole file's download, without the body, for those who may download it.
+        `Range` is ignored (RFC 9110 defines it for GET only); `If-None-Match` gives 304."""
+        file = await lms.files.get_file(viewer, file_id)
+        if none_match_fails(request.headers.get("if-none-match"), file_etag(file)):
+            return headers_only(validator_headers(file), 304)
+        return headers_only(representation_headers(file, length=file.file_size))
 
     @delete("/{file_id:uuid}", status_code=204, responses=problems(401, 403, 404, 503), security=SIGNED_IN)
     async def delete_file(
@@ -165,21 +185,31 @@ def parse_range(header: str | None) -> ByteRange | None:
 
 
 def download_headers(result: FileDownload) -> dict[str, str]:
-    file = result.file
-    headers = {
+    headers = representation_headers(result.file, length=result.length)
+    if result.partial:
+        headers["Content-Range"] = f"bytes {result.first}-{result.last}/{result.file.file_size}"
+    return headers
+
+
+def representation_headers(file: FileView, *, length: int) -> dict[str, str]:
+    return {
         # Set here: Litestar gives a streamed response the handler's media type over the response's own.
         "Content-Type": _content_type(file),
-        "Content-Length": str(result.length),
+        "Content-Length": str(length),
         "Content-Disposition": attachment_disposition(file.original_filename),
         "Accept-Ranges": "bytes",
-        # Stored files never change: the content digest is a strong validator.
-        "ETag": f'"{file.sha256}"',
-        "Cache-Control": "public, max-age=3600" if file.is_public else "private, no-store",
-        "X-Content-Type-Options": "nosniff",
+        **validator_headers(file),
     }
-    if result.partial:
-        headers["Content-Range"] = f"bytes {result.first}-{result.last}/{file.file_size}"
-    return headers
+
+
+def file_etag(file: FileView) -> str:
+    """Stored files never change: the content digest is a strong validator."""
+    return f'"{file.sha256}"'
+
+
+def validator_headers(file: FileView) -> dict[str, str]:
+    """What a 304 repeats of the 200 it stands for (RFC 9110 section 15.4.5): the validator and caching."""
+    return {"ETag": file_etag(file), "Cache-Control": "public, max-age=3600" if file.is_public else "private, no-store"}
 
 
 def _content_type(file: FileView) -> str:
