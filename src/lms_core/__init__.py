@@ -176,6 +176,7 @@ if TYPE_CHECKING:
         NotAttemptOwner,
         NotQuizManager,
         QuestionNotFound,
+        QuestionsForLearnersOnly,
         QuizAlreadyExists,
         QuizHasNoQuestions,
         QuizNotFound,
@@ -295,7 +296,7 @@ _SOURCES: dict[str, str] = {
         "QuizNotFound QuestionNotFound AttemptNotFound InvalidQuiz InvalidQuestion InvalidAnswers "
         "QuizAlreadyExists QuizNotOpen NoAttemptsLeft AttemptClosed DeadlinePassed NotQuizManager "
         "NotAttemptOwner ActiveEnrollmentRequired QuizHasNoQuestions InvalidQuestionOrder InvalidGrade "
-        "AttemptInProgress"
+        "AttemptInProgress QuestionsForLearnersOnly"
     ),
     "lms_core.files.entities": "FileType",
     "lms_core.files.commands": "UploadFile ListMyFiles ByteRange",
@@ -352,7 +353,8 @@ __all__ = [
     "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
     "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
     "ProgressStatus", "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView",
-    "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizPassed",
+    "QuestionsForLearnersOnly", "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen",
+    "QuizNotPassed", "QuizPassed",
     "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError", "RefreshSession", "Register", "RegradeQuiz",
     "RegradeReport", "ReorderLessons", "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate",
     "Role", "RoleNotAllowed", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
