@@ -23,7 +23,7 @@ from lms_adapters.persistence.uow import SqlUnitOfWork
 from lms_adapters.security.memory import InProcessDenylist, InProcessRateLimiter
 from lms_adapters.security.passwords import Argon2PasswordHasher
 from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCodec
-from lms_adapters.settings import Settings
+from lms_adapters.settings import ConfigurationError, Settings
 from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth import events as auth_events
@@ -45,7 +45,7 @@ from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
 from lms_core.files import events as file_events
-from lms_core.files.entities import DownloadOptions, UploadLimits
+from lms_core.files.entities import DownloadOptions, FileType, PublishingRules, UploadLimits
 from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
 from lms_core.quizzes import events as quiz_events
@@ -148,6 +148,23 @@ def _upload_limits(settings: Settings) -> UploadLimits:
         document_bytes=settings.max_document_bytes,
         video_bytes=settings.max_video_bytes,
         other_bytes=settings.max_other_bytes,
+    )
+
+
+def _publishing_rules(settings: Settings) -> PublishingRules:
+    raw = settings.files_learner_public_types.strip().lower()
+    names = [] if raw == "none" else [name.strip() for name in raw.split(",") if name.strip()]
+    known = {file_type.value: file_type for file_type in FileType}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigurationError(
+            f"LMS_FILES_LEARNER_PUBLIC_TYPES: unknown {', '.join(unknown)} (use {', '.join(known)}, or none)"
+        )
+    if settings.files_learner_public_max_bytes < 1:
+        raise ConfigurationError("LMS_FILES_LEARNER_PUBLIC_MAX_BYTES must be positive")
+    return PublishingRules(
+        learner_types=frozenset(known[name] for name in names),
+        learner_max_bytes=settings.files_learner_public_max_bytes,
     )
 
 
@@ -267,6 +284,7 @@ class Container(containers.DeclarativeContainer):
         limits=providers.Singleton(_upload_limits, settings),
         links=links,
         downloads=providers.Singleton(_download_options, settings),
+        publishing=providers.Singleton(_publishing_rules, settings),
     )
     certificate_renderer = providers.Singleton(
         build_renderer, settings.provided.certificate_renderer, settings.provided.certificate_font

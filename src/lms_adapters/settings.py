@@ -59,6 +59,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_document_bytes: int = 50 * 1024 * 1024
     max_video_bytes: int = 2 * 1024 * 1024 * 1024
     max_other_bytes: int = 10 * 1024 * 1024
+    # What learners (students) may publish with `is_public`: comma-separated file types (image, video,
+    # document, other) or "none", and the largest such file in bytes. Instructors and admins publish anything.
+    files_learner_public_types: str = "image"
+    files_learner_public_max_bytes: int = 2 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

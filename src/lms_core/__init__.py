@@ -137,6 +137,7 @@ if TYPE_CHECKING:
         FileNotFound,
         FileTooLarge,
         NotFileOwner,
+        PublishingNotAllowed,
         RangeNotSatisfiable,
         UnsupportedFileType,
     )
@@ -303,6 +304,7 @@ _SOURCES: dict[str, str] = {
     "lms_core.files.views": "FileView FileDownload",
     "lms_core.files.errors": (
         "FileTooLarge UnsupportedFileType RangeNotSatisfiable EmptyFile FileNotFound FileContentMissing NotFileOwner"
+        " PublishingNotAllowed"
     ),
     "lms_core.certificates.commands": "ListMyCertificates RevokeCertificate IssueMissingCertificates",
     "lms_core.certificates.views": (
@@ -352,7 +354,7 @@ __all__ = [
     "NotCourseManager", "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotQuizManager", "NotUserAdmin",
     "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
     "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
-    "ProgressStatus", "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView",
+    "ProgressStatus", "PublishingNotAllowed", "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView",
     "QuestionsForLearnersOnly", "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen",
     "QuizNotPassed", "QuizPassed",
     "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError", "RefreshSession", "Register", "RegradeQuiz",
