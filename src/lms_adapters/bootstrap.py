@@ -50,6 +50,7 @@ from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
 from lms_core.quizzes import events as quiz_events
 from lms_core.quizzes.gate import QuizCompletionGate
+from lms_core.quizzes.leaving import AttemptsClosedOnDrop
 from lms_core.quizzes.service import QuizService
 from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.events import EventCatalogue
@@ -271,6 +272,7 @@ class Container(containers.DeclarativeContainer):
         completion=lesson_completion,
         quiz_gate=providers.Singleton(QuizCompletionGate),
         catalogue_cache=catalogue_cache,
+        open_attempts=providers.Singleton(AttemptsClosedOnDrop, completion=lesson_completion),
     )
     quizzes = providers.Singleton(QuizService, uow=uow, clock=clock, completion=lesson_completion)
     # One object store (LMS_STORAGE_URL) for uploaded files and certificate PDFs.

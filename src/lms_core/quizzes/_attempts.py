@@ -72,8 +72,11 @@ class AttemptUseCases:
                 raise QuizNotOpen("the quiz is not published", details={"quiz_id": str(quiz.id)})
             enrollment = await _learner_enrollment(tx, actor, course)
             # The lesson level first: the new attempt's foreign keys lock the enrolment and the quiz (whose
-            # lesson's deletion cascades to it), so a deletion must not get between them.
-            await self._grades.hold(tx, [quiz])
+            # lesson's deletion cascades to it), so a deletion must not get between them. The enrolment is
+            # locked too and read again under its lock: a drop that committed meanwhile (it holds the
+            # course, so this waited for it) leaves no active enrolment to start an attempt for.
+            await self._grades.hold(tx, [quiz], [enrollment.id])
+            enrollment = await _learner_enrollment(tx, actor, course)
             now = self._clock.now()
             current = await tx.quiz_attempts.find_open(enrollment.id, quiz.id)
             if current is not None:

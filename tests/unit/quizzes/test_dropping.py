@@ -1,0 +1,107 @@
+"""Dropping an enrolment closes its attempts in progress with their saved answers, graded through the one
+grading path, in the drop's transaction; nothing is saved or submitted to them afterwards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from lms_core import Lms
+from lms_core.courses.commands import UpdateLesson
+from lms_core.enrollments.commands import EnrollInCourse
+from lms_core.enrollments.entities import EnrollmentStatus, ProgressStatus
+from lms_core.enrollments.errors import EnrollmentNotActive
+from lms_core.quizzes.commands import ListMyAttempts
+from lms_core.quizzes.entities import AttemptStatus
+from lms_core.quizzes.errors import ActiveEnrollmentRequired, AttemptClosed
+from lms_core.shared.clock import FixedClock
+from tests.support.attempts import ALL_RIGHT, ALL_WRONG, HALF_RIGHT, outbox_counts, quiz_room, sheet
+
+
+async def test_dropping_closes_an_attempt_in_progress_with_its_saved_answers(
+    lms: Lms, clock: FixedClock, database_url: str
+) -> None:
+    room = await quiz_room(lms, time_limit_minutes=30)
+    attempt = await lms.quizzes.start_attempt(room.learner, room.quiz_id)
+    clock.advance(timedelta(minutes=5))
+    await lms.quizzes.save_answers(room.learner, room.quiz_id, attempt.id, sheet(attempt, HALF_RIGHT))
+    clock.advance(timedelta(minutes=2))
+
+    dropped = await lms.enrollments.drop(room.learner, room.enrollment.id)
+    assert dropped.status is EnrollmentStatus.DROPPED
+
+    closed = await lms.quizzes.get_attempt(room.learner, room.quiz_id, attempt.id)
+    assert closed.status is AttemptStatus.GRADED
+    assert (closed.score, closed.percentage, closed.is_passed) == (Decimal("5.00"), Decimal("50.00"), False)
+    assert closed.submitted_at == clock.now() and closed.time_taken_seconds == 7 * 60
+    assert {q.question_text: q.answer for q in closed.questions} == HALF_RIGHT
+    assert (await outbox_counts(database_url))["quizzes.passed"] == 0
+
+    # Closed for good: saving and submitting answer 409, and a new attempt needs an active enrolment.
+    with pytest.raises(AttemptClosed) as refused:
+        await lms.quizzes.save_answers(room.learner, room.quiz_id, attempt.id, sheet(attempt, ALL_RIGHT))
+    assert refused.value.code == "quizzes.attempt_closed"
+    with pytest.raises(AttemptClosed):
+        await lms.quizzes.submit_attempt(room.learner, room.quiz_id, attempt.id, sheet(attempt, ALL_RIGHT))
+    with pytest.raises(ActiveEnrollmentRequired):
+        await lms.quizzes.start_attempt(room.learner, room.quiz_id)
+    after = await lms.quizzes.get_attempt(room.learner, room.quiz_id, attempt.id)
+    assert (after.score, after.is_passed, after.submitted_at) == (Decimal("5.00"), False, clock.now())
+
+
+async def test_a_pass_on_leaving_completes_the_quiz_lesson_but_not_the_dropped_enrolment(
+    lms: Lms, database_url: str
+) -> None:
+    # The quiz lesson is the course's only required lesson: passing it would complete an active enrolment.
+    room = await quiz_room(lms)
+    await lms.courses.update_lesson(room.owner, room.text_lesson_ids[0], UpdateLesson(is_required=False))
+    attempt = await lms.quizzes.start_attempt(room.learner, room.quiz_id)
+    await lms.quizzes.save_answers(room.learner, room.quiz_id, attempt.id, sheet(attempt, ALL_RIGHT))
+
+    dropped = await lms.enrollments.drop(room.learner, room.enrollment.id)
+    assert (dropped.status, dropped.completed_at) == (EnrollmentStatus.DROPPED, None)
+    closed = await lms.quizzes.get_attempt(room.learner, room.quiz_id, attempt.id)
+    assert (closed.status, closed.is_passed, closed.score) == (AttemptStatus.GRADED, True, Decimal("10.00"))
+    detail = await lms.enrollments.get_enrollment(room.learner, room.enrollment.id)
+    assert detail.status is EnrollmentStatus.DROPPED
+    assert [(p.lesson_id, p.status) for p in detail.lesson_progress] == [
+        (room.quiz_lesson_id, ProgressStatus.COMPLETED)
+    ]
+    counts = await outbox_counts(database_url)
+    assert (counts["quizzes.passed"], counts["enrollments.completed"]) == (1, 0)
+
+
+async def test_a_return_keeps_the_old_attempts_closed_and_starts_afresh(lms: Lms) -> None:
+    room = await quiz_room(lms, max_attempts=3)
+    first = await lms.quizzes.start_attempt(room.learner, room.quiz_id)
+    await lms.quizzes.save_answers(room.learner, room.quiz_id, first.id, sheet(first, ALL_WRONG))
+    await lms.enrollments.drop(room.learner, room.enrollment.id)
+
+    back = await lms.enrollments.enroll(room.learner, EnrollInCourse(course_id=room.course.id))
+    assert (back.id, back.status) == (room.enrollment.id, EnrollmentStatus.ACTIVE)
+    with pytest.raises(AttemptClosed):
+        await lms.quizzes.submit_attempt(room.learner, room.quiz_id, first.id, sheet(first, ALL_RIGHT))
+    second = await lms.quizzes.start_attempt(room.learner, room.quiz_id)
+    assert second.id != first.id and second.attempt_number == 2
+    result = await lms.quizzes.submit_attempt(room.learner, room.quiz_id, second.id, sheet(second, ALL_RIGHT))
+    assert result.is_passed is True
+    mine = await lms.quizzes.my_attempts(room.learner, room.quiz_id, ListMyAttempts())
+    assert [(a.attempt_number, a.status, a.is_passed) for a in mine.items] == [
+        (2, AttemptStatus.GRADED, True),
+        (1, AttemptStatus.GRADED, False),
+    ]
+
+
+async def test_a_refused_drop_closes_nothing(lms: Lms) -> None:
+    room = await quiz_room(lms)
+    attempt = await lms.quizzes.start_attempt(room.learner, room.quiz_id)
+    await lms.enrollments.drop(room.learner, room.enrollment.id)
+    with pytest.raises(EnrollmentNotActive):
+        await lms.enrollments.drop(room.learner, room.enrollment.id)
+    other_room = await quiz_room(lms, title="Second Course", email="second@example.com")
+    other = await lms.quizzes.start_attempt(other_room.learner, other_room.quiz_id)
+    # Another learner's attempt, in another course, is untouched by the first learner's drop.
+    assert (await lms.quizzes.attempt_in_progress(other_room.learner, other_room.quiz_id)).id == other.id
+    assert (await lms.quizzes.get_attempt(room.learner, room.quiz_id, attempt.id)).status is AttemptStatus.GRADED
