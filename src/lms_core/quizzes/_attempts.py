@@ -73,9 +73,10 @@ class AttemptUseCases:
             enrollment = await _learner_enrollment(tx, actor, course)
             # The lesson level first: the new attempt's foreign keys lock the enrolment and the quiz (whose
             # lesson's deletion cascades to it), so a deletion must not get between them. The enrolment is
-            # locked too and read again under its lock: a drop that committed meanwhile (it holds the
-            # course, so this waited for it) leaves no active enrolment to start an attempt for.
-            await self._grades.hold(tx, [quiz], [enrollment.id])
+            # read again once held: a drop holds the course for update, so a drop under way was waited for,
+            # and a drop that committed meanwhile leaves no active enrolment to start an attempt for (a
+            # drop that comes later waits for this start, then closes its attempt).
+            await self._grades.hold(tx, [quiz])
             enrollment = await _learner_enrollment(tx, actor, course)
             now = self._clock.now()
             current = await tx.quiz_attempts.find_open(enrollment.id, quiz.id)

@@ -3,21 +3,22 @@ grading path, in the drop's transaction; nothing is saved or submitted to them a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from lms_core import Lms
+from lms_core import Actor, Lms
 from lms_core.courses.commands import UpdateLesson
-from lms_core.enrollments.commands import EnrollInCourse
+from lms_core.enrollments.commands import EnrollInCourse, ListMyEnrollments
 from lms_core.enrollments.entities import EnrollmentStatus, ProgressStatus
 from lms_core.enrollments.errors import EnrollmentNotActive
 from lms_core.quizzes.commands import ListMyAttempts
 from lms_core.quizzes.entities import AttemptStatus
 from lms_core.quizzes.errors import ActiveEnrollmentRequired, AttemptClosed
 from lms_core.shared.clock import FixedClock
-from tests.support.attempts import ALL_RIGHT, ALL_WRONG, HALF_RIGHT, outbox_counts, quiz_room, sheet
+from tests.support.attempts import ALL_RIGHT, ALL_WRONG, HALF_RIGHT, classmate, outbox_counts, quiz_room, sheet
 
 
 async def test_dropping_closes_an_attempt_in_progress_with_its_saved_answers(
@@ -105,3 +106,60 @@ async def test_a_refused_drop_closes_nothing(lms: Lms) -> None:
     # Another learner's attempt, in another course, is untouched by the first learner's drop.
     assert (await lms.quizzes.attempt_in_progress(other_room.learner, other_room.quiz_id)).id == other.id
     assert (await lms.quizzes.get_attempt(room.learner, room.quiz_id, attempt.id)).status is AttemptStatus.GRADED
+
+
+async def test_drops_racing_submits_and_starts_leave_no_attempt_open(lms: Lms, database_url: str) -> None:
+    """On several connections (PostgreSQL; SQLite serialises writers): whichever comes first, a dropped
+    enrolment keeps no attempt in progress, and each submit's answer agrees with what was stored."""
+    room = await quiz_room(lms, max_attempts=3)
+    submitters = [room.learner] + [await classmate(lms, room, f"submitter{n}@example.com") for n in range(1, 6)]
+    starters = [await classmate(lms, room, f"starter{n}@example.com") for n in range(6)]
+    enrollment_of = {}
+    taking = {}
+    for learner in [*submitters, *starters]:
+        enrollment_of[learner] = (await lms.enrollments.my_enrollments(learner, ListMyEnrollments())).items[0].id
+    for learner in submitters:
+        attempt = await lms.quizzes.start_attempt(learner, room.quiz_id)
+        await lms.quizzes.save_answers(learner, room.quiz_id, attempt.id, sheet(attempt, ALL_WRONG))
+        taking[learner] = attempt
+
+    async def submit(learner: Actor) -> bool:
+        attempt = taking[learner]
+        try:
+            await lms.quizzes.submit_attempt(learner, room.quiz_id, attempt.id, sheet(attempt, ALL_RIGHT))
+        except AttemptClosed:
+            return False
+        return True
+
+    async def start(learner: Actor) -> bool:
+        try:
+            await lms.quizzes.start_attempt(learner, room.quiz_id)
+        except ActiveEnrollmentRequired:
+            return False
+        return True
+
+    async def drop(learner: Actor) -> None:
+        await lms.enrollments.drop(learner, enrollment_of[learner])
+
+    submitted, _ = await asyncio.gather(
+        asyncio.gather(*(submit(learner) for learner in submitters)),
+        asyncio.gather(*(drop(learner) for learner in submitters)),
+    )
+    started, _ = await asyncio.gather(
+        asyncio.gather(*(start(learner) for learner in starters)),
+        asyncio.gather(*(drop(learner) for learner in starters)),
+    )
+
+    for learner, won in zip(submitters, submitted, strict=True):
+        [stored] = (await lms.quizzes.my_attempts(learner, room.quiz_id, ListMyAttempts())).items
+        # A submit that got in first graded the submitted answers; one that came after the drop was
+        # refused, and the drop had graded the saved ones.
+        assert (stored.status, stored.is_passed) == (AttemptStatus.GRADED, won)
+    for learner, won in zip(starters, started, strict=True):
+        attempts = (await lms.quizzes.my_attempts(learner, room.quiz_id, ListMyAttempts())).items
+        # A start that got in first made an attempt the drop then closed; a later one made none.
+        assert [a.status for a in attempts] == ([AttemptStatus.GRADED] if won else [])
+    for learner in [*submitters, *starters]:
+        detail = await lms.enrollments.get_enrollment(learner, enrollment_of[learner])
+        assert detail.status is EnrollmentStatus.DROPPED
+    assert (await outbox_counts(database_url))["quizzes.passed"] == sum(submitted)
