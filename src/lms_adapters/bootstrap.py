@@ -23,7 +23,7 @@ from lms_adapters.persistence.uow import SqlUnitOfWork
 from lms_adapters.security.memory import InProcessDenylist, InProcessRateLimiter
 from lms_adapters.security.passwords import Argon2PasswordHasher
 from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCodec
-from lms_adapters.settings import Settings
+from lms_adapters.settings import ConfigurationError, Settings
 from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth import events as auth_events
@@ -46,11 +46,12 @@ from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
 from lms_core.files import events as file_events
-from lms_core.files.entities import DownloadOptions, UploadLimits
+from lms_core.files.entities import DownloadOptions, FileType, PublishingRules, UploadLimits
 from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
 from lms_core.quizzes import events as quiz_events
 from lms_core.quizzes.gate import QuizCompletionGate
+from lms_core.quizzes.leaving import AttemptsClosedOnDrop
 from lms_core.quizzes.service import QuizService
 from lms_core.shared.actor import Role
 from lms_core.shared.clock import Clock, SystemClock
@@ -174,6 +175,23 @@ def _upload_limits(settings: Settings) -> UploadLimits:
     )
 
 
+def _publishing_rules(settings: Settings) -> PublishingRules:
+    raw = settings.files_learner_public_types.strip().lower()
+    names = [] if raw == "none" else [name.strip() for name in raw.split(",") if name.strip()]
+    known = {file_type.value: file_type for file_type in FileType}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigurationError(
+            f"LMS_FILES_LEARNER_PUBLIC_TYPES: unknown {', '.join(unknown)} (use {', '.join(known)}, or none)"
+        )
+    if settings.files_learner_public_max_bytes < 1:
+        raise ConfigurationError("LMS_FILES_LEARNER_PUBLIC_MAX_BYTES must be positive")
+    return PublishingRules(
+        learner_types=frozenset(known[name] for name in names),
+        learner_max_bytes=settings.files_learner_public_max_bytes,
+    )
+
+
 def _download_options(settings: Settings) -> DownloadOptions:
     return DownloadOptions(presigned=settings.s3_presigned_downloads, presigned_seconds=settings.s3_presigned_seconds)
 
@@ -292,6 +310,7 @@ class Container(containers.DeclarativeContainer):
         completion=lesson_completion,
         quiz_gate=providers.Singleton(QuizCompletionGate),
         catalogue_cache=catalogue_cache,
+        open_attempts=providers.Singleton(AttemptsClosedOnDrop, completion=lesson_completion),
     )
     quizzes = providers.Singleton(QuizService, uow=uow, clock=clock, completion=lesson_completion)
     # One object store (LMS_STORAGE_URL) for uploaded files and certificate PDFs.
@@ -305,6 +324,7 @@ class Container(containers.DeclarativeContainer):
         limits=providers.Singleton(_upload_limits, settings),
         links=links,
         downloads=providers.Singleton(_download_options, settings),
+        publishing=providers.Singleton(_publishing_rules, settings),
     )
     certificate_renderer = providers.Singleton(
         build_renderer, settings.provided.certificate_renderer, settings.provided.certificate_font

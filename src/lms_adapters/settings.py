@@ -91,6 +91,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cors_origins: str = ""
     http_header_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
     http_body_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    # What learners (students) may publish with `is_public`: comma-separated file types (image, video,
+    # document, other) or "none", and the largest such file in bytes. Instructors and admins publish anything.
+    files_learner_public_types: str = "image"
+    files_learner_public_max_bytes: int = 2 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -139,6 +139,7 @@ if TYPE_CHECKING:
         FileNotFound,
         FileTooLarge,
         NotFileOwner,
+        PublishingNotAllowed,
         RangeNotSatisfiable,
         UnsupportedFileType,
     )
@@ -178,6 +179,7 @@ if TYPE_CHECKING:
         NotAttemptOwner,
         NotQuizManager,
         QuestionNotFound,
+        QuestionsForLearnersOnly,
         QuizAlreadyExists,
         QuizHasNoQuestions,
         QuizNotFound,
@@ -298,13 +300,14 @@ _SOURCES: dict[str, str] = {
         "QuizNotFound QuestionNotFound AttemptNotFound InvalidQuiz InvalidQuestion InvalidAnswers "
         "QuizAlreadyExists QuizNotOpen NoAttemptsLeft AttemptClosed DeadlinePassed NotQuizManager "
         "NotAttemptOwner ActiveEnrollmentRequired QuizHasNoQuestions InvalidQuestionOrder InvalidGrade "
-        "AttemptInProgress"
+        "AttemptInProgress QuestionsForLearnersOnly"
     ),
     "lms_core.files.entities": "FileType",
     "lms_core.files.commands": "UploadFile ListMyFiles ByteRange",
     "lms_core.files.views": "FileView FileDownload",
     "lms_core.files.errors": (
-        "FileTooLarge UnsupportedFileType RangeNotSatisfiable EmptyFile FileNotFound FileContentMissing NotFileOwner"
+        "FileTooLarge UnsupportedFileType RangeNotSatisfiable EmptyFile FileNotFound FileContentMissing "
+        "NotFileOwner PublishingNotAllowed"
     ),
     "lms_core.certificates.commands": "ListMyCertificates RevokeCertificate IssueMissingCertificates",
     "lms_core.certificates.views": (
@@ -336,15 +339,15 @@ __all__ = [
     "CourseNotFound", "CourseNotOpen", "CoursePublished", "CourseSort", "CourseStateConflict", "CourseStatus",
     "CourseSummary", "CourseView", "CreateCourse", "CreateLesson", "CreateQuiz", "CreateUser", "DeadlinePassed",
     "Difficulty", "DisableMfa", "DomainEvent", "EmailAlreadyRegistered", "EmailAlreadyVerified",
-    "EmailDeliveryFailed", "EmailNotVerified", "EmailRequested", "EmptyFile", "EnrollInCourse", "EnrollmentCompleted",
-    "EnrollmentDetailView", "EnrollmentNotActive", "EnrollmentNotCompleted", "EnrollmentNotFound",
-    "EnrollmentStatus", "EnrollmentView", "ExportGrades", "ExternalServiceError", "FileContentMissing",
-    "FileDeleted", "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType", "FileUploaded",
-    "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt", "GradeChangeView", "GradeImportReport",
-    "GradePending", "GradeRecordView", "ImportGrades", "ImportedGrade", "InstructorRoleRequired",
-    "InstructorSummary", "InvalidAnswers", "InvalidCredentials", "InvalidGrade", "InvalidInputError",
-    "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress", "InvalidQuestion",
-    "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken", "IssueFailure",
+    "EmailDeliveryFailed", "EmailNotVerified", "EmailRequested", "EmptyFile", "EnrollInCourse",
+    "EnrollmentCompleted", "EnrollmentDetailView", "EnrollmentNotActive", "EnrollmentNotCompleted",
+    "EnrollmentNotFound", "EnrollmentStatus", "EnrollmentView", "ExportGrades", "ExternalServiceError",
+    "FileContentMissing", "FileDeleted", "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType",
+    "FileUploaded", "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt", "GradeChangeView",
+    "GradeImportReport", "GradePending", "GradeRecordView", "ImportGrades", "ImportedGrade",
+    "InstructorRoleRequired", "InstructorSummary", "InvalidAnswers", "InvalidCredentials", "InvalidGrade",
+    "InvalidInputError", "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress",
+    "InvalidQuestion", "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken", "IssueFailure",
     "IssueMissingCertificates", "IssueResult", "IssueSummary", "KeptQuestionView", "LessonHasChildren",
     "LessonNotFound", "LessonNotInCourse", "LessonProgressResult", "LessonProgressView", "LessonType", "LessonView",
     "ListCourseEnrollments", "ListCourses", "ListMyAttempts", "ListMyCertificates", "ListMyEnrollments",
@@ -354,14 +357,14 @@ __all__ = [
     "NotCourseManager", "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotQuizManager", "NotUserAdmin",
     "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
     "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
-    "ProgressStatus", "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView",
-    "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizPassed",
-    "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError", "RefreshSession", "Register",
-    "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport", "ReorderLessons", "ReorderQuestions", "ResetPassword",
-    "ReviewNotAllowed", "RevokeCertificate",
-    "Role", "RoleNotAllowed", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
-    "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse",
-    "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",
+    "ProgressStatus", "PublishingNotAllowed", "QuestionNotFound", "QuestionOutcomeView", "QuestionType",
+    "QuestionView", "QuestionsForLearnersOnly", "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound",
+    "QuizNotOpen", "QuizNotPassed", "QuizPassed", "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError",
+    "RefreshSession", "Register", "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport", "ReorderLessons",
+    "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate", "Role", "RoleNotAllowed",
+    "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary", "SubmitReview", "TokenPair",
+    "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse", "UpdateLesson",
+    "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",
     "UserDeactivated", "UserId", "UserNotFound", "UserReactivated", "UserRegistered", "UserRoleChanged", "UserView",
     "WeakPassword",
 ]

@@ -78,6 +78,29 @@ def test_a4_landscape_with_every_field_in_extractable_text(renderer: WarmableRen
     for expected in ("Ada Lovelace", "Analytical Engines", "Charles Babbage", "2026-11-25", NUMBER, URL):
         assert expected in text, (expected, text)
     assert any("DejaVu" in name for name in embedded_fonts(data))
+    assert "REVOKED" not in text
+
+
+def test_a_revoked_certificate_carries_the_revocation_mark_in_red(renderer: WarmableRenderer) -> None:
+    data = renderer.render(content(revoked_on=date(2026, 12, 1)))
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    text = pdf_text(data)
+    assert "REVOKED 2026-12-01" in text
+    assert "no longer valid" in text
+    # Everything the certificate said is still there, below the mark.
+    for expected in ("Ada Lovelace", "Analytical Engines", NUMBER, URL):
+        assert expected in text, (expected, text)
+    assert text.index("REVOKED") < text.index("Ada Lovelace")
+    # The mark is drawn in red: 200/255 red, no green or blue, set as a fill colour in the page's content.
+    drawing = reader.pages[0].get_contents()
+    assert drawing is not None
+    operators = drawing.get_data().decode("latin-1")
+    assert any(
+        line.split()[-1] in ("rg", "sc", "scn") and [round(float(v), 3) for v in line.split()[:-1]] == [0.784, 0.0, 0.0]
+        for line in operators.splitlines()
+        if len(line.split()) == 4
+    ), operators[:2000]
 
 
 @pytest.mark.parametrize("name", ["Łukasz Żółć", "Αλέξανδρος Παπαδόπουλος", "Zoë Ærøskøbing-Ñúñez"])

@@ -55,7 +55,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         base = f"http://127.0.0.1:{port}/api/v1"
         registered = httpx.post(
             f"{base}/auth/register",
-            json={"email": "files@example.com", "password": "a long e2e passphrase", "full_name": "Files E2E"},
+            # An instructor: learners may publish only small images, and this test publishes a video.
+            json={
+                "email": "files@example.com",
+                "password": "a long e2e passphrase",
+                "full_name": "Files E2E",
+                "role": "instructor",
+            },
             timeout=10,
         )
         assert registered.status_code == 201, registered.text

@@ -31,6 +31,7 @@ class World:
     open_answers: list[dict[str, Any]]
     submitted_attempt_id: str  # a classmate's attempt, waiting for the essay to be graded
     essay_id: str
+    enrollment_id: str  # the enrolled student's
 
     def attempts(self, suffix: str = "") -> str:
         return f"/api/v1/quizzes/{self.quiz_id}/attempts{suffix}"
@@ -65,6 +66,7 @@ async def world(lms: Lms) -> World:
         open_answers=[{"question_id": str(a.question_id), "answer": a.answer} for a in answers],
         submitted_attempt_id=str(submitted.id),
         essay_id=str(next(q.question_id for q in submitted.questions if q.question_text == ESSAY)),
+        enrollment_id=str(room.enrollment.id),
     )
 
 
@@ -153,6 +155,28 @@ async def test_taking_a_quiz_end_to_end(client: AsyncClient, world: World) -> No
     assert mine["items"][0]["id"] == world.open_attempt_id and mine["items"][0]["percentage"] == "80.00"
     final = (await client.get(world.attempts(f"/{world.open_attempt_id}"), headers=learner)).json()
     assert next(q for q in final["questions"] if q["question_text"] == ESSAY)["feedback"] == "Well argued"
+
+
+async def test_dropping_the_course_closes_the_attempt_in_progress(client: AsyncClient, world: World) -> None:
+    learner = world.headers["enrolled"]
+    attempt = world.attempts(f"/{world.open_attempt_id}")
+    saved = await client.put(f"{attempt}/answers", json={"answers": world.open_answers[:2]}, headers=learner)
+    assert saved.status_code == 200, saved.text
+    dropped = await client.post(f"/api/v1/enrollments/{world.enrollment_id}/drop", headers=learner)
+    assert (dropped.status_code, dropped.json()["status"]) == (200, "dropped")
+
+    closed = (await client.get(attempt, headers=learner)).json()
+    # Graded from the two saved answers (partial credit 2 of 4, and 2): no essay was saved, none is pending.
+    assert (closed["status"], closed["score"], closed["is_passed"]) == ("graded", "4.00", False)
+    assert closed["submitted_at"] is not None
+    for method, path, body in (
+        ("PUT", f"{attempt}/answers", {"answers": world.open_answers}),
+        ("POST", f"{attempt}/submit", {"answers": world.open_answers}),
+    ):
+        refused = await client.request(method, path, json=body, headers=learner)
+        assert_problem(refused, 409, "quizzes.attempt_closed")
+    assert_problem(await client.post(world.attempts(), headers=learner), 403, "quizzes.enrollment_required")
+    assert (await client.get(attempt, headers=learner)).json() == closed
 
 
 async def test_conflicts_and_invalid_answers_are_problems(client: AsyncClient, world: World) -> None:

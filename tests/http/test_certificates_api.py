@@ -164,6 +164,33 @@ async def test_verification_is_public_and_revocation_shows_in_it(client: AsyncCl
     assert (after["valid"], after["is_revoked"]) == (False, True) and after["revoked_at"]
 
 
+async def test_a_revoked_certificate_downloads_marked_revoked(client: AsyncClient, world: World) -> None:
+    certificate = await issue(client, world)
+    download = f"{BASE}/{certificate['id']}/download"
+    before = await client.get(download, headers=world.headers["owner_student"])
+    assert "REVOKED" not in pdf_text(before.content)
+    revoked = await client.post(
+        f"{BASE}/{certificate['id']}/revoke", json={"reason": "plagiarism"}, headers=world.headers["admin"]
+    )
+    assert revoked.status_code == 200, revoked.text
+    day = revoked.json()["revoked_at"][:10]
+    for role in ("owner_student", "course_instructor", "admin"):
+        response = await client.get(download, headers=world.headers[role])
+        assert response.status_code == 200, (role, response.text)
+        assert response.headers["content-type"] == "application/pdf"
+        text = pdf_text(response.content)
+        assert f"REVOKED {day} - no longer valid" in text
+        assert "Ada Lovelace" in text and certificate["certificate_number"] in text
+    for role, status in (("anonymous", 401), ("other_student", 404), ("other_instructor", 404)):
+        assert_problem(await client.get(download, headers=world.headers[role]), status)
+    verified = (await client.get(f"{BASE}/verify/{certificate['certificate_number']}")).json()
+    assert (verified["valid"], verified["is_revoked"], verified["revoked_at"]) == (
+        False,
+        True,
+        revoked.json()["revoked_at"],
+    )
+
+
 async def test_openapi_lists_the_certificate_routes(client: AsyncClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     for path in (

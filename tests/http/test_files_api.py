@@ -120,6 +120,47 @@ async def test_an_upload_answers_with_the_file(client: AsyncClient, world: World
     assert details.json() == body
 
 
+@pytest.mark.parametrize(
+    ("role", "document", "avatar"),
+    [("owner", 403, 201), ("enrolled", 403, 201), ("teacher", 201, 201), ("admin", 201, 201)],
+)
+async def test_publishing_matrix(
+    client: AsyncClient, world: World, settings: Settings, role: str, document: int, avatar: int
+) -> None:
+    headers = world.headers[role]
+    response = await upload(client, headers, PDF, is_public="true")
+    if document == 403:
+        problem = assert_problem(response, 403, "files.publishing_not_allowed")
+        assert problem["details"] == {"field": "is_public", "file_type": "document", "allowed_types": ["image"]}
+        assert memory_objects(settings) == []
+    else:
+        assert response.status_code == 201, response.text
+        shared = response.json()
+        assert shared["is_public"] is True
+        served = await client.get(shared["file_url"])
+        assert (served.status_code, served.content) == (200, PDF)
+        assert served.headers["cache-control"] == "public, max-age=3600"
+    picture = await uploaded(client, headers, PNG, name="me.png", mime="image/png", is_public="true")
+    assert picture["is_public"] is True
+    assert (await client.get(picture["file_url"])).content == PNG
+    mine = await client.get("/api/v1/files/my-files", headers=headers)
+    assert {item["id"] for item in mine.json()["items"]} == (
+        {picture["id"]} if document == 403 else {picture["id"], response.json()["id"]}
+    )
+
+
+async def test_a_learner_may_not_publish_a_large_image(client: AsyncClient, world: World, settings: Settings) -> None:
+    big = PNG + bytes(2 * 1024 * 1024)
+    response = await upload(client, world.headers["owner"], big, name="huge.png", mime="image/png", is_public="true")
+    problem = assert_problem(response, 403, "files.publishing_not_allowed")
+    assert problem["details"] == {"field": "is_public", "file_type": "image", "limit_bytes": 2 * 1024 * 1024}
+    assert memory_objects(settings) == []
+    # Kept private, the same image is within the image limit.
+    assert (await uploaded(client, world.headers["owner"], big, name="huge.png", mime="image/png"))[
+        "is_public"
+    ] is False
+
+
 async def test_uploads_larger_than_the_api_body_limit_are_streamed(
     client: AsyncClient, world: World, settings: Settings
 ) -> None:
@@ -283,7 +324,8 @@ async def test_download_matrix(
     client: AsyncClient, world: World, role: str, private: int, public: int, course_file: int
 ) -> None:
     mine = await uploaded(client, world.headers["owner"])
-    shared = await uploaded(client, world.headers["owner"], is_public="true")
+    # Learners publish only small images; an instructor publishes the PDF everyone may download.
+    shared = await uploaded(client, world.headers["teacher"], is_public="true")
     material = await uploaded(client, world.headers["admin"], course_id=world.course_id)
     assert await download_status(client, world, mine["file_url"], role) == private
     assert await download_status(client, world, shared["file_url"], role) == public
@@ -379,7 +421,7 @@ async def test_delete_matrix(
     client: AsyncClient, world: World, settings: Settings, role: str, private: int, public: int
 ) -> None:
     mine = await uploaded(client, world.headers["owner"])
-    shared = await uploaded(client, world.headers["owner"], is_public="true")
+    shared = await uploaded(client, world.headers["owner"], PNG, name="avatar.png", mime="image/png", is_public="true")
     expect(await client.delete(f"/api/v1/files/{mine['id']}", headers=world.headers[role]), private)
     expect(await client.delete(f"/api/v1/files/{shared['id']}", headers=world.headers[role]), public)
     remaining = len(memory_objects(settings))

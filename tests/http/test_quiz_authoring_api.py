@@ -4,13 +4,14 @@ matrix for every authoring endpoint."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
 
 from lms_core import Lms
-from lms_core.courses.commands import CreateCourse
+from lms_core.courses.commands import CreateCourse, UpdateCourse, UpdateLesson
 from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.quizzes.commands import AddQuestion
 from tests.http.helpers import assert_problem, bearer
@@ -122,6 +123,24 @@ async def test_list_and_read_quizzes_matrix(client: AsyncClient, world: World, r
     )
 
 
+async def test_questions_of_a_paid_course_stay_closed_to_anonymous_callers_unless_previewed(
+    client: AsyncClient, lms: Lms
+) -> None:
+    owner = await instructor(lms, "owner@example.com")
+    course = await published_course(lms, owner, "Premium", lessons=1)
+    paid = await graded_quiz(lms, owner, course, MIXED_QUESTIONS, title="Paid quiz")
+    await lms.courses.update_course(owner, course.id, UpdateCourse(price=Decimal("99.00")))
+    url = f"/api/v1/quizzes/{paid.quiz.id}/questions"
+
+    problem = assert_problem(await client.get(url), 403, "quizzes.questions_for_learners")
+    assert MIXED_QUESTIONS[0]["question_text"] not in str(problem)
+
+    await lms.courses.update_lesson(owner, paid.lesson.id, UpdateLesson(is_preview=True))
+    questions = expect(await client.get(url), 200)
+    assert [q["question_text"] for q in questions] == [q["question_text"] for q in MIXED_QUESTIONS]
+    assert_no_answer_key(questions)
+
+
 @pytest.mark.parametrize(("role", "status"), MANAGE)
 async def test_create_quiz_matrix(client: AsyncClient, world: World, role: str, status: int) -> None:
     response = await client.post(
@@ -149,10 +168,10 @@ async def test_update_and_publish_quiz_matrix(client: AsyncClient, world: World,
 @pytest.mark.parametrize(
     ("role", "public", "draft_public", "manage"),
     [
-        ("anonymous", 200, 404, 401),
-        ("student", 200, 404, 403),
+        ("anonymous", 403, 404, 401),
+        ("student", 403, 404, 403),
         ("enrolled", 200, 404, 403),
-        ("other_instructor", 200, 404, 403),
+        ("other_instructor", 403, 404, 403),
         ("owner", 200, 200, 200),
         ("admin", 200, 200, 200),
     ],
@@ -161,9 +180,16 @@ async def test_question_views_matrix(
     client: AsyncClient, world: World, role: str, public: int, draft_public: int, manage: int
 ) -> None:
     headers = world.headers[role]
-    questions = expect(await client.get(f"/api/v1/quizzes/{world.quiz_id}/questions", headers=headers), public)
-    assert [q["id"] for q in questions] == world.question_ids
-    assert_no_answer_key(questions)
+    response = await client.get(f"/api/v1/quizzes/{world.quiz_id}/questions", headers=headers)
+    if public == 200:
+        questions = expect(response, 200)
+        assert [q["id"] for q in questions] == world.question_ids
+        assert_no_answer_key(questions)
+    else:
+        # Question text is course content: the quiz is public, its questions are for learners.
+        problem = assert_problem(response, public, "quizzes.questions_for_learners")
+        assert "question_text" not in response.text
+        assert problem["details"] == {"quiz_id": world.quiz_id, "course_id": world.course_id}
     expect(await client.get(f"/api/v1/quizzes/{world.draft_quiz_id}/questions", headers=headers), draft_public)
     managed = expect(await client.get(f"/api/v1/quizzes/{world.quiz_id}/questions/manage", headers=headers), manage)
     if manage == 200:

@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from lms_adapters.pdf.fonts import FontFace, drawable_fields, font_face
-from lms_adapters.pdf.layout import PAGE_HEIGHT, PAGE_WIDTH, QR_SIZE, certificate_lines, verification_line
+from lms_adapters.pdf.layout import (
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    QR_SIZE,
+    REVOKED_COLOUR,
+    certificate_lines,
+    revocation_lines,
+    verification_line,
+)
 from lms_core.certificates.entities import CertificateContent
 
 log = logging.getLogger("lms.pdf.borb")
@@ -121,15 +129,32 @@ class BorbCertificateRenderer:
         # A character the cmap has but borb cannot encode (no Unicode name for its glyph) counts as missing.
         encodable = None if loaded is None else (lambda c: loaded.font.get_character_code(c) >= 0)
         prepared = drawable_fields(content, face, encodable)
+        revoked = revocation_lines(content)
         lines = [*certificate_lines(content, prepared), verification_line(content)]
         with _quiet_and_signal_safe():
-            font: Any = "Helvetica" if loaded is None else _font_for(loaded, "".join(line.text for line in lines))
+            every_text = "".join(line.text for line in [*revoked, *lines])
+            font: Any = "Helvetica" if loaded is None else _font_for(loaded, every_text)
             document = pdf.Document()
             page = pdf.Page(width_in_points=PAGE_WIDTH, height_in_points=PAGE_HEIGHT)
             document.append_page(page)
-            layout = pdf.SingleColumnLayout(page, margin_top=48, margin_bottom=24, margin_left=48, margin_right=48)
+            # A revoked certificate's mark takes most of the top margin, so the rest keeps its place.
+            layout = pdf.SingleColumnLayout(
+                page, margin_top=12 if revoked else 48, margin_bottom=24, margin_left=48, margin_right=48
+            )
             middle = pdf.LayoutElement.HorizontalAlignment.MIDDLE
             centred = pdf.LayoutElement.TextAlignment.CENTERED
+            for line in revoked:
+                layout.append_layout_element(
+                    pdf.Paragraph(
+                        line.text,
+                        font=font,
+                        font_size=line.size,
+                        font_color=pdf.RGBColor(*REVOKED_COLOUR),
+                        horizontal_alignment=middle,
+                        text_alignment=centred,
+                        margin_top=line.gap_before,
+                    )
+                )
             *text_lines, verify = lines
             for line in text_lines:
                 layout.append_layout_element(

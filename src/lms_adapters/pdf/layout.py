@@ -9,6 +9,8 @@ from lms_core.certificates.entities import CertificateContent
 PAGE_WIDTH, PAGE_HEIGHT = 842, 595  # A4 landscape, in points
 QR_SIZE = 90
 TITLE = "Certificate of Completion"
+# The revocation mark (red) of a revoked certificate's PDF, as RGB from 0 to 255.
+REVOKED_COLOUR = (200, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +36,13 @@ def certificate_lines(content: CertificateContent, prepared: dict[str, str]) -> 
 
 def verification_line(content: CertificateContent) -> Line:
     return Line(f"Verify at {content.verification_url}", 8, 4)
+
+
+def revocation_lines(content: CertificateContent) -> list[Line]:
+    """The mark above everything else on a revoked certificate (none on a standing one). Both renderers
+    draw it in `REVOKED_COLOUR`, so that a printed or forwarded copy cannot pass for a valid certificate."""
+    if content.revoked_on is None:
+        return []
+    # One line: on borb's spacing the certificate nearly fills the page, and the mark must not push the
+    # QR code onto a second one.
+    return [Line(f"REVOKED {content.revoked_on.isoformat()} - no longer valid", 24, 0)]

@@ -13,13 +13,23 @@ import threading
 from typing import Any
 
 from lms_adapters.pdf.fonts import FontFace, drawable_fields, font_face
-from lms_adapters.pdf.layout import PAGE_HEIGHT, PAGE_WIDTH, QR_SIZE, TITLE, certificate_lines, verification_line
+from lms_adapters.pdf.layout import (
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    QR_SIZE,
+    REVOKED_COLOUR,
+    TITLE,
+    certificate_lines,
+    revocation_lines,
+    verification_line,
+)
 from lms_core.certificates.entities import CertificateContent
 
 # reportlab keeps per-document font state in shared font objects: one render at a time per process.
 _LOCK = threading.Lock()
 _REGISTERED: dict[str, str] = {}
 TOP_MARGIN = 70
+REVOKED_TOP_MARGIN = 20
 
 
 def _font_name(path: str | None) -> str:
@@ -66,6 +76,18 @@ class ReportlabCertificateRenderer:
             canvas.setTitle(f"{TITLE} {content.certificate_number}")
             canvas.setSubject(content.verification_url)
             y = PAGE_HEIGHT - TOP_MARGIN
+            revoked = revocation_lines(content)
+            if revoked:
+                # The mark takes the top margin, so the rest of the page keeps its place.
+                y = PAGE_HEIGHT - REVOKED_TOP_MARGIN
+                red, green, blue = (part / 255 for part in REVOKED_COLOUR)
+                canvas.setFillColorRGB(red, green, blue)
+                for line in revoked:
+                    y -= line.gap_before + line.size
+                    canvas.setFont(font, line.size)
+                    canvas.drawCentredString(PAGE_WIDTH / 2, y, line.text)
+                canvas.setFillGray(0)
+                y = min(y, PAGE_HEIGHT - TOP_MARGIN)
             for line in certificate_lines(content, prepared):
                 y -= line.gap_before + line.size
                 canvas.setFont(font, line.size)

@@ -84,6 +84,12 @@ class SqlAttemptRepository:
         ).first()
         return _to_attempt(row._mapping) if row else None
 
+    async def open_for_enrollment(self, enrollment_id: UUID, *, for_update: bool = False) -> list[Attempt]:
+        a = quiz_attempts.c
+        query = select(quiz_attempts).where(a.enrollment_id == enrollment_id, a.status == _IN_PROGRESS).order_by(a.id)
+        rows = await self._c.execute(query.with_for_update() if for_update else query)
+        return [_to_attempt(r._mapping) for r in rows]
+
     async def count(self, enrollment_id: UUID, quiz_id: UUID) -> int:
         a = quiz_attempts.c
         total = (

@@ -58,6 +58,18 @@ class Certificate:
     def is_valid(self) -> bool:
         return not self.is_revoked
 
+    def printed_content(self, verification_url: str) -> CertificateContent:
+        """What the certificate's PDF says now: what was issued and, once revoked, the revocation mark."""
+        return CertificateContent(
+            student_name=self.student_name,
+            course_title=self.course_title,
+            instructor_name=self.instructor_name,
+            completion_date=self.completion_date.date(),
+            certificate_number=self.certificate_number,
+            verification_url=verification_url,
+            revoked_on=self.revoked_at.date() if self.is_revoked and self.revoked_at is not None else None,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CertificateContent:
@@ -69,3 +81,5 @@ class CertificateContent:
     completion_date: date
     certificate_number: str
     verification_url: str
+    # Set on a revoked certificate: the PDF then carries a visible "REVOKED <date>" mark.
+    revoked_on: date | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from uuid import UUID
 
@@ -49,7 +50,9 @@ class CertificateService:
     - rendering is CPU work and runs off the event loop;
     - a certificate is visible (listed, downloaded) to its holder, the course's instructor and admins,
       and to nobody else (404); the instructor and admins revoke it, with a reason; a revoked certificate
-      stays downloadable by them, and verification says it is revoked;
+      stays downloadable by them, but its PDF is drawn anew with a red "REVOKED <date>" mark above the
+      text (the stored PDF, as issued, is never served again), and verification says it is revoked and
+      not valid;
     - verification by number is public and tells only whether the certificate stands, what it
       certifies (student name, course title) and its dates; the address of that check, printed on the
       PDF, comes from `CertificateLinks`.
@@ -72,6 +75,7 @@ class CertificateService:
         self._renderer = renderer
         self._rate_limiter = rate_limiter
         self._verify_limit = verify_limit
+        self._links = links
         self._issuing = IssuingUseCases(uow=uow, clock=clock, storage=storage, renderer=renderer, links=links)
 
     @property
@@ -126,19 +130,24 @@ class CertificateService:
         return query.page_of([self._issuing.view(c) for c in items], total)
 
     async def download(self, actor: Actor, certificate_id: UUID) -> CertificateFile:
-        """The certificate's PDF (its holder, the course's instructor, admins)."""
+        """The certificate's PDF (its holder, the course's instructor, admins); a revoked one marked so."""
         async with self._uow.begin(write=False) as tx:
             certificate = await _load(tx, certificate_id)
             require_can_see_certificate(actor, certificate, await _instructor_of(tx, certificate))
+        filename = f"{certificate.certificate_number}.pdf"
+        if certificate.is_revoked:
+            # Drawn on each download rather than stored at revocation: revocations are rare, their PDFs
+            # rarer still, and certificates revoked before the mark existed get it too.
+            printed = certificate.printed_content(self._links.verification_url(certificate.certificate_number))
+            marked = await asyncio.to_thread(self._renderer.render, printed)
+            return CertificateFile(filename=filename, content_type=PDF_CONTENT_TYPE, content=marked)
         try:
             content = await self._storage.get_bytes(certificate.pdf_path)
         except FileNotFoundError as exc:
             raise ExternalServiceError(
                 "the certificate's PDF is missing from storage", code="certificates.file_missing"
             ) from exc
-        return CertificateFile(
-            filename=f"{certificate.certificate_number}.pdf", content_type=PDF_CONTENT_TYPE, content=content
-        )
+        return CertificateFile(filename=filename, content_type=PDF_CONTENT_TYPE, content=content)
 
     async def verify(self, actor: Actor, certificate_number: str) -> CertificateVerification:
         """Public: whether the certificate with this number stands, and what it certifies.

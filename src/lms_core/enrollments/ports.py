@@ -151,3 +151,28 @@ class NoQuizzes:
 
     async def quiz_passed(self, tx: Transaction, enrollment_id: UUID, lesson_id: UUID) -> bool | None:
         return None
+
+
+class OpenAttempts(Protocol):
+    """A learner's quiz attempts in progress, closed when their enrolment is dropped. The quizzes module
+    answers; without it, there are none. Both run inside the caller's transaction."""
+
+    async def quiz_lessons(self, tx: Transaction, enrollment_id: UUID) -> set[UUID]:
+        """The lessons whose quizzes the enrolment has an attempt in progress at: the caller locks them
+        (shared) and the enrolment before it changes the enrolment, as the lock order asks."""
+        ...
+
+    async def close_all(self, tx: Transaction, enrollment_id: UUID, now: datetime) -> int:
+        """Close the enrolment's attempts in progress with their saved answers, graded as a late submission
+        is; the caller holds the course, the lessons and the enrolment. The number closed."""
+        ...
+
+
+class NoOpenAttempts:
+    """`OpenAttempts` for an engine without quizzes."""
+
+    async def quiz_lessons(self, tx: Transaction, enrollment_id: UUID) -> set[UUID]:
+        return set()
+
+    async def close_all(self, tx: Transaction, enrollment_id: UUID, now: datetime) -> int:
+        return 0

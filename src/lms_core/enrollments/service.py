@@ -37,7 +37,7 @@ from lms_core.enrollments.policy import (
     require_records_progress,
     require_student,
 )
-from lms_core.enrollments.ports import ProgressChange, QuizGate
+from lms_core.enrollments.ports import NoOpenAttempts, OpenAttempts, ProgressChange, QuizGate
 from lms_core.enrollments.views import (
     CourseEnrollmentStats,
     CourseEnrollmentView,
@@ -65,6 +65,9 @@ class EnrollmentService:
       payments module grants access); drafts are reported as missing, like everywhere else, and
       archived courses as not open; one enrolment per student and course, enforced by the database;
       a dropped (or expired) enrolment is reactivated by enrolling again, keeping its progress;
+    - dropping closes the enrolment's quiz attempts in progress with their saved answers, graded as a
+      late submission is (a pass completes the quiz lesson, never the dropped enrolment), in the drop's
+      transaction; those attempts stay closed after a return, which starts new ones;
     - an enrolment is visible to its student, the course's instructor and admins; to anyone else it
       does not exist (404), so its id reveals nothing; learner actions (progress, completion, review)
       are the student's own (403 for the instructor and admins); dropping: the student or an admin;
@@ -91,12 +94,14 @@ class EnrollmentService:
         completion: LessonCompletion,
         quiz_gate: QuizGate,
         catalogue_cache: CatalogueCache,
+        open_attempts: OpenAttempts | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._completion = completion
         self._quiz_gate = quiz_gate
         self._catalogue = catalogue_cache
+        self._open_attempts = open_attempts or NoOpenAttempts()
 
     # -- enrolling ------------------------------------------------------------------------------
 
@@ -138,16 +143,25 @@ class EnrollmentService:
         return EnrollmentView.of(result, CourseSummary.of(course))
 
     async def drop(self, actor: Actor, enrollment_id: UUID) -> EnrollmentView:
-        """Leave a course. Only an active enrolment is dropped; its progress is kept for a return."""
+        """Leave a course. Only an active enrolment is dropped; its progress is kept for a return, and its
+        quiz attempts in progress are closed with their saved answers, in the same transaction."""
         async with self._uow.begin() as tx:
             enrollment = await _load(tx, enrollment_id)
             # Locked before the enrolment changes: counters are recomputed from a fresh count (lock order).
             course = await load_course(tx, enrollment.course_id, for_update=True)
             require_owner_or_admin(actor, enrollment, course)
-            if not await tx.enrollments.mark_dropped(enrollment.id, now=self._clock.now()):
+            now = self._clock.now()
+            # Then the lessons of the quizzes being taken (shared) and the enrolment, before anything is
+            # written: course, lesson, enrolment, attempt. No attempt starts meanwhile: starting needs
+            # the course's shared lock, which waits for this transaction.
+            lessons = await self._open_attempts.quiz_lessons(tx, enrollment.id)
+            await self._completion.hold(tx, course_ids=[course.id], lesson_ids=lessons, enrollment_ids=[enrollment.id])
+            if not await tx.enrollments.mark_dropped(enrollment.id, now=now):
                 raise EnrollmentNotActive(
                     "only an active enrolment can be dropped", details={"status": enrollment.status.value}
                 )
+            # Closed once dropped, so that a pass among them completes the quiz lesson but never the enrolment.
+            await self._open_attempts.close_all(tx, enrollment.id, now)
             await tx.enrollments.update_course_counters(course.id)
             self._invalidate_catalogue_after_commit(tx)
             result = await _load(tx, enrollment.id)

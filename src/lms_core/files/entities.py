@@ -56,6 +56,23 @@ class UploadLimits:
         return max(self.image_bytes, self.document_bytes, self.video_bytes, self.other_bytes)
 
 
+@dataclass(frozen=True, slots=True)
+class PublishingRules:
+    """What a learner (a student account) may publish, that is upload with `is_public`: public files are
+    served to anyone with `Cache-Control: public`, so a school keeps them to what learners need in public
+    (avatars, profile pictures). Instructors and admins publish anything within the upload limits."""
+
+    learner_types: frozenset[FileType] = frozenset({FileType.IMAGE})
+    learner_max_bytes: int = 2 * MB
+
+    def __post_init__(self) -> None:
+        if self.learner_max_bytes < 1:
+            raise ValueError("PublishingRules.learner_max_bytes must be positive")
+
+    def allows_learner_type(self, file_type: FileType) -> bool:
+        return file_type in self.learner_types
+
+
 @dataclass(kw_only=True, slots=True)
 class UploadedFile:
     """A stored upload. `filename` is the engine's own name (`<uuid>.<ext>`); the client's name is kept,

@@ -50,3 +50,10 @@ class FileContentMissing(NotFoundError):
 
 class NotFileOwner(PermissionDeniedError):
     code = "files.not_owner"
+
+
+class PublishingNotAllowed(PermissionDeniedError):
+    """A learner asked to publish a file of a type, or of a size, that the school's `PublishingRules` keep
+    private; nothing was kept."""
+
+    code = "files.publishing_not_allowed"

@@ -15,6 +15,7 @@ from lms_core.files.commands import ByteRange, ListMyFiles, UploadFile
 from lms_core.files.entities import (
     UPLOAD_FOLDER,
     DownloadOptions,
+    PublishingRules,
     UploadedFile,
     UploadLimits,
     clean_original_filename,
@@ -22,11 +23,18 @@ from lms_core.files.entities import (
 )
 from lms_core.files.errors import EmptyFile, FileContentMissing, FileTooLarge, RangeNotSatisfiable, file_not_found
 from lms_core.files.events import FileDeleted, FileUploaded
-from lms_core.files.policy import can_download, needs_course_check, require_can_delete
+from lms_core.files.policy import (
+    can_download,
+    learner_publishing_limit,
+    needs_course_check,
+    publishing_too_large,
+    require_can_delete,
+)
 from lms_core.files.ports import FileLinks, FileStorage
 from lms_core.files.views import FileDownload, FileView
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
+from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import new_id
 from lms_core.shared.pagination import Page
 from lms_core.shared.ports import Transaction, UnitOfWork
@@ -45,6 +53,10 @@ class FileService:
       (`files.unsupported_type`); an empty upload is refused (`files.empty`);
     - each type has its own size limit (`UploadLimits`); a larger upload is refused (`files.too_large`)
       as soon as it passes the limit, and nothing of it is kept;
+    - publishing (`is_public`) follows `policy` and the school's `PublishingRules`: instructors and admins
+      publish anything, learners only the types and sizes the rules allow (by default images up to
+      2 MiB); a refused type is refused from the first bytes and a refused size as soon as it passes the
+      rule's limit (`files.publishing_not_allowed`, 403), and nothing of it is kept;
     - the object is stored under `uploads/{year}/{month}/{uuid}.{ext}`, the extension coming from the
       detected type; the client's file name is kept, cleaned, only as `original_filename`;
     - the object is stored first and its row inserted after; when the row cannot be written the object
@@ -68,6 +80,7 @@ class FileService:
         limits: UploadLimits,
         links: FileLinks,
         downloads: DownloadOptions | None = None,
+        publishing: PublishingRules | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -75,6 +88,7 @@ class FileService:
         self._limits = limits
         self._links = links
         self._downloads = downloads or DownloadOptions()
+        self._publishing = publishing or PublishingRules()
 
     @property
     def limits(self) -> UploadLimits:
@@ -93,15 +107,20 @@ class FileService:
             raise EmptyFile("the file is empty", details={"field": "file"})
         kind = resolve(sniff(head, complete=exhausted), command.declared_mime_type)
         limit = self._limits.for_type(kind.file_type)
+        refusal: LmsError = _too_large(kind, limit)
+        if command.is_public:
+            public_limit = learner_publishing_limit(actor, self._publishing, kind.file_type)
+            if public_limit is not None and public_limit < limit:
+                limit, refusal = public_limit, publishing_too_large(kind.file_type, public_limit)
         now = self._clock.now()
         file_id = new_id()
         filename, path = storage_path_for(file_id, kind.extension, now)
         digest = hashlib.sha256()
-        chunks = _metered(head, None if exhausted else content, digest, limit, _too_large(kind, limit))
+        chunks = _metered(head, None if exhausted else content, digest, limit, refusal)
         try:
             size = await self._storage.put_stream(path, chunks, content_type=kind.mime_type, max_bytes=limit)
         except FileTooLarge:
-            raise _too_large(kind, limit) from None
+            raise refusal from None
         file = UploadedFile(
             id=file_id,
             uploader_id=uploader_id,
@@ -252,7 +271,7 @@ async def _read_head(content: AsyncIterator[bytes], wanted: int) -> tuple[bytes,
 
 
 async def _metered(
-    head: bytes, rest: AsyncIterator[bytes] | None, digest: hashlib._Hash, limit: int, too_large: FileTooLarge
+    head: bytes, rest: AsyncIterator[bytes] | None, digest: hashlib._Hash, limit: int, too_large: LmsError
 ) -> AsyncIterator[bytes]:
     """The content again, hashed and counted; raises as soon as it passes the limit, whatever the storage does."""
     size = len(head)

@@ -6,8 +6,15 @@ from uuid import UUID
 
 from lms_core.courses.access import is_enrolled, load_course
 from lms_core.courses.entities import Course
+from lms_core.courses.policy import CourseAccess, is_course_manager
 from lms_core.quizzes.entities import Attempt, Quiz
-from lms_core.quizzes.policy import attempt_not_found, quiz_not_found, require_can_see_quiz, require_quiz_manager
+from lms_core.quizzes.policy import (
+    attempt_not_found,
+    quiz_not_found,
+    require_can_see_quiz,
+    require_may_read_questions,
+    require_quiz_manager,
+)
 from lms_core.shared.actor import Actor
 from lms_core.shared.ports import Transaction
 
@@ -26,6 +33,21 @@ async def visible_quiz(tx: Transaction, actor: Actor, quiz_id: UUID) -> tuple[Qu
     course = await load_course(tx, quiz.course_id)
     require_can_see_quiz(actor, course, quiz, enrolled=await is_enrolled(tx, actor, course.id))
     return quiz, course
+
+
+async def readable_quiz(tx: Transaction, actor: Actor, quiz_id: UUID) -> Quiz:
+    """A quiz whose questions the caller may read: visible (else missing), then its lesson's content
+    rule (else 403)."""
+    quiz = await load_quiz(tx, quiz_id)
+    course = await load_course(tx, quiz.course_id)
+    enrolled = await is_enrolled(tx, actor, course.id)
+    require_can_see_quiz(actor, course, quiz, enrolled=enrolled)
+    lesson = await tx.lessons.get(quiz.lesson_id)
+    if lesson is None:
+        raise quiz_not_found(quiz_id)
+    access = CourseAccess(course=course, enrolled=enrolled, manager=is_course_manager(actor, course))
+    require_may_read_questions(access, quiz, lesson)
+    return quiz
 
 
 async def managed_quiz(

@@ -72,8 +72,12 @@ class AttemptUseCases:
                 raise QuizNotOpen("the quiz is not published", details={"quiz_id": str(quiz.id)})
             enrollment = await _learner_enrollment(tx, actor, course)
             # The lesson level first: the new attempt's foreign keys lock the enrolment and the quiz (whose
-            # lesson's deletion cascades to it), so a deletion must not get between them.
+            # lesson's deletion cascades to it), so a deletion must not get between them. The enrolment is
+            # read again once held: a drop holds the course for update, so a drop under way was waited for,
+            # and a drop that committed meanwhile leaves no active enrolment to start an attempt for (a
+            # drop that comes later waits for this start, then closes its attempt).
             await self._grades.hold(tx, [quiz])
+            enrollment = await _learner_enrollment(tx, actor, course)
             now = self._clock.now()
             current = await tx.quiz_attempts.find_open(enrollment.id, quiz.id)
             if current is not None:

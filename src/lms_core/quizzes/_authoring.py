@@ -10,7 +10,7 @@ import msgspec
 from lms_core.courses.access import managed_course, visible_course
 from lms_core.courses.entities import Course, LessonType, check_metadata
 from lms_core.courses.errors import MetadataTooLarge
-from lms_core.quizzes._access import load_quiz, managed_quiz, visible_quiz
+from lms_core.quizzes._access import load_quiz, managed_quiz, readable_quiz, visible_quiz
 from lms_core.quizzes.commands import AddQuestion, CreateQuiz, ReorderQuestions, UpdateQuestion, UpdateQuiz
 from lms_core.quizzes.entities import Question, QuestionType, Quiz
 from lms_core.quizzes.errors import (
@@ -39,8 +39,10 @@ class AuthoringUseCases:
     - only the course's instructor or an admin creates, changes or publishes quizzes and questions,
       and sees the answer keys (`list_managed_questions`);
     - everyone else sees the published quizzes of courses they can see (published courses: anyone;
-      archived ones: their learners), and their questions without answer keys, explanations,
-      grading modes or metadata; an unpublished quiz is reported as missing;
+      archived ones: their learners); an unpublished quiz is reported as missing;
+    - questions are course content: the course's learners and managers read them (without answer keys,
+      explanations, grading modes or metadata for learners), and anyone who sees the quiz when its lesson
+      is a preview lesson; others get 403 `quizzes.questions_for_learners`;
     - a quiz is published only with at least one question, and a published quiz keeps at least one;
     - points are positive, at most 1000, with at most two decimals (stored in hundredths);
     - `order_index` counts from 0 and stays contiguous through inserts, deletions and reorders;
@@ -144,9 +146,10 @@ class AuthoringUseCases:
     # -- questions ------------------------------------------------------------------------------
 
     async def list_questions(self, actor: Actor, quiz_id: UUID) -> list[QuestionView]:
-        """The questions of a quiz the caller can see, without answer keys or explanations."""
+        """The questions of a quiz the caller can see, without answer keys or explanations: to the
+        course's learners and managers, or to anyone who sees the quiz of a preview lesson."""
         async with self._uow.begin(write=False) as tx:
-            quiz, _ = await visible_quiz(tx, actor, quiz_id)
+            quiz = await readable_quiz(tx, actor, quiz_id)
             questions = await tx.quiz_questions.list_for_quiz(quiz.id)
         return [QuestionView.of(question) for question in questions]
 

@@ -266,6 +266,13 @@ class Attempt:
             raise AttemptClosed("the attempt is not overdue", details={"attempt_id": str(self.id)})
         return self._close(self.answers, now)
 
+    def close_on_leaving(self, now: datetime) -> Score:
+        """Close the attempt of a learner who left the course, with the answers saved so far (as a late
+        submission would be): nothing can be submitted for a dropped enrolment afterwards."""
+        if self.status is not AttemptStatus.IN_PROGRESS:
+            raise AttemptClosed("the attempt has been submitted already", details={"attempt_id": str(self.id)})
+        return self._close(self.answers, now)
+
     def grade_by_hand(self, grades: Iterable[tuple[UUID, Decimal, str | None]], now: datetime) -> Score:
         """Apply a person's grades `(question id, points, feedback)` to questions that need one (essays and
         open short answers), or change such a grade; the status follows the score (`graded` once no

@@ -55,6 +55,10 @@ class NotAttemptOwner(PermissionDeniedError):
     code = "quizzes.not_attempt_owner"
 
 
+class QuestionsForLearnersOnly(PermissionDeniedError):
+    code = "quizzes.questions_for_learners"
+
+
 class ActiveEnrollmentRequired(PermissionDeniedError):
     code = "quizzes.enrollment_required"
 

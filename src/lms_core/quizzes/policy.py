@@ -5,16 +5,34 @@ and admins) see it always and alone author it, grade its attempts and run its ba
 seen by its student and the course's managers; to anyone else it does not exist (404), and only its
 student answers it (403 for the others who see it). Hidden things are reported as missing, never as
 forbidden, so an id reveals nothing.
+
+A quiz's questions are course content, read like a lesson's content (`courses.policy.may_read_lesson_content`):
+its course's learners (active or completed enrolment) and managers read them, and so does anyone who
+sees the quiz when its lesson is a preview lesson. Anyone else who sees the quiz gets 403
+(`quizzes.questions_for_learners`): the quiz itself is public, only its content is not, so the refusal
+reveals nothing the quiz list does not.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from lms_core.courses.entities import Course
-from lms_core.courses.policy import can_see_course, is_course_manager, require_course_manager
+from lms_core.courses.entities import Course, Lesson
+from lms_core.courses.policy import (
+    CourseAccess,
+    can_see_course,
+    is_course_manager,
+    may_read_lesson_content,
+    require_course_manager,
+)
 from lms_core.quizzes.entities import Attempt, Quiz
-from lms_core.quizzes.errors import AttemptNotFound, NotAttemptOwner, NotQuizManager, QuizNotFound
+from lms_core.quizzes.errors import (
+    AttemptNotFound,
+    NotAttemptOwner,
+    NotQuizManager,
+    QuestionsForLearnersOnly,
+    QuizNotFound,
+)
 from lms_core.shared.actor import Actor
 
 
@@ -27,6 +45,17 @@ def require_can_see_quiz(actor: Actor, course: Course, quiz: Quiz, *, enrolled: 
     """A quiz hidden from the caller is missing, so that a 403 never reveals an unpublished one."""
     if not can_see_quiz(actor, course, quiz, enrolled=enrolled):
         raise quiz_not_found(quiz.id)
+
+
+def require_may_read_questions(access: CourseAccess, quiz: Quiz, lesson: Lesson) -> None:
+    """Question text is course content, opened like the content of the quiz's lesson. Call it once the
+    quiz is known to be visible to the caller (`require_can_see_quiz`), so that the 403 is given only
+    for a quiz the caller may know of."""
+    if not may_read_lesson_content(access, lesson):
+        raise QuestionsForLearnersOnly(
+            "a quiz's questions are for the course's learners and managers; enrol to read them",
+            details={"quiz_id": str(quiz.id), "course_id": str(access.course.id)},
+        )
 
 
 def require_quiz_manager(actor: Actor, course: Course) -> None:

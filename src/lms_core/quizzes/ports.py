@@ -60,6 +60,11 @@ class AttemptRepository(Protocol):
 
     async def find_open(self, enrollment_id: UUID, quiz_id: UUID) -> Attempt | None: ...
 
+    async def open_for_enrollment(self, enrollment_id: UUID, *, for_update: bool = False) -> list[Attempt]:
+        """The enrolment's attempts in progress (of any quiz), by id; `for_update` locks them, in that
+        order, where the database can (the caller holds the levels above)."""
+        ...
+
     async def count(self, enrollment_id: UUID, quiz_id: UUID) -> int: ...
 
     async def save_answers(self, attempt_id: UUID, answers: dict[str, object]) -> bool:

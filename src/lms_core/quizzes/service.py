@@ -51,6 +51,8 @@ class QuizService:
     - only the course's instructor or an admin creates, changes or publishes quizzes and questions, and
       sees the answer keys; everyone else sees the published quizzes of courses they can see, without
       answer keys; an unpublished quiz is reported as missing;
+    - questions are course content: only the course's learners and managers read them, or anyone who
+      sees the quiz when its lesson is a preview lesson (403 `quizzes.questions_for_learners` otherwise);
     - a quiz is published only with at least one question, and a published quiz keeps at least one;
       points are positive, at most 1000, with at most two decimals; `order_index` stays contiguous;
     - authoring never touches attempts: an attempt keeps the settings and questions it started with.

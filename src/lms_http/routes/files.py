@@ -88,7 +88,8 @@ class FilesController(Controller):
         """Upload a file (signed-in users), streamed to storage. Form fields: optional `is_public` and
         `course_id` (a course you manage), then `file`. Its type is read from its content and must match the
         declared one: images up to 10 MiB, documents 50 MiB, videos 2 GiB by default (413 above, 415 for an
-        unaccepted or mismatched type)."""
+        unaccepted or mismatched type). Learners publish (`is_public`) only images up to 2 MiB by default
+        (403 `files.publishing_not_allowed`); instructors and admins publish anything."""
         form = StreamedForm(request, max_body_bytes=lms.files.limits.largest + FORM_OVERHEAD)
         command = await form.command()
         return await lms.files.upload(actor, command, form.file_content())

@@ -84,11 +84,12 @@ class QuizQuestionsController(Controller):
     tags = ["quizzes"]
     dependencies = _DEPENDENCIES
 
-    @get("/", responses=problems(401, 404))
+    @get("/", responses=problems(401, 403, 404))
     async def list_questions(
         self, lms: NamedDependency[Lms], viewer: NamedDependency[Actor], quiz_id: FromPath[UUID]
     ) -> list[QuestionView]:
-        """The questions of a quiz you can see, without answer keys or explanations."""
+        """The questions of a quiz you can see, without answer keys or explanations: for the course's
+        learners and managers, and for anyone when the quiz's lesson is a preview lesson (else 403)."""
         return await lms.quizzes.list_questions(viewer, quiz_id)
 
     @get("/manage", responses=problems(401, 403, 404), security=SIGNED_IN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +59,33 @@ async def test_revocation_by_the_instructor_or_an_admin_with_a_reason(lms: Lms, 
         )
     with pytest.raises(CertificateNotFound):
         await lms.certificates.revoke_by_number(Actor.system(), "CERT-20260101-FFFFFFFF", RevokeCertificate(reason="x"))
+
+
+def stored_pdfs(root: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in root.rglob("*.pdf")}
+
+
+async def test_a_revoked_certificate_still_downloads_but_marked_revoked(
+    lms: Lms, clock: FixedClock, storage_dir: Path
+) -> None:
+    done = await completed(lms, name="Ada Lovelace")
+    issued = (await lms.certificates.generate(done.room.owner, done.enrollment.id)).certificate
+    as_issued = stored_pdfs(storage_dir)
+    assert len(as_issued) == 1
+    assert "REVOKED" not in pdf_text((await lms.certificates.download(done.learner, issued.id)).content)
+
+    clock.advance(timedelta(days=40))
+    await lms.certificates.revoke(done.room.owner, issued.id, RevokeCertificate(reason="plagiarism"))
+    for reader in (done.learner, done.room.owner, await create_admin(lms)):
+        file = await lms.certificates.download(reader, issued.id)
+        assert file.content.startswith(b"%PDF") and file.filename == f"{issued.certificate_number}.pdf"
+        text = pdf_text(file.content)
+        assert f"REVOKED {clock.now().date().isoformat()} - no longer valid" in text
+        assert "Ada Lovelace" in text and issued.certificate_number in text
+    # The PDF as issued stays in storage, untouched, for the record; it is never served again.
+    assert stored_pdfs(storage_dir) == as_issued
+    verification = await lms.certificates.verify(Actor.anonymous(), issued.certificate_number)
+    assert (verification.valid, verification.is_revoked, verification.revoked_at) == (False, True, clock.now())
 
 
 async def test_download_and_listing_are_for_the_holder_the_instructor_and_admins(lms: Lms) -> None:

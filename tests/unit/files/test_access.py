@@ -20,7 +20,7 @@ from lms_core.shared.clock import FixedClock
 from lms_core.shared.errors import ExternalServiceError, InvalidInputError, NotAuthenticatedError
 from lms_core.shared.ids import new_id
 from tests.support.catalogue import instructor, published_course, student
-from tests.support.files import PDF, TEXT, FailingStorage, chunks_of, collect, memory_objects
+from tests.support.files import PDF, PNG, TEXT, FailingStorage, chunks_of, collect, memory_objects
 from tests.support.flows import create_admin
 from tests.unit.files.test_uploads import service_with
 
@@ -93,8 +93,8 @@ async def test_a_private_file_is_for_its_uploader_and_admins_only(lms: Lms, cast
 
 
 async def test_a_public_file_is_for_everyone(lms: Lms, cast: Cast) -> None:
-    file = await put(lms, cast.owner, is_public=True)
-    for actor in (Actor.anonymous(), cast.other, cast.learner, cast.owner):
+    file = await put(lms, cast.teacher, is_public=True)
+    for actor in (Actor.anonymous(), cast.other, cast.learner, cast.owner, cast.teacher):
         assert await may_download(lms, actor, file)
 
 
@@ -196,7 +196,7 @@ async def test_the_uploader_or_an_admin_deletes_object_and_row(lms: Lms, cast: C
 
 async def test_others_may_not_delete(lms: Lms, cast: Cast, settings: Settings) -> None:
     private = await put(lms, cast.owner)
-    public = await put(lms, cast.owner, is_public=True)
+    public = await put(lms, cast.owner, PNG, is_public=True)
     course_file = await put(lms, cast.admin, course_id=cast.course_id)
     with pytest.raises(FileNotFound):  # cannot see it at all
         await lms.files.delete_file(cast.other, private.id)

@@ -14,7 +14,7 @@ import pytest
 from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.uow import SqlUnitOfWork
 from lms_core import Actor, InvalidInputError, Lms
-from lms_core.courses.commands import CreateCourse
+from lms_core.courses.commands import CreateCourse, UpdateCourse, UpdateLesson
 from lms_core.courses.errors import CourseNotFound, NotCourseManager
 from lms_core.courses.views import CourseView
 from lms_core.enrollments.commands import EnrollInCourse
@@ -26,6 +26,7 @@ from lms_core.quizzes.errors import (
     InvalidQuiz,
     NoAttemptsLeft,
     QuestionNotFound,
+    QuestionsForLearnersOnly,
     QuizAlreadyExists,
     QuizHasNoQuestions,
     QuizNotFound,
@@ -389,21 +390,65 @@ async def test_who_sees_quizzes_and_questions(lms: Lms) -> None:
         managed = await lms.quizzes.list_managed_questions(viewer, published.quiz.id)
         assert managed[0].correct_answers == ["2", "3"]
         assert managed[0].explanation is not None
+    questions = await lms.quizzes.list_questions(enrolled, published.quiz.id)
+    assert [q.question_text for q in questions] == [q["question_text"] for q in MIXED_QUESTIONS]
+    encoded = msgspec.json.encode(questions)
+    assert b"correct" not in encoded
+    assert b"explanation" not in encoded
+    assert b"even and greater" not in encoded
+    for viewer in (Actor.anonymous(), learner, other):
+        with pytest.raises(QuestionsForLearnersOnly):
+            await lms.quizzes.list_questions(viewer, published.quiz.id)
     for viewer in (Actor.anonymous(), learner, enrolled, other):
         assert [q.title for q in await lms.quizzes.list_quizzes(viewer, course.id)] == ["Published"]
         assert (await lms.quizzes.get_quiz(viewer, published.quiz.id)).is_published
-        questions = await lms.quizzes.list_questions(viewer, published.quiz.id)
-        assert [q.question_text for q in questions] == [q["question_text"] for q in MIXED_QUESTIONS]
-        encoded = msgspec.json.encode(questions)
-        assert b"correct" not in encoded
-        assert b"explanation" not in encoded
-        assert b"even and greater" not in encoded
         with pytest.raises(QuizNotFound):
             await lms.quizzes.get_quiz(viewer, hidden.id)
         with pytest.raises(QuizNotFound):
             await lms.quizzes.list_questions(viewer, hidden.id)
         with pytest.raises(NotCourseManager):
             await lms.quizzes.list_managed_questions(viewer, published.quiz.id)
+
+
+async def test_questions_of_a_paid_course_are_for_its_learners_and_managers(lms: Lms) -> None:
+    owner = await instructor(lms)
+    admin = await create_admin(lms)
+    outsider = await student(lms, "outsider@example.com")
+    learner = await student(lms)
+    course = await published_course(lms, owner, "Premium", lessons=1)
+    await lms.enrollments.enroll(learner, EnrollInCourse(course_id=course.id))
+    authored = await graded_quiz(lms, owner, course, MIXED_QUESTIONS)
+    await lms.courses.update_course(owner, course.id, UpdateCourse(price=Decimal("49.00")))
+    texts = [q["question_text"] for q in MIXED_QUESTIONS]
+
+    for reader in (learner, owner, admin):
+        assert [q.question_text for q in await lms.quizzes.list_questions(reader, authored.quiz.id)] == texts
+    for viewer in (Actor.anonymous(), outsider, await instructor(lms, "other@example.com")):
+        # The quiz itself stays listed (its title is in the public outline); its content is refused.
+        assert (await lms.quizzes.get_quiz(viewer, authored.quiz.id)).id == authored.quiz.id
+        with pytest.raises(QuestionsForLearnersOnly) as refused:
+            await lms.quizzes.list_questions(viewer, authored.quiz.id)
+        assert refused.value.code == "quizzes.questions_for_learners"
+
+
+async def test_a_preview_quiz_lesson_opens_its_questions_to_whoever_sees_the_quiz(lms: Lms) -> None:
+    owner = await instructor(lms)
+    course = await published_course(lms, owner, "Taster", lessons=1)
+    authored = await graded_quiz(lms, owner, course, MIXED_QUESTIONS)
+    await lms.courses.update_course(owner, course.id, UpdateCourse(price=Decimal("49.00")))
+    await lms.courses.update_lesson(owner, authored.lesson.id, UpdateLesson(is_preview=True))
+    texts = [q["question_text"] for q in MIXED_QUESTIONS]
+    for viewer in (Actor.anonymous(), await student(lms)):
+        questions = await lms.quizzes.list_questions(viewer, authored.quiz.id)
+        assert [q.question_text for q in questions] == texts
+        assert b"explanation" not in msgspec.json.encode(questions)
+
+    # Preview opens a published quiz only: a draft quiz of a preview lesson stays missing.
+    lesson, hidden = await draft_quiz(lms, owner, course, "Draft")
+    await lms.quizzes.add_question(owner, hidden.id, mc())
+    await lms.courses.update_lesson(owner, lesson.id, UpdateLesson(is_preview=True))
+    with pytest.raises(QuizNotFound):
+        await lms.quizzes.list_questions(Actor.anonymous(), hidden.id)
 
 
 async def test_quizzes_of_a_draft_course_are_hidden_from_everyone_but_its_managers(lms: Lms) -> None:
