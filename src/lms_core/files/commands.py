@@ -11,6 +11,7 @@ from lms_core.files.entities import FileType
 from lms_core.shared.commands import Command
 from lms_core.shared.errors import InvalidInputError
 from lms_core.shared.pagination import PageRequest
+from lms_core.shared.text import SingleLineText
 
 
 class UploadFile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -21,8 +22,8 @@ class UploadFile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True)
     that the uploader manages, so that its learners may download it.
     """
 
-    original_filename: Annotated[str, msgspec.Meta(max_length=4096)] | None = None
-    declared_mime_type: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    original_filename: Annotated[SingleLineText, msgspec.Meta(max_length=4096)] | None = None
+    declared_mime_type: Annotated[SingleLineText, msgspec.Meta(max_length=255)] | None = None
     is_public: bool = False
     course_id: UUID | None = None
 

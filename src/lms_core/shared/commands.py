@@ -7,6 +7,7 @@ import contextvars
 import msgspec
 
 from lms_core.shared.errors import InvalidInputError
+from lms_core.shared.text import contains_nul
 
 _checking = contextvars.ContextVar("lms_command_checking", default=False)
 
@@ -17,6 +18,9 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
     msgspec checks them when a command is decoded (HTTP bodies), but not when Python code calls the
     constructor (the library and the CLI). Checking here as well gives every front door the same
     validation, and the same `InvalidInputError` naming the field.
+
+    A NUL character is refused everywhere, even inside free-form JSON fields that carry no pattern:
+    no database column (PostgreSQL text or JSONB) can store one.
     """
 
     def __post_init__(self) -> None:
@@ -24,8 +28,11 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
             return
         token = _checking.set(True)
         try:
-            msgspec.convert(msgspec.to_builtins(self), type(self))
+            values = msgspec.to_builtins(self)
+            msgspec.convert(values, type(self))
         except msgspec.ValidationError as exc:
             raise InvalidInputError(str(exc), code="request.validation_failed") from None
         finally:
             _checking.reset(token)
+        if contains_nul(values):
+            raise InvalidInputError("text must not contain a NUL character", code="request.validation_failed")
