@@ -12,7 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from lms_core import Lms
-from lms_http.errors import EXCEPTION_HANDLERS
+from lms_http.errors import EXCEPTION_HANDLERS, JsonBodyRequest
 from lms_http.routes.attempts import AttemptsController
 from lms_http.routes.auth import AuthController
 from lms_http.routes.certificates import CertificatesController
@@ -68,6 +68,7 @@ def create_app(
         ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=JsonBodyRequest,
         lifespan=[lifespan],
         # Logging is configured by the process (`lms serve` honours LMS_LOG_LEVEL), not by Litestar.
         logging_config=None,

@@ -11,6 +11,7 @@ from lms_core.shared.errors import InvalidInputError
 from lms_core.users.commands import ListUsers
 from tests.http.helpers import PASSWORD, assert_problem, bearer
 from tests.support.catalogue import instructor, published_course
+from tests.support.files import PDF
 from tests.support.flows import create_admin, login_tokens
 
 
@@ -129,3 +130,79 @@ def test_commands_built_in_code_refuse_control_characters() -> None:
         CreateCourse(title="ok", course_metadata={"nested": {"deep": ["\x00"]}})
     # The text `\u0000` itself (a backslash and five characters) is fine.
     assert CreateCourse(title="ok", description="\\u0000").description == "\\u0000"
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+async def test_a_body_nested_a_thousand_levels_deep_is_400(client: AsyncClient) -> None:
+    body = '{"email":"a@b.cd","password":' + nested(1000) + "}"
+    response = await client.post("/api/v1/auth/login", content=body, headers={"content-type": "application/json"})
+    problem = assert_problem(response, 400, "request.malformed")
+    assert "nested too deeply" in problem["detail"]
+
+
+async def test_deeply_nested_metadata_is_refused_and_nothing_is_stored(lms: Lms, client: AsyncClient) -> None:
+    actor, headers = await signed_in(lms, "teacher@example.com")
+    body = '{"title":"Deep","course_metadata":{"a":' + nested(5000) + "}}"
+    response = await client.post(
+        "/api/v1/courses/", content=body, headers={**headers, "content-type": "application/json"}
+    )
+    assert_problem(response, 400, "request.malformed")
+    mine = await client.get(
+        "/api/v1/courses/", params={"status": "draft", "instructor_id": str(actor.user_id)}, headers=headers
+    )
+    assert mine.json()["total"] == 0
+
+
+def test_a_command_built_in_code_with_absurd_nesting_is_invalid_input() -> None:
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(InvalidInputError, match="nested too deeply"):
+        CreateCourse(title="Deep", course_metadata={"a": deep})
+
+
+# -- Range headers ----------------------------------------------------------------------------------
+
+HUGE = "9" * 5000
+
+
+async def test_an_absurd_range_on_a_missing_file_is_404_before_the_range_is_read(lms: Lms, client: AsyncClient) -> None:
+    _, headers = await signed_in(lms, "teacher@example.com")
+    missing = "/api/v1/files/download/00000000-0000-7000-8000-000000000000"
+    for header in [f"bytes=-{HUGE}", f"bytes={HUGE}-", f"bytes=0-{HUGE}"]:
+        assert_problem(await client.get(missing, headers={**headers, "Range": header}), 404, "files.not_found")
+        assert_problem(await client.get(missing, headers={"Range": header}), 404, "files.not_found")
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "served"),
+    [
+        (f"bytes=-{HUGE}", 200, PDF),  # too long to be a single range: ignored
+        (f"bytes=0-{'9' * 30}", 206, PDF),  # to the end
+        (f"bytes=-{'9' * 30}", 206, PDF),  # a suffix longer than the file is the whole file
+    ],
+)
+async def test_absurd_ranges_of_a_real_file_are_served_sensibly(
+    lms: Lms, client: AsyncClient, header: str, status: int, served: bytes
+) -> None:
+    _, headers = await signed_in(lms, "teacher@example.com")
+    uploaded = await client.post(
+        "/api/v1/files/upload", files={"file": ("notes.pdf", PDF, "application/pdf")}, headers=headers
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    response = await client.get(uploaded.json()["file_url"], headers={**headers, "Range": header})
+    assert response.status_code == status, response.text
+    assert response.content == served
+
+
+async def test_a_range_starting_past_any_file_is_416(lms: Lms, client: AsyncClient) -> None:
+    _, headers = await signed_in(lms, "teacher@example.com")
+    uploaded = await client.post(
+        "/api/v1/files/upload", files={"file": ("notes.pdf", PDF, "application/pdf")}, headers=headers
+    )
+    response = await client.get(uploaded.json()["file_url"], headers={**headers, "Range": f"bytes={'9' * 30}-"})
+    assert_problem(response, 416, "files.range_not_satisfiable")
+    assert response.headers["content-range"] == f"bytes */{len(PDF)}"

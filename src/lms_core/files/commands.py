@@ -34,13 +34,18 @@ class ListMyFiles(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=
     file_type: FileType | None = None
 
 
+# Larger than any file; byte positions above it mean "past the end" all the same.
+MAX_BYTE_OFFSET = 2**63 - 1
+BytePosition = Annotated[int, msgspec.Meta(ge=0, le=MAX_BYTE_OFFSET)]
+
+
 class ByteRange(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One byte range of a download, as in HTTP: `first`-`last` inclusive; `last` None reads to the end;
     `first` None asks for the final `suffix_length` bytes."""
 
-    first: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    last: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    suffix_length: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    first: BytePosition | None = None
+    last: BytePosition | None = None
+    suffix_length: BytePosition | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()

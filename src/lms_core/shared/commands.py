@@ -32,7 +32,14 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
             msgspec.convert(values, type(self))
         except msgspec.ValidationError as exc:
             raise InvalidInputError(str(exc), code="request.validation_failed") from None
+        except RecursionError:
+            # Free-form JSON fields (metadata) can be nested deeper than the interpreter can walk.
+            raise InvalidInputError("the input is nested too deeply", code="request.validation_failed") from None
         finally:
             _checking.reset(token)
-        if contains_nul(values):
+        try:
+            has_nul = contains_nul(values)
+        except RecursionError:
+            raise InvalidInputError("the input is nested too deeply", code="request.validation_failed") from None
+        if has_nul:
             raise InvalidInputError("text must not contain a NUL character", code="request.validation_failed")
