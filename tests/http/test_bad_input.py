@@ -206,3 +206,51 @@ async def test_a_range_starting_past_any_file_is_416(lms: Lms, client: AsyncClie
     response = await client.get(uploaded.json()["file_url"], headers={**headers, "Range": f"bytes={'9' * 30}-"})
     assert_problem(response, 416, "files.range_not_satisfiable")
     assert response.headers["content-range"] == f"bytes */{len(PDF)}"
+
+
+# -- prices -----------------------------------------------------------------------------------------
+
+ABSURD_PRICES = ["1e28", "9999999999999999999999999999.99", '"1e400"', '"1e28"', '"-1e400"']
+
+
+@pytest.mark.parametrize("price", ABSURD_PRICES)
+async def test_an_absurd_price_at_creation_is_422_and_nothing_is_stored(
+    lms: Lms, client: AsyncClient, price: str
+) -> None:
+    actor, headers = await signed_in(lms, "teacher@example.com")
+    body = '{"title": "Priceless", "price": ' + price + "}"
+    response = await client.post(
+        "/api/v1/courses/", content=body, headers={**headers, "content-type": "application/json"}
+    )
+    problem = assert_problem(response, 422, "courses.invalid_price")
+    assert problem["details"] == {"field": "price"}
+    mine = await client.get(
+        "/api/v1/courses/", params={"status": "draft", "instructor_id": str(actor.user_id)}, headers=headers
+    )
+    assert mine.json()["total"] == 0
+
+
+@pytest.mark.parametrize("price", ABSURD_PRICES)
+async def test_an_absurd_price_in_an_update_is_422_and_the_price_stays(
+    lms: Lms, client: AsyncClient, price: str
+) -> None:
+    _, headers = await signed_in(lms, "teacher@example.com")
+    created = await client.post("/api/v1/courses/", json={"title": "Priced", "price": "10.50"}, headers=headers)
+    assert created.status_code == 201, created.text
+    url = f"/api/v1/courses/{created.json()['id']}"
+    response = await client.patch(
+        url, content='{"price": ' + price + "}", headers={**headers, "content-type": "application/json"}
+    )
+    assert_problem(response, 422, "courses.invalid_price")
+    assert (await client.get(url, headers=headers)).json()["price"] == "10.50"
+
+
+async def test_a_price_beyond_any_float_is_a_malformed_body(lms: Lms, client: AsyncClient) -> None:
+    # The JSON number itself cannot be decoded (before any field is looked at): a 400, not a 500.
+    _, headers = await signed_in(lms, "teacher@example.com")
+    response = await client.post(
+        "/api/v1/courses/",
+        content='{"title": "Priceless", "price": 1e400}',
+        headers={**headers, "content-type": "application/json"},
+    )
+    assert_problem(response, 400, "request.malformed")
