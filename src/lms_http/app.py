@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -19,15 +19,11 @@ from lms_http.routes.certificates import CertificatesController
 from lms_http.routes.courses import CoursesController, LessonsController
 from lms_http.routes.enrollments import EnrollmentsController
 from lms_http.routes.files import FilesController
+from lms_http.routes.health import HEALTH_ROUTES
 from lms_http.routes.quizzes import CourseQuizzesController, QuizQuestionsController
 from lms_http.routes.users import UsersController
 
 MAX_BODY_BYTES = 1024 * 1024
-
-
-@get("/health", include_in_schema=False)
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
 
 
 def create_app(
@@ -64,7 +60,7 @@ def create_app(
             CourseQuizzesController,
             QuizQuestionsController,
             AttemptsController,
-            health,
+            *HEALTH_ROUTES,
         ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,

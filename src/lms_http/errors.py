@@ -28,6 +28,7 @@ from lms_core.shared.errors import (
     PaymentRequiredError,
     PermissionDeniedError,
     RateLimitedError,
+    ServiceUnavailableError,
 )
 
 log = logging.getLogger("lms.http")
@@ -126,7 +127,7 @@ def problem_response(
 def handle_lms_error(request: Request[Any, Any, Any], exc: LmsError) -> Response[Problem]:
     status = status_for(exc)
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, RateLimitedError | ServiceUnavailableError):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="lms"'

@@ -25,7 +25,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "postgresql":
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # A server that does not answer must become a quick 503, not a request hanging for asyncpg's 60 s.
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args={"timeout": 10})
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
