@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -22,10 +22,14 @@ class UploadFile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True)
     that the uploader manages, so that its learners may download it.
     """
 
-    original_filename: Annotated[SingleLineText, msgspec.Meta(max_length=4096)] | None = None
+    # Any text: browsers send what the file system allows, and control characters (NUL included) are
+    # cleaned out before the name is stored.
+    original_filename: Annotated[str, msgspec.Meta(max_length=4096)] | None = None
     declared_mime_type: Annotated[SingleLineText, msgspec.Meta(max_length=255)] | None = None
     is_public: bool = False
     course_id: UUID | None = None
+
+    nul_cleaned_fields: ClassVar[frozenset[str]] = frozenset({"original_filename"})
 
 
 class ListMyFiles(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+from typing import ClassVar
 
 import msgspec
 
@@ -20,8 +21,11 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
     validation, and the same `InvalidInputError` naming the field.
 
     A NUL character is refused everywhere, even inside free-form JSON fields that carry no pattern:
-    no database column (PostgreSQL text or JSONB) can store one.
+    no database column (PostgreSQL text or JSONB) can store one. A command may name fields that its
+    service cleans before anything is stored (`nul_cleaned_fields`): those are left to the cleaning.
     """
+
+    nul_cleaned_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
         if _checking.get():
@@ -38,7 +42,8 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
         finally:
             _checking.reset(token)
         try:
-            has_nul = contains_nul(values)
+            checked = {name: value for name, value in values.items() if name not in self.nul_cleaned_fields}
+            has_nul = contains_nul(checked)
         except RecursionError:
             raise InvalidInputError("the input is nested too deeply", code="request.validation_failed") from None
         if has_nul:
