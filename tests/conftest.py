@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,8 +24,50 @@ from tests.support.databases import (
     truncate_postgres,
 )
 from tests.support.doubles import RecordingMailer
+from tests.support.log_scan import SecretScanningHandler
 
 TEST_SECRET = secrets.token_urlsafe(48)
+
+# The log scan -------------------------------------------------------------------------------------
+# Every record of the run (from every logger, ours at DEBUG) goes through one handler that remembers
+# those carrying a secret; the run fails at its end if there was one, listing them.
+
+_TESTS = Path(__file__).parent
+_PASSWORD_LITERAL = re.compile(r'\b(?:[A-Z_]*PASSWORD|password|new_password)\s*[=:]\s*"([^"]{8,})"')
+_log_scan_key = pytest.StashKey[SecretScanningHandler]()
+
+
+def _test_passwords() -> set[str]:
+    """The passwords the tests sign in with, read from their sources so that a new one is covered too."""
+    found: set[str] = set()
+    for source in _TESTS.rglob("*.py"):
+        found.update(_PASSWORD_LITERAL.findall(source.read_text(encoding="utf-8")))
+    return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    handler = SecretScanningHandler([*_test_passwords(), TEST_SECRET])
+    logging.getLogger().addHandler(handler)
+    logging.getLogger("lms").setLevel(logging.DEBUG)
+    session.config.stash[_log_scan_key] = handler
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    handler = session.config.stash.get(_log_scan_key, None)
+    if handler is None:
+        return
+    logging.getLogger().removeHandler(handler)
+    if handler.offences:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    handler = terminalreporter.config.stash.get(_log_scan_key, None)
+    if handler is None or not handler.offences:
+        return
+    terminalreporter.section("secrets in the logs", red=True)
+    for offence in handler.offences:
+        terminalreporter.write_line(offence)
 
 
 @pytest.fixture(scope="session")

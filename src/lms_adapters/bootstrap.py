@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_adapters.caching.memory import InProcessCache
+from lms_adapters.health import DatabaseProbe, RedisProbe
 from lms_adapters.links import ApiLinks
 from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.rendering import JinjaEmailRenderer
@@ -56,8 +57,10 @@ from lms_core.quizzes.service import QuizService
 from lms_core.shared.actor import Role
 from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.events import EventCatalogue
+from lms_core.shared.health import HealthService
 from lms_core.shared.ids import UserId
 from lms_core.shared.outbox import OutboxRelay, PayloadSealer
+from lms_core.shared.ports import HealthProbe
 from lms_core.users import events as user_events
 from lms_core.users.ports import UserCache
 from lms_core.users.service import UserService
@@ -84,6 +87,13 @@ async def _redis(settings: Settings) -> AsyncIterator[Any]:
         yield client
     finally:
         await client.aclose()
+
+
+def _health(engine: AsyncEngine, redis: Any) -> HealthService:
+    probes: list[HealthProbe] = [DatabaseProbe(engine)]
+    if redis is not None:
+        probes.append(RedisProbe(redis))
+    return HealthService(probes=probes)
 
 
 def _hasher(settings: Settings) -> Argon2PasswordHasher:
@@ -343,6 +353,8 @@ class Container(containers.DeclarativeContainer):
     relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
 
+    health = providers.Singleton(_health, engine, redis)
+
     lms = providers.Singleton(
         Lms,
         auth=auth,
@@ -355,6 +367,7 @@ class Container(containers.DeclarativeContainer):
         emails=emails,
         outbox=relay,
         clock=clock,
+        health=health,
     )
 
 

@@ -215,8 +215,10 @@ if TYPE_CHECKING:
         PaymentRequiredError,
         PermissionDeniedError,
         RateLimitedError,
+        ServiceUnavailableError,
     )
     from lms_core.shared.events import DomainEvent
+    from lms_core.shared.health import Health
     from lms_core.shared.ids import UserId
     from lms_core.shared.pagination import Page, PageRequest
     from lms_core.users.commands import CreateUser, ListUsers, UpdateMyProfile, UpdateUser
@@ -238,8 +240,9 @@ _SOURCES: dict[str, str] = {
     "lms_core.shared.ids": "UserId",
     "lms_core.shared.errors": (
         "LmsError NotFoundError ConflictError PermissionDeniedError NotAuthenticatedError InvalidInputError "
-        "RateLimitedError PaymentRequiredError ExternalServiceError"
+        "RateLimitedError PaymentRequiredError ExternalServiceError ServiceUnavailableError"
     ),
+    "lms_core.shared.health": "Health",
     "lms_core.shared.pagination": "Page PageRequest",
     "lms_core.shared.events": "DomainEvent",
     "lms_core.shared.clock": "Clock",
@@ -344,7 +347,7 @@ __all__ = [
     "EnrollmentNotFound", "EnrollmentStatus", "EnrollmentView", "ExportGrades", "ExternalServiceError",
     "FileContentMissing", "FileDeleted", "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType",
     "FileUploaded", "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt", "GradeChangeView",
-    "GradeImportReport", "GradePending", "GradeRecordView", "ImportGrades", "ImportedGrade",
+    "GradeImportReport", "GradePending", "GradeRecordView", "Health", "ImportGrades", "ImportedGrade",
     "InstructorRoleRequired", "InstructorSummary", "InvalidAnswers", "InvalidCredentials", "InvalidGrade",
     "InvalidInputError", "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress",
     "InvalidQuestion", "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken", "IssueFailure",
@@ -362,9 +365,9 @@ __all__ = [
     "QuizNotOpen", "QuizNotPassed", "QuizPassed", "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError",
     "RefreshSession", "Register", "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport", "ReorderLessons",
     "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate", "Role", "RoleNotAllowed",
-    "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary", "SubmitReview", "TokenPair",
-    "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse", "UpdateLesson",
-    "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",
+    "ServiceUnavailableError", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
+    "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse",
+    "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",
     "UserDeactivated", "UserId", "UserNotFound", "UserReactivated", "UserRegistered", "UserRoleChanged", "UserView",
     "WeakPassword",
 ]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from lms_core.files.service import FileService
     from lms_core.quizzes.service import QuizService
     from lms_core.shared.clock import Clock
+    from lms_core.shared.health import HealthService
     from lms_core.shared.outbox import OutboxRelay
     from lms_core.users.service import UserService
 
@@ -39,6 +40,7 @@ class Lms:
         "emails",
         "enrollments",
         "files",
+        "health",
         "outbox",
         "quizzes",
         "users",
@@ -54,6 +56,7 @@ class Lms:
     emails: EmailService
     outbox: OutboxRelay
     clock: Clock
+    health: HealthService
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class Lms:
         emails: EmailService,
         outbox: OutboxRelay,
         clock: Clock,
+        health: HealthService,
     ) -> None:
         services = {
             "auth": auth,
@@ -80,6 +84,7 @@ class Lms:
             "emails": emails,
             "outbox": outbox,
             "clock": clock,
+            "health": health,
         }
         for name, service in services.items():
             object.__setattr__(self, name, service)

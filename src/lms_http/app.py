@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -17,23 +17,19 @@ from lms_http.body_timeout import BodyTimeoutMiddleware
 from lms_http.client_address import STATE_KEY, ClientAddresses
 from lms_http.cors import cors_config
 from lms_http.docs_assets import DOCS_PATH, LocalSwaggerRenderPlugin, docs_router
-from lms_http.errors import EXCEPTION_HANDLERS
+from lms_http.errors import EXCEPTION_HANDLERS, JsonBodyRequest
 from lms_http.routes.attempts import AttemptsController
 from lms_http.routes.auth import AuthController
 from lms_http.routes.certificates import CertificatesController
 from lms_http.routes.courses import CoursesController, LessonsController
 from lms_http.routes.enrollments import EnrollmentsController
 from lms_http.routes.files import FilesController
+from lms_http.routes.health import HEALTH_ROUTES
 from lms_http.routes.quizzes import CourseQuizzesController, QuizQuestionsController
 from lms_http.routes.users import UsersController
 from lms_http.security_headers import add_security_headers
 
 MAX_BODY_BYTES = 1024 * 1024
-
-
-@get("/health", include_in_schema=False)
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
 
 
 def create_app(
@@ -77,11 +73,12 @@ def create_app(
             CourseQuizzesController,
             QuizQuestionsController,
             AttemptsController,
-            health,
+            *HEALTH_ROUTES,
         ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
         state=State({STATE_KEY: ClientAddresses(http_settings.trusted_proxy_networks())}),
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=JsonBodyRequest,
         lifespan=[lifespan],
         # Logging is configured by the process (`lms serve` honours LMS_LOG_LEVEL), not by Litestar.
         logging_config=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -17,11 +18,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     SQLite gets WAL, foreign keys and a busy timeout on every connection, and its transactions are
     begun by us: `BEGIN IMMEDIATE` for writers, so that two writers queue on the busy timeout
     instead of failing when one upgrades a read lock.
+
+    `hide_parameters`: the message of a failed statement (and so any logged traceback) never carries
+    its parameters, which include password hashes, token hashes and personal data.
     """
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "postgresql":
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # A server that does not answer must become a quick 503, not a request hanging for asyncpg's 60 s.
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args={"timeout": 10})
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -29,6 +34,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    # aiosqlite logs every statement with its parameters (password hashes among them) at DEBUG: a
+    # process run at debug level must not write those, so its logger starts at INFO unless the
+    # embedding application chose a level for it.
+    driver_log = logging.getLogger("aiosqlite")
+    if driver_log.level == logging.NOTSET:
+        driver_log.setLevel(logging.INFO)
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")

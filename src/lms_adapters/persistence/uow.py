@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import cached_property
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.persistence.attempts import SqlAttemptRepository, SqlGradeAuditRepository
@@ -26,6 +27,7 @@ from lms_adapters.persistence.outbox import SqlOutboxRepository
 from lms_adapters.persistence.quizzes import SqlQuestionRepository, SqlQuizRepository
 from lms_adapters.persistence.users import SqlUserRepository
 from lms_core.shared.clock import Clock
+from lms_core.shared.errors import ServiceUnavailableError
 from lms_core.shared.outbox import PayloadSealer
 
 log = logging.getLogger("lms.persistence")
@@ -161,7 +163,8 @@ class SqlUnitOfWork:
 
     @asynccontextmanager
     async def begin(self, *, write: bool = True) -> AsyncIterator[SqlTransaction]:
-        async with self._engine.connect() as connection:
+        connection = await self._connect()
+        try:
             if self._engine.dialect.name == "sqlite":
                 await connection.execution_options(**{WRITE_OPTION: write})
             await connection.begin()
@@ -177,4 +180,30 @@ class SqlUnitOfWork:
             else:
                 if connection.in_transaction():
                     await connection.rollback()
+        except DBAPIError as exc:
+            if exc.connection_invalidated:  # the server went away during the transaction
+                raise _unavailable(exc) from None
+            raise
+        finally:
+            await connection.close()
         await tx.run_after_commit()
+
+    async def _connect(self) -> AsyncConnection:
+        """A connection of the pool, or `ServiceUnavailableError` when the database cannot be reached.
+
+        Refused connections and timeouts surface as the driver's own errors (asyncpg raises `OSError`),
+        as `DBAPIError` (SQLite's "unable to open database file") or as the pool's timeout.
+        """
+        connection = self._engine.connect()
+        try:
+            await connection.start()
+        except (OSError, TimeoutError, PoolTimeoutError, DBAPIError) as exc:
+            raise _unavailable(exc) from None
+        return connection
+
+
+def _unavailable(exc: BaseException) -> ServiceUnavailableError:
+    # The driver's own words without the statement: what an operator needs, and no parameters.
+    reason = getattr(exc, "orig", None) or exc
+    log.warning("the database cannot be reached: %s: %s", type(reason).__name__, reason)
+    return ServiceUnavailableError("the database cannot be reached; try again shortly", code="service.unavailable")

@@ -8,9 +8,12 @@ import msgspec
 
 from lms_core.shared.actor import Role
 from lms_core.shared.commands import Command
+from lms_core.shared.text import SingleLineText
 from lms_core.users.commands import Email, FullName, Password
 
-Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+Secret = Annotated[SingleLineText, msgspec.Meta(min_length=1, max_length=512)]
+# What a person signs in with: not checked as an email, so that a typo fails like a wrong password.
+LoginName = Annotated[SingleLineText, msgspec.Meta(min_length=1, max_length=255)]
 MfaCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
 
 
@@ -22,17 +25,17 @@ class Register(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
 
 class Login(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    email: LoginName
     password: Password
 
 
 class PasswordGrant(Command, frozen=True, kw_only=True):
     """The OAuth2 password grant (RFC 6749 section 4.3); `username` is the email."""
 
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    username: LoginName
     password: Password
     grant_type: Literal["password"] = "password"
-    scope: str = ""
+    scope: Annotated[SingleLineText, msgspec.Meta(max_length=1000)] = ""
 
 
 class MfaLogin(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -49,7 +52,7 @@ class Logout(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
 
 class ForgotPassword(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    email: LoginName
 
 
 class ResetPassword(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -10,8 +10,9 @@ import msgspec
 from lms_core.shared.commands import Command
 from lms_core.shared.errors import InvalidInputError
 from lms_core.shared.pagination import PageRequest
+from lms_core.shared.text import MultiLineText
 
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+Reason = Annotated[MultiLineText, msgspec.Meta(min_length=1, max_length=1000)]
 
 
 class ListMyCertificates(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -12,14 +12,15 @@ import msgspec
 from lms_core.courses.entities import CourseStatus, Difficulty, LessonType
 from lms_core.shared.commands import Command
 from lms_core.shared.pagination import PageRequest
+from lms_core.shared.text import HTTP_URL_PATTERN, MultiLineText, SingleLineText
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
-Description = Annotated[str, msgspec.Meta(max_length=20_000)]
-Category = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Url = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"^https?://\S+$")]
+Title = Annotated[SingleLineText, msgspec.Meta(min_length=1, max_length=255)]
+Description = Annotated[MultiLineText, msgspec.Meta(max_length=20_000)]
+Category = Annotated[SingleLineText, msgspec.Meta(min_length=1, max_length=100)]
+Url = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=HTTP_URL_PATTERN)]
 Minutes = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
-Content = Annotated[str, msgspec.Meta(max_length=500_000)]
+Content = Annotated[MultiLineText, msgspec.Meta(max_length=500_000)]
 
 
 class CreateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -68,7 +69,7 @@ class ListCourses(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=
     category: Category | None = None
     difficulty_level: Difficulty | None = None
     instructor_id: UUID | None = None
-    q: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    q: Annotated[SingleLineText, msgspec.Meta(min_length=1, max_length=200)] | None = None
     is_free: bool | None = None
     status: CourseStatus = CourseStatus.PUBLISHED
     sort: CourseSort = CourseSort.NEWEST

@@ -41,7 +41,10 @@ from lms_core.shared.money import Money
 from lms_core.shared.pagination import Page
 from lms_core.shared.ports import Transaction, UnitOfWork
 
-SLUG_ATTEMPTS = 8
+# A slug lost to a concurrent writer is drawn again in a fresh transaction, which sees the winner's
+# slug. Every lost attempt means another course took a slug, so N writers racing for one title need at
+# most N attempts each: the bound is only a safety net, far above any real burst of same-title courses.
+SLUG_ATTEMPTS = 1000
 MAX_PRICE = Decimal("99999999.99")
 
 T = TypeVar("T")

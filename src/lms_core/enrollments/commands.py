@@ -12,12 +12,13 @@ from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.shared.commands import Command
 from lms_core.shared.errors import InvalidInputError
 from lms_core.shared.pagination import PageRequest
+from lms_core.shared.text import MultiLineText
 
 # One report covers at most a day: larger values are client bugs, not study time.
 SecondsSpent = Annotated[int, msgspec.Meta(ge=0, le=86_400)]
 Position = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
-ReviewText = Annotated[str, msgspec.Meta(max_length=5000)]
+ReviewText = Annotated[MultiLineText, msgspec.Meta(max_length=5000)]
 
 
 class EnrollInCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -11,18 +11,19 @@ import msgspec
 from lms_core.quizzes.entities import QuestionType, QuizType
 from lms_core.shared.commands import Command
 from lms_core.shared.pagination import PageRequest
+from lms_core.shared.text import MultiLineText, SingleLineText
 
 # authoring -----------------------------------------------------------------------------------------
 
-QuizTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
-QuizDescription = Annotated[str, msgspec.Meta(max_length=20_000)]
+QuizTitle = Annotated[SingleLineText, msgspec.Meta(min_length=1, max_length=255)]
+QuizDescription = Annotated[MultiLineText, msgspec.Meta(max_length=20_000)]
 PassingScore = Annotated[int, msgspec.Meta(ge=0, le=100, description="percentage needed to pass")]
 # Up to 30 days: long enough for a take-home exam, short enough to stay a deadline.
 TimeLimit = Annotated[int, msgspec.Meta(ge=1, le=43_200)]
 MaxAttempts = Annotated[int, msgspec.Meta(ge=1, le=1000)]
-QuestionText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
-QuestionExplanation = Annotated[str, msgspec.Meta(max_length=20_000)]
-OptionText = Annotated[str, msgspec.Meta(max_length=1000)]
+QuestionText = Annotated[MultiLineText, msgspec.Meta(min_length=1, max_length=20_000)]
+QuestionExplanation = Annotated[MultiLineText, msgspec.Meta(max_length=20_000)]
+OptionText = Annotated[MultiLineText, msgspec.Meta(max_length=1000)]
 # How many options a question has is a rule of `Question.validate()` (a clear `InvalidQuestion`);
 # the bound here only keeps absurd payloads out.
 OptionList = Annotated[list[OptionText], msgspec.Meta(max_length=100)]
@@ -110,10 +111,12 @@ class ReorderQuestions(Command, frozen=True, kw_only=True, forbid_unknown_fields
 
 # attempts ------------------------------------------------------------------------------------------
 
+# Short answers and essays (bounded by the request body size).
+EssayText = MultiLineText
 # One option's text or several (multiple choice), true or false, or text (short answer, essay); null
 # leaves the question unanswered. Whether it fits its question is checked against the attempt's copy.
-AnswerValue = Annotated[list[OptionText], msgspec.Meta(max_length=100)] | str | bool | None
-FeedbackText = Annotated[str, msgspec.Meta(max_length=5000)]
+AnswerValue = Annotated[list[OptionText], msgspec.Meta(max_length=100)] | EssayText | bool | None
+FeedbackText = Annotated[MultiLineText, msgspec.Meta(max_length=5000)]
 
 
 class AnswerItem(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -146,7 +149,7 @@ class ListMyAttempts(PageRequest, frozen=True, kw_only=True, forbid_unknown_fiel
 
 # batch grading -------------------------------------------------------------------------------------
 
-GradeFileCell = Annotated[str, msgspec.Meta(max_length=20_000)]
+GradeFileCell = Annotated[MultiLineText, msgspec.Meta(max_length=20_000)]
 
 
 class RegradeQuiz(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -56,3 +56,24 @@ class PaymentRequiredError(LmsError):
 
 class ExternalServiceError(LmsError):
     code = "external_service_error"
+
+
+class ServiceUnavailableError(ExternalServiceError):
+    """Something the engine itself needs (its database, Redis) cannot be reached; try again shortly.
+
+    An `ExternalServiceError` (503, CLI exit 8, retried by the outbox) that also says when to retry:
+    HTTP answers carry `Retry-After`.
+    """
+
+    code = "service.unavailable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_seconds: int = 5,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, details={**(details or {}), "retry_after_seconds": retry_after_seconds})
+        self.retry_after_seconds = retry_after_seconds

@@ -40,9 +40,15 @@ class Money:
             raise TypeError("Money.amount must be a Decimal")
         if not self.amount.is_finite():
             raise ValueError("Money.amount must be finite")
-        exponent = Decimal(1).scaleb(-minor_digits(self.currency))
-        if self.amount != self.amount.quantize(exponent, rounding=ROUND_HALF_EVEN):
-            raise ValueError(f"{self.currency} amounts have at most {minor_digits(self.currency)} decimals")
+        digits = minor_digits(self.currency)
+        exponent = Decimal(1).scaleb(-digits)
+        try:
+            # quantize needs the result to fit the context's 28 digits: 1e28 or 1e400 do not.
+            exact = self.amount == self.amount.quantize(exponent, rounding=ROUND_HALF_EVEN)
+        except InvalidOperation:
+            raise ValueError("amount out of range") from None
+        if not exact:
+            raise ValueError(f"{self.currency} amounts have at most {digits} decimals")
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str) -> Money:

@@ -1,4 +1,5 @@
-"""The unit-of-work port: one transaction at a time, exposing every repository."""
+"""Ports the whole engine shares: the unit of work (one transaction at a time, exposing every repository)
+and the health probes of its dependencies."""
 
 from __future__ import annotations
 
@@ -85,3 +86,12 @@ class UnitOfWork(Protocol):
     def begin(self, *, write: bool = True) -> AbstractAsyncContextManager[Transaction]:
         """Open a transaction. `write=False` promises no writes, letting the database skip write locks."""
         ...
+
+
+class HealthProbe(Protocol):
+    """One dependency the engine needs to serve (`name`: `database`, `redis`); `check` raises if it
+    cannot be reached."""
+
+    name: str
+
+    async def check(self) -> None: ...

@@ -9,9 +9,10 @@ import msgspec
 from lms_core.shared.actor import Role
 from lms_core.shared.commands import Command
 from lms_core.shared.pagination import PageRequest
+from lms_core.shared.text import EMAIL_PATTERN, SingleLineText
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=255, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")]
-FullName = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=255, pattern=EMAIL_PATTERN)]
+FullName = Annotated[SingleLineText, msgspec.Meta(min_length=1, max_length=255)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
@@ -45,4 +46,4 @@ class UpdateMyProfile(Command, frozen=True, kw_only=True, forbid_unknown_fields=
 class ListUsers(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):
     role: Role | None = None
     is_active: bool | None = None
-    q: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    q: Annotated[SingleLineText, msgspec.Meta(max_length=255)] | None = None

@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
 from lms_core import Actor, Lms, Page
-from lms_core.files.commands import ByteRange, ListMyFiles
+from lms_core.files.commands import MAX_BYTE_OFFSET, ByteRange, ListMyFiles
 from lms_core.files.entities import FileType, attachment_disposition
 from lms_core.files.views import FileDownload, FileView
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
@@ -28,6 +28,8 @@ from lms_http.paging import PageQuery, PageSizeQuery
 from lms_http.uploads import FORM_OVERHEAD, StreamedForm
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# A single range of any real file fits in far less; longer headers are ignored without being parsed.
+_MAX_RANGE_HEADER = 200
 
 
 _UPLOAD_BODY = RequestBody(
@@ -169,20 +171,29 @@ class FilesController(Controller):
 
 def parse_range(header: str | None) -> ByteRange | None:
     """One `bytes=` range (RFC 9110 section 14.1.2); None (send everything) for anything else, including
-    several ranges, other units and malformed values, which a server may ignore."""
-    if not header:
+    several ranges, other units, malformed values and headers too long to be a single range, which a
+    server may ignore.
+
+    Parsing never fails: positions beyond any file's size are clamped to `MAX_BYTE_OFFSET`, so access
+    is checked before the range is judged (a start past the end is then a 416, a longer suffix the whole file).
+    """
+    if not header or len(header) > _MAX_RANGE_HEADER:
         return None
     found = _RANGE.fullmatch(header.strip().replace(" ", ""))
     if found is None:
         return None
-    first, last = found.group(1), found.group(2)
-    if first:
-        if last and int(last) < int(first):
+    first, last = _position(found.group(1)), _position(found.group(2))
+    if first is not None:
+        if last is not None and last < first:
             return None
-        return ByteRange(first=int(first), last=int(last) if last else None)
-    if last:
-        return ByteRange(suffix_length=int(last))
+        return ByteRange(first=first, last=last)
+    if last is not None:
+        return ByteRange(suffix_length=last)
     return None
+
+
+def _position(digits: str) -> int | None:
+    return min(int(digits), MAX_BYTE_OFFSET) if digits else None
 
 
 def download_headers(result: FileDownload) -> dict[str, str]:
