@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
@@ -18,6 +18,9 @@ MfaCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
 
 
 class Register(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    # The password policy refuses control characters with its own reason.
+    nul_handled_fields: ClassVar[frozenset[str]] = frozenset({"password"})
+
     email: Email
     password: Password
     full_name: FullName
@@ -56,6 +59,9 @@ class ForgotPassword(Command, frozen=True, kw_only=True, forbid_unknown_fields=T
 
 
 class ResetPassword(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    # The password policy refuses control characters with its own reason.
+    nul_handled_fields: ClassVar[frozenset[str]] = frozenset({"new_password"})
+
     token: Secret
     new_password: Password
 

@@ -29,7 +29,7 @@ class UploadFile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True)
     is_public: bool = False
     course_id: UUID | None = None
 
-    nul_cleaned_fields: ClassVar[frozenset[str]] = frozenset({"original_filename"})
+    nul_handled_fields: ClassVar[frozenset[str]] = frozenset({"original_filename"})
 
 
 class ListMyFiles(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -21,11 +21,12 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
     validation, and the same `InvalidInputError` naming the field.
 
     A NUL character is refused everywhere, even inside free-form JSON fields that carry no pattern:
-    no database column (PostgreSQL text or JSONB) can store one. A command may name fields that its
-    service cleans before anything is stored (`nul_cleaned_fields`): those are left to the cleaning.
+    no database column (PostgreSQL text or JSONB) can store one. A command may name fields whose NUL its
+    service handles itself (`nul_handled_fields`): cleaned before anything is stored (a file name), or
+    refused with a reason of its own (a new password, by the password policy).
     """
 
-    nul_cleaned_fields: ClassVar[frozenset[str]] = frozenset()
+    nul_handled_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
         if _checking.get():
@@ -42,7 +43,7 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
         finally:
             _checking.reset(token)
         try:
-            checked = {name: value for name, value in values.items() if name not in self.nul_cleaned_fields}
+            checked = {name: value for name, value in values.items() if name not in self.nul_handled_fields}
             has_nul = contains_nul(checked)
         except RecursionError:
             raise InvalidInputError("the input is nested too deeply", code="request.validation_failed") from None

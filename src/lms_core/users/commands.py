@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -18,6 +18,9 @@ Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 class CreateUser(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """An admin creates an account with any role."""
+
+    # The password policy refuses control characters with its own reason.
+    nul_handled_fields: ClassVar[frozenset[str]] = frozenset({"password"})
 
     email: Email
     password: Password
