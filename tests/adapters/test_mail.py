@@ -436,11 +436,15 @@ async def test_file_mailer_writes_a_parseable_eml(tmp_path: Path, caplog: pytest
     files = sorted(directory.glob("*.eml"))
     assert len(files) == 2
     assert all(len(f.stem.split("-")) == 2 and len(f.stem.split("-")[1]) == 32 for f in files)
-    parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
-    assert isinstance(parsed, EmailMessage)
-    assert parsed["Subject"] in {"Hello from the test", "Second"}
-    assert parsed["To"] == "ada@example.com"
-    assert set(parts_by_type(parsed)) == {"text/plain", "text/html"}
+    by_subject: dict[str, Path] = {}
+    for file in files:
+        parsed = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        assert parsed["To"] == "ada@example.com"
+        assert set(parts_by_type(parsed)) == {"text/plain", "text/html"}
+        by_subject[str(parsed["Subject"])] = file
+    # Each message has its own file: both subjects are there, neither was written twice.
+    assert set(by_subject) == {"Hello from the test", "Second"}
     logged = [r.getMessage() for r in caplog.records if r.name == "lms.mail"]
     assert len(logged) == 2
-    assert any(str(files[0]) in line for line in logged)
+    assert all(sum(str(file) in line for line in logged) == 1 for file in files)

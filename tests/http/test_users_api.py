@@ -116,3 +116,22 @@ async def test_admin_cannot_demote_or_deactivate_self(client: Client, tokens: di
     me = (await client.get("/api/v1/users/me", headers=auth)).json()
     response = await client.patch(f"/api/v1/users/{me['id']}", json={"role": "student"}, headers=auth)
     assert_problem(response, 403, "users.cannot_change_own_access")
+    response = await client.patch(f"/api/v1/users/{me['id']}", json={"is_active": False}, headers=auth)
+    assert_problem(response, 403, "users.cannot_change_own_access")
+    stored = (await client.get(f"/api/v1/users/{me['id']}", headers=auth)).json()
+    assert (stored["role"], stored["is_active"]) == ("admin", True)
+
+
+async def test_admin_changes_another_admin(client: Client, tokens: dict[str, str], lms: Lms) -> None:
+    other = await create_admin(lms, "second-admin@example.com")
+    other_access, _ = await login_tokens(lms, "second-admin@example.com")
+    auth = bearer(tokens["admin"])
+    demoted = await client.patch(f"/api/v1/users/{other.user_id}", json={"role": "instructor"}, headers=auth)
+    assert demoted.status_code == 200, demoted.text
+    assert (demoted.json()["id"], demoted.json()["role"]) == (str(other.user_id), "instructor")
+    deactivated = await client.patch(f"/api/v1/users/{other.user_id}", json={"is_active": False}, headers=auth)
+    assert deactivated.status_code == 200, deactivated.text
+    stored = (await client.get(f"/api/v1/users/{other.user_id}", headers=auth)).json()
+    assert (stored["role"], stored["is_active"]) == ("instructor", False)
+    # The deactivated admin's session ends with the account.
+    assert_problem(await client.get("/api/v1/users/me", headers=bearer(other_access)), 401, "auth.invalid_token")
