@@ -7,17 +7,25 @@ from httpx import AsyncClient, Response
 PASSWORD = "correct horse battery"
 
 
-def assert_problem(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
+def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]:
+    """The response is a problem+json of `status` naming exactly `code` (a status alone hides a wrong refusal)."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
     body: dict[str, Any] = response.json()
     assert body["status"] == status
-    assert isinstance(body["code"], str)
-    assert body["code"]
+    assert body["code"] == code, body
     assert body["title"]
-    if code is not None:
-        assert body["code"] == code, body
     return body
+
+
+def expect(response: Response, status: int, code: str | None = None) -> Any:
+    """A matrix cell: a refusal must be the problem with `code`; a success returns its JSON body (if any)."""
+    if status >= 400:
+        assert code is not None, "a refusal in a matrix names its problem code"
+        return assert_problem(response, status, code)
+    assert response.status_code == status, response.text
+    assert code is None, "a success has no problem code"
+    return response.json() if response.headers.get("content-type", "").startswith("application/json") else None
 
 
 async def register(client: AsyncClient, email: str, role: str = "student") -> dict[str, Any]:

@@ -6,11 +6,12 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from httpx import AsyncClient
 
-from lms_core import Lms
+from lms_core import Actor, Lms
 from lms_core.quizzes.commands import AddQuestion
 from lms_core.quizzes.entities import DEADLINE_GRACE, QuestionType
 from lms_core.shared.clock import FixedClock
@@ -102,16 +103,58 @@ def call(client: AsyncClient, world: World, endpoint: str, headers: dict[str, st
     return requests[endpoint]()
 
 
+# The problem code of each refusal: who may not see an attempt is told it does not exist; a 403 names the rule.
+REFUSAL_CODES: dict[str, dict[int, str]] = {
+    endpoint: {
+        401: "auth.not_authenticated",
+        404: "quizzes.attempt_not_found",
+        403: "quizzes.enrollment_required" if endpoint == "POST start" else "quizzes.not_attempt_owner",
+    }
+    for endpoint in MATRIX
+}
+
+
+def by_question(answer: dict[str, Any]) -> str:
+    return str(answer["question_id"])
+
+
+def check_success(world: World, endpoint: str, role: str, body: Any) -> None:
+    """What a 2xx answer of each endpoint must say (a status alone would pass an empty or wrong body)."""
+    if endpoint == "GET my-attempts":
+        assert body["total"] == len(body["items"])
+        assert [a["id"] for a in body["items"]] == ([world.open_attempt_id] if role == "enrolled" else [])
+    elif endpoint in ("GET start", "GET attempt"):
+        assert (body["id"], body["status"]) == (world.open_attempt_id, "in_progress")
+    elif endpoint == "PUT answers":
+        assert body["id"] == world.open_attempt_id
+        assert sorted(body["answers"], key=by_question) == sorted(world.open_answers, key=by_question)
+    elif endpoint == "POST submit":
+        assert (body["id"], body["status"], body["score"]) == (world.open_attempt_id, "submitted", "7.00")
+    elif endpoint == "POST grade":
+        assert (body["id"], body["status"]) == (world.submitted_attempt_id, "graded")
+    else:
+        assert body["status"] == "in_progress"
+        assert body["id"] != world.open_attempt_id  # the open attempt was submitted: a new one starts
+
+
 @pytest.mark.parametrize("role", ROLES)
-async def test_authorization_matrix(client: AsyncClient, world: World, role: str) -> None:
+async def test_authorization_matrix(client: AsyncClient, world: World, lms: Lms, role: str) -> None:
     wrong = {}
     for endpoint, expected in MATRIX.items():
         response = await call(client, world, endpoint, world.headers[role])
         if response.status_code != expected[role]:
             wrong[endpoint] = (expected[role], response.status_code, response.text[:200])
         elif expected[role] >= 400:
-            assert_problem(response, expected[role])
+            assert_problem(response, expected[role], REFUSAL_CODES[endpoint][expected[role]])
+        else:
+            check_success(world, endpoint, role, response.json())
     assert not wrong, wrong
+    # What the successes stored: the student's submission, the manager's grade, nothing for anyone else.
+    quiz_id = UUID(world.quiz_id)
+    taken = await lms.quizzes.get_attempt(Actor.system(), quiz_id, UUID(world.open_attempt_id))
+    assert taken.status == ("submitted" if role == "enrolled" else "in_progress")
+    graded = await lms.quizzes.get_attempt(Actor.system(), quiz_id, UUID(world.submitted_attempt_id))
+    assert graded.status == ("graded" if role in ("owner", "admin") else "submitted")
 
 
 async def test_taking_a_quiz_end_to_end(client: AsyncClient, world: World) -> None:
@@ -164,7 +207,9 @@ async def test_conflicts_and_invalid_answers_are_problems(client: AsyncClient, w
         {"answers": [first, first]},
         {"answers": [{"question_id": first["question_id"], "answer": ["7"]}]},
     ):
-        problem = assert_problem(await client.post(f"{attempt}/submit", json=body, headers=learner), 422)
+        problem = assert_problem(
+            await client.post(f"{attempt}/submit", json=body, headers=learner), 422, "quizzes.invalid_answers"
+        )
         assert problem["code"] == "quizzes.invalid_answers" and problem["details"]["question_id"]
     for malformed in (
         {"answers": [{"question_id": first["question_id"], "answer": 7}]},
@@ -172,7 +217,9 @@ async def test_conflicts_and_invalid_answers_are_problems(client: AsyncClient, w
         {"answers": [], "extra": 1},
         {"answers": "all of them"},
     ):
-        assert_problem(await client.put(f"{attempt}/answers", json=malformed, headers=learner), 422)
+        assert_problem(
+            await client.put(f"{attempt}/answers", json=malformed, headers=learner), 422, "request.validation_failed"
+        )
     assert (await client.post(f"{attempt}/submit", json={"answers": world.open_answers}, headers=learner)).is_success
     for again in (
         client.post(f"{attempt}/submit", json={}, headers=learner),
@@ -192,6 +239,7 @@ async def test_conflicts_and_invalid_answers_are_problems(client: AsyncClient, w
     assert_problem(
         await client.post(world.attempts(f"/{world.submitted_attempt_id}/grade"), json={"grades": []}, headers=owner),
         422,
+        "request.validation_failed",
     )
 
 
@@ -230,9 +278,15 @@ async def test_named_routes_are_not_taken_for_attempt_ids(client: AsyncClient, w
     assert (await client.get(world.attempts("/start"), headers=learner)).json()["id"] == world.open_attempt_id
     assert (await client.get(world.attempts("/my-attempts"), headers=learner)).json()["total"] == 1
     assert_problem(await client.get(world.attempts(f"/{UNKNOWN}"), headers=learner), 404, "quizzes.attempt_not_found")
-    assert_problem(await client.get(world.attempts("/not-an-id"), headers=learner), 404)
-    assert_problem(await client.get(world.attempts("/my-attempts"), params={"page_size": 101}, headers=learner), 422)
-    assert_problem(await client.get("/api/v1/quizzes/not-a-quiz/attempts/start", headers=learner), 404)
+    assert_problem(await client.get(world.attempts("/not-an-id"), headers=learner), 404, "request.not_found")
+    assert_problem(
+        await client.get(world.attempts("/my-attempts"), params={"page_size": 101}, headers=learner),
+        422,
+        "request.validation_failed",
+    )
+    assert_problem(
+        await client.get("/api/v1/quizzes/not-a-quiz/attempts/start", headers=learner), 404, "request.not_found"
+    )
 
 
 async def test_concurrent_submits_over_http_grade_once(client: AsyncClient, world: World) -> None:
