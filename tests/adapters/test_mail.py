@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,6 +21,7 @@ from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
 from lms_core.emails.entities import EmailTemplate, OutgoingEmail
 from lms_core.emails.errors import EmailDeliveryFailed, UnknownEmailTemplate
+from tests.support.network import free_port
 
 BASE_URL = "https://lms.example.com"
 LINK = f"{BASE_URL}/reset-password?token=abc-123_XYZ&lang=en"
@@ -51,13 +51,6 @@ def outgoing(subject: str = "Hello from the test") -> OutgoingEmail:
         html="<p>Hello <b>Ada</b></p>",
         text="Hello Ada",
     )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def parts_by_type(message: EmailMessage) -> dict[str, str]:

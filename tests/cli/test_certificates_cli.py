@@ -8,7 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from tests.conftest import TEST_SECRET
 from tests.e2e.servers import LMS
 from tests.support.certificates import completed, stored_pdfs
 from tests.support.learning import classroom
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -131,13 +131,22 @@ def test_an_interrupted_batch_leaves_no_half_issued_certificate(env: dict[str, s
         text=True,
         start_new_session=True,  # SIGINT to the whole group, as Ctrl-C in a terminal does
     )
-    deadline = time.monotonic() + 60
-    while len(stored_pdfs(storage)) < 5 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
+    # Waiting on the first stored PDF (not on a fixed time, nor on a count a loaded machine may overshoot),
+    # then freezing the whole group at once: the batch is caught mid-way however slow or fast it runs.
+    wait_until(
+        lambda: bool(stored_pdfs(storage)) or process.poll() is not None,
+        within=180,
+        what="the batch to store its first certificate",
+    )
+    os.killpg(process.pid, signal.SIGSTOP)
+    assert process.poll() is None, "the batch ended before it could be interrupted"
+    frozen_at = len(stored_pdfs(storage))
     os.killpg(process.pid, signal.SIGINT)
-    process.communicate(timeout=60)
+    os.killpg(process.pid, signal.SIGCONT)
+    process.communicate(timeout=180)
     rows = certificate_rows(env)
-    assert len(rows) < 80, "interrupted too late to test anything"
+    assert frozen_at < 80
+    assert len(rows) < 80, f"interrupted with {frozen_at} stored, yet the batch ran to its end"
     assert all((storage / path).is_file() for _, path in rows)  # every row has its PDF
 
     code, out, err = invoke(["certificates", "issue", "--all", "--workers", "2", "--json"], env)
