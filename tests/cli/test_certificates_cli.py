@@ -11,31 +11,26 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from lms_adapters.bootstrap import open_lms
 from lms_adapters.settings import Settings
-from lms_cli.main import cli
 from lms_cli.output import EXIT_INVALID, EXIT_NOT_FOUND
-from tests.conftest import TEST_SECRET
 from tests.e2e.servers import LMS
 from tests.support.certificates import completed, stored_pdfs
+from tests.support.cli import cli_env, invoke
 from tests.support.learning import classroom
 from tests.support.waiting import wait_until
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "LMS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "LMS_SECRET_KEY": TEST_SECRET,
-        "LMS_PASSWORD_HASHING": "fast",
-        "LMS_OUTBOX_WORKER": "false",
-        "LMS_MAIL_DIR": str(tmp_path / "mail"),
-        "LMS_STORAGE_URL": f"file://{tmp_path / 'storage'}",
-        "LMS_CERTIFICATE_RENDERER": "reportlab",
-        "LMS_PUBLIC_BASE_URL": "https://lms.example.test",
-    }
+    return cli_env(
+        f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        tmp_path,
+        LMS_STORAGE_URL=f"file://{tmp_path / 'storage'}",
+        LMS_CERTIFICATE_RENDERER="reportlab",
+        LMS_PUBLIC_BASE_URL="https://lms.example.test",
+    )
 
 
 def seed(env: dict[str, str], rooms: dict[str, list[str]]) -> dict[str, str]:
@@ -53,11 +48,6 @@ def seed(env: dict[str, str], rooms: dict[str, list[str]]) -> dict[str, str]:
         return ids
 
     return asyncio.run(body())
-
-
-def invoke(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def certificate_rows(env: dict[str, str]) -> list[tuple[str, str]]:

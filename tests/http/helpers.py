@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from httpx import AsyncClient, Response
@@ -39,3 +40,24 @@ async def register(client: AsyncClient, email: str, role: str = "student") -> di
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def run_matrix(
+    role: str,
+    matrix: Mapping[str, Mapping[str, int]],
+    refusal_codes: Mapping[str, Mapping[int, str]],
+    call: Callable[[str], Awaitable[Response]],
+    check_success: Callable[[str, Any], None],
+) -> None:
+    """Call every endpoint of `matrix` in order as `role`. Every status is compared before the test fails,
+    so one run shows the whole row; a refusal must carry its code, a success passes `check_success`."""
+    wrong = {}
+    for endpoint, expected in matrix.items():
+        response = await call(endpoint)
+        if response.status_code != expected[role]:
+            wrong[endpoint] = (expected[role], response.status_code, response.text[:200])
+        elif expected[role] >= 400:
+            assert_problem(response, expected[role], refusal_codes[endpoint][expected[role]])
+        else:
+            check_success(endpoint, response.json())
+    assert not wrong, wrong

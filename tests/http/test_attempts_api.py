@@ -15,11 +15,12 @@ from lms_core import Actor, Lms
 from lms_core.quizzes.commands import AddQuestion
 from lms_core.quizzes.entities import DEADLINE_GRACE, QuestionType
 from lms_core.shared.clock import FixedClock
-from tests.http.helpers import assert_problem, bearer
+from tests.http.helpers import assert_problem, bearer, run_matrix
 from tests.support.attempts import ESSAY, MIXED_ANSWERS, classmate, quiz_room, sheet
 from tests.support.catalogue import instructor, student
 from tests.support.flows import create_admin, login_tokens
 from tests.support.quizzes import MIXED_QUESTIONS, draft_quiz
+from tests.support.roles import MATRIX_EMAILS, signed_in_headers
 
 UNKNOWN = "01890000-0000-7000-8000-000000000000"
 
@@ -47,17 +48,8 @@ async def world(lms: Lms) -> World:
     mate = await classmate(lms, room, "mate@example.com")
     submitted = await lms.quizzes.start_attempt(mate, room.quiz_id)
     await lms.quizzes.submit_attempt(mate, room.quiz_id, submitted.id, sheet(submitted, MIXED_ANSWERS))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    owner_email = "owner-quiz-course@example.com"  # made by `classroom` from the course title
-    for role, email in [
-        ("student", "student@example.com"),
-        ("enrolled", "enrolled@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("owner", owner_email),
-        ("admin", "admin@example.com"),
-    ]:
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    # The owner's address is made by `classroom` from the course title.
+    headers = await signed_in_headers(lms, {**MATRIX_EMAILS, "owner": "owner-quiz-course@example.com"})
     answers = sheet(attempt, MIXED_ANSWERS).answers
     return World(
         headers=headers,
@@ -139,16 +131,13 @@ def check_success(world: World, endpoint: str, role: str, body: Any) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_authorization_matrix(client: AsyncClient, world: World, lms: Lms, role: str) -> None:
-    wrong = {}
-    for endpoint, expected in MATRIX.items():
-        response = await call(client, world, endpoint, world.headers[role])
-        if response.status_code != expected[role]:
-            wrong[endpoint] = (expected[role], response.status_code, response.text[:200])
-        elif expected[role] >= 400:
-            assert_problem(response, expected[role], REFUSAL_CODES[endpoint][expected[role]])
-        else:
-            check_success(world, endpoint, role, response.json())
-    assert not wrong, wrong
+    await run_matrix(
+        role,
+        MATRIX,
+        REFUSAL_CODES,
+        lambda endpoint: call(client, world, endpoint, world.headers[role]),
+        lambda endpoint, body: check_success(world, endpoint, role, body),
+    )
     # What the successes stored: the student's submission, the manager's grade, nothing for anyone else.
     quiz_id = UUID(world.quiz_id)
     taken = await lms.quizzes.get_attempt(Actor.system(), quiz_id, UUID(world.open_attempt_id))

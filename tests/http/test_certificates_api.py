@@ -8,29 +8,20 @@ from pathlib import Path
 import pytest
 from httpx import AsyncClient
 
-from lms_adapters.settings import Settings
 from lms_core import Actor, Lms
 from lms_core.enrollments.commands import EnrollInCourse
-from tests.conftest import make_settings
-from tests.http.helpers import assert_problem, bearer
+from tests.http.helpers import assert_problem
 from tests.support.catalogue import instructor, student
-from tests.support.certificates import completed, pdf_text, stored_pdfs
-from tests.support.flows import create_admin, login_tokens
+from tests.support.certificates import completed, pdf_text, settings, storage_dir, stored_pdfs
+from tests.support.flows import create_admin
 from tests.support.learning import classroom
+from tests.support.roles import signed_in_headers
+
+__all__ = ["settings", "storage_dir"]
 
 UNKNOWN = "01890000-0000-7000-8000-000000000000"
 BASE = "/api/v1/certificates"
 ROLES = ["anonymous", "owner_student", "other_student", "other_instructor", "course_instructor", "admin"]
-
-
-@pytest.fixture
-def storage_dir(tmp_path: Path) -> Path:
-    return tmp_path / "storage"
-
-
-@pytest.fixture
-def settings(database_url: str, storage_dir: Path) -> Settings:
-    return make_settings(database_url, storage_url=f"file://{storage_dir}", certificate_renderer="reportlab")
 
 
 @dataclass
@@ -50,15 +41,16 @@ async def world(lms: Lms) -> World:
     done = await completed(lms, name="Ada Lovelace", email="ada@example.com", room=room)
     busy = await student(lms, "busy@example.com")
     active = await lms.enrollments.enroll(busy, EnrollInCourse(course_id=room.course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role, email in [
-        ("owner_student", "ada@example.com"),
-        ("other_student", "student@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("course_instructor", "owner@example.com"),
-        ("admin", "admin@example.com"),
-    ]:
-        headers[role] = bearer((await login_tokens(lms, email))[0])
+    headers = await signed_in_headers(
+        lms,
+        {
+            "owner_student": "ada@example.com",
+            "other_student": "student@example.com",
+            "other_instructor": "other@example.com",
+            "course_instructor": "owner@example.com",
+            "admin": "admin@example.com",
+        },
+    )
     return World(headers=headers, enrollment_id=str(done.enrollment.id), active_enrollment_id=str(active.id))
 
 

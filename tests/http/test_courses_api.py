@@ -13,9 +13,9 @@ from lms_core.courses.commands import CreateCourse, ListCourses
 from lms_core.courses.entities import CourseStatus
 from lms_core.courses.errors import CourseNotFound
 from lms_core.enrollments.commands import EnrollInCourse
-from tests.http.helpers import assert_problem, bearer, expect
-from tests.support.catalogue import instructor, published_course, student, text_lesson
-from tests.support.flows import create_admin, login_tokens
+from tests.http.helpers import assert_problem, expect
+from tests.support.catalogue import published_course, text_lesson
+from tests.support.roles import MATRIX_EMAILS, matrix_cast, signed_in_headers
 
 UNKNOWN_ID = "01890000-0000-7000-8000-000000000000"
 ROLES = ["anonymous", "student", "enrolled", "other_instructor", "owner", "admin"]
@@ -32,26 +32,14 @@ class World:
 
 @pytest.fixture
 async def world(lms: Lms) -> World:
-    owner = await instructor(lms, "owner@example.com")
-    await instructor(lms, "other@example.com")
-    await student(lms, "student@example.com")
-    enrolled = await student(lms, "enrolled@example.com")
-    await create_admin(lms, "admin@example.com")
+    cast = await matrix_cast(lms)
+    owner, enrolled = cast.owner, cast.enrolled
     course = await published_course(lms, owner, "Matrix", lessons=1)
     preview = await text_lesson(lms, owner, course, "Preview", is_preview=True)
     locked = next(lesson for lesson in await lms.courses.list_lessons(owner, course.id) if not lesson.is_preview)
     draft = await lms.courses.create_course(owner, CreateCourse(title="Draft"))
     await lms.enrollments.enroll(enrolled, EnrollInCourse(course_id=course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role, email in [
-        ("student", "student@example.com"),
-        ("enrolled", "enrolled@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("owner", "owner@example.com"),
-        ("admin", "admin@example.com"),
-    ]:
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    headers = await signed_in_headers(lms, MATRIX_EMAILS)
     return World(headers, str(course.id), str(draft.id), str(locked.id), str(preview.id))
 
 

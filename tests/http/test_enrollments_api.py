@@ -13,10 +13,10 @@ from httpx import AsyncClient
 from lms_core import Actor, Lms
 from lms_core.courses.commands import CreateCourse
 from lms_core.enrollments.commands import EnrollInCourse, ListCourseEnrollments
-from tests.http.helpers import assert_problem, bearer
-from tests.support.catalogue import instructor, student, text_lesson
-from tests.support.flows import create_admin, login_tokens
+from tests.http.helpers import assert_problem, run_matrix
+from tests.support.catalogue import text_lesson
 from tests.support.learning import classroom
+from tests.support.roles import MATRIX_EMAILS, matrix_cast, signed_in_headers
 
 UNKNOWN = "01890000-0000-7000-8000-000000000000"
 
@@ -39,27 +39,15 @@ class World:
 
 @pytest.fixture
 async def world(lms: Lms) -> World:
-    owner = await instructor(lms, "owner@example.com")
-    await instructor(lms, "other@example.com")
-    await student(lms, "student@example.com")
-    enrolled = await student(lms, "enrolled@example.com")
-    await create_admin(lms, "admin@example.com")
+    cast = await matrix_cast(lms)
+    owner, enrolled = cast.owner, cast.enrolled
     room = await classroom(lms, owner, title="Matrix", required=2, duration_minutes=5)
     elsewhere = await classroom(lms, owner, title="Elsewhere", required=1)
     paid = await lms.courses.create_course(owner, CreateCourse(title="Paid", price=Decimal(100)))
     await text_lesson(lms, owner, paid)
     await lms.courses.publish_course(owner, paid.id)
     enrollment = await lms.enrollments.enroll(enrolled, EnrollInCourse(course_id=room.course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role, email in [
-        ("student", "student@example.com"),
-        ("enrolled", "enrolled@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("owner", "owner@example.com"),
-        ("admin", "admin@example.com"),
-    ]:
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    headers = await signed_in_headers(lms, MATRIX_EMAILS)
     return World(
         headers=headers,
         course_id=str(room.course.id),
@@ -152,16 +140,13 @@ def check_success(world: World, endpoint: str, role: str, body: Any) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_authorization_matrix(client: AsyncClient, world: World, role: str, lms: Lms) -> None:
-    wrong = {}
-    for endpoint, expected in MATRIX.items():
-        response = await call(client, world, endpoint, world.headers[role])
-        if response.status_code != expected[role]:
-            wrong[endpoint] = (expected[role], response.status_code, response.text[:200])
-        elif expected[role] >= 400:
-            assert_problem(response, expected[role], REFUSAL_CODES[endpoint][expected[role]])
-        else:
-            check_success(world, endpoint, role, response.json())
-    assert not wrong, wrong
+    await run_matrix(
+        role,
+        MATRIX,
+        REFUSAL_CODES,
+        lambda endpoint: call(client, world, endpoint, world.headers[role]),
+        lambda endpoint, body: check_success(world, endpoint, role, body),
+    )
     # What the successes stored: the enrolled student's progress and review (kept through their drop and
     # return), the admin's drop, and a new enrolment for the student who enrolled.
     stored = await lms.enrollments.get_enrollment(Actor.system(), UUID(world.enrollment_id))

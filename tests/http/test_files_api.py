@@ -26,6 +26,7 @@ from tests.support.catalogue import instructor, published_course, student
 from tests.support.doubles import RecordingMailer
 from tests.support.files import CSV, EXECUTABLE, MP4, PDF, PNG, TEXT, memory_objects
 from tests.support.flows import create_admin, login_tokens
+from tests.support.roles import signed_in_headers
 from tests.support.s3 import MotoS3, moto_s3
 
 __all__ = ["moto_s3"]
@@ -49,11 +50,7 @@ async def world(lms: Lms) -> World:
     await create_admin(lms, "admin@example.com")
     course = await published_course(lms, teacher, "Files", lessons=1)
     await lms.enrollments.enroll(enrolled, EnrollInCourse(course_id=course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role in ROLES[1:]:
-        email = f"{role.replace('_', '-')}@example.com"
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    headers = await signed_in_headers(lms, {role: f"{role.replace('_', '-')}@example.com" for role in ROLES[1:]})
     return World(headers, str(course.id))
 
 

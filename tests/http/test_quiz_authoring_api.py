@@ -13,10 +13,10 @@ from lms_core import Lms
 from lms_core.courses.commands import CreateCourse
 from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.quizzes.commands import AddQuestion
-from tests.http.helpers import assert_problem, bearer, expect
-from tests.support.catalogue import instructor, published_course, student
-from tests.support.flows import create_admin, login_tokens
+from tests.http.helpers import assert_problem, expect
+from tests.support.catalogue import published_course
 from tests.support.quizzes import MIXED_QUESTIONS, draft_quiz, graded_quiz, quiz_lesson
+from tests.support.roles import MATRIX_EMAILS, matrix_cast, signed_in_headers
 
 UNKNOWN = "01890000-0000-7000-8000-000000000000"
 ROLES = ["anonymous", "student", "enrolled", "other_instructor", "owner", "admin"]
@@ -47,11 +47,8 @@ class World:
 
 @pytest.fixture
 async def world(lms: Lms) -> World:
-    owner = await instructor(lms, "owner@example.com")
-    await instructor(lms, "other@example.com")
-    await student(lms, "student@example.com")
-    enrolled = await student(lms, "enrolled@example.com")
-    await create_admin(lms, "admin@example.com")
+    cast = await matrix_cast(lms)
+    owner, enrolled = cast.owner, cast.enrolled
     course = await published_course(lms, owner, "Matrix", lessons=1)
     published = await graded_quiz(lms, owner, course, MIXED_QUESTIONS, title="Published quiz")
     _, draft = await draft_quiz(lms, owner, course, "Draft quiz")
@@ -60,16 +57,7 @@ async def world(lms: Lms) -> World:
     hidden_course = await lms.courses.create_course(owner, CreateCourse(title="Hidden"))
     hidden = await graded_quiz(lms, owner, hidden_course, publish_course=False)
     await lms.enrollments.enroll(enrolled, EnrollInCourse(course_id=course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role, email in [
-        ("student", "student@example.com"),
-        ("enrolled", "enrolled@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("owner", "owner@example.com"),
-        ("admin", "admin@example.com"),
-    ]:
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    headers = await signed_in_headers(lms, MATRIX_EMAILS)
     return World(
         headers=headers,
         course_id=str(course.id),
