@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,6 +21,7 @@ from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
 from lms_core.emails.entities import EmailTemplate, OutgoingEmail
 from lms_core.emails.errors import EmailDeliveryFailed, UnknownEmailTemplate
+from tests.support.network import free_port
 
 BASE_URL = "https://lms.example.com"
 LINK = f"{BASE_URL}/reset-password?token=abc-123_XYZ&lang=en"
@@ -56,13 +56,6 @@ def outgoing(subject: str = "Hello from the test") -> OutgoingEmail:
         html="<p>Hello <b>Ada</b></p>",
         text="Hello Ada",
     )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def parts_by_type(message: EmailMessage) -> dict[str, str]:
@@ -441,14 +434,18 @@ async def test_file_mailer_writes_a_parseable_eml(tmp_path: Path, caplog: pytest
     files = sorted(directory.glob("*.eml"))
     assert len(files) == 2
     assert all(len(f.stem.split("-")) == 2 and len(f.stem.split("-")[1]) == 32 for f in files)
-    parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
-    assert isinstance(parsed, EmailMessage)
-    assert parsed["Subject"] in {"Hello from the test", "Second"}
-    assert parsed["To"] == "ada@example.com"
-    assert set(parts_by_type(parsed)) == {"text/plain", "text/html"}
+    by_subject: dict[str, Path] = {}
+    for file in files:
+        parsed = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        assert parsed["To"] == "ada@example.com"
+        assert set(parts_by_type(parsed)) == {"text/plain", "text/html"}
+        by_subject[str(parsed["Subject"])] = file
+    # Each message has its own file: both subjects are there, neither was written twice.
+    assert set(by_subject) == {"Hello from the test", "Second"}
     logged = [r.getMessage() for r in caplog.records if r.name == "lms.mail"]
     assert len(logged) == 2
-    assert any(str(files[0]) in line for line in logged)
+    assert all(sum(str(file) in line for line in logged) == 1 for file in files)
 
 
 def test_the_registration_attempt_mail_points_to_sign_in_and_reset(renderer: JinjaEmailRenderer) -> None:

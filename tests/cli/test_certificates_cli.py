@@ -8,34 +8,29 @@ import os
 import signal
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from lms_adapters.bootstrap import open_lms
 from lms_adapters.settings import Settings
-from lms_cli.main import cli
 from lms_cli.output import EXIT_INVALID, EXIT_NOT_FOUND
-from tests.conftest import TEST_SECRET
 from tests.e2e.servers import LMS
 from tests.support.certificates import completed, stored_pdfs
+from tests.support.cli import cli_env, invoke
 from tests.support.learning import classroom
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "LMS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "LMS_SECRET_KEY": TEST_SECRET,
-        "LMS_PASSWORD_HASHING": "fast",
-        "LMS_OUTBOX_WORKER": "false",
-        "LMS_MAIL_DIR": str(tmp_path / "mail"),
-        "LMS_STORAGE_URL": f"file://{tmp_path / 'storage'}",
-        "LMS_CERTIFICATE_RENDERER": "reportlab",
-        "LMS_PUBLIC_BASE_URL": "https://lms.example.test",
-    }
+    return cli_env(
+        f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        tmp_path,
+        LMS_STORAGE_URL=f"file://{tmp_path / 'storage'}",
+        LMS_CERTIFICATE_RENDERER="reportlab",
+        LMS_PUBLIC_BASE_URL="https://lms.example.test",
+    )
 
 
 def seed(env: dict[str, str], rooms: dict[str, list[str]]) -> dict[str, str]:
@@ -53,11 +48,6 @@ def seed(env: dict[str, str], rooms: dict[str, list[str]]) -> dict[str, str]:
         return ids
 
     return asyncio.run(body())
-
-
-def invoke(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def certificate_rows(env: dict[str, str]) -> list[tuple[str, str]]:
@@ -131,13 +121,22 @@ def test_an_interrupted_batch_leaves_no_half_issued_certificate(env: dict[str, s
         text=True,
         start_new_session=True,  # SIGINT to the whole group, as Ctrl-C in a terminal does
     )
-    deadline = time.monotonic() + 60
-    while len(stored_pdfs(storage)) < 5 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
+    # Waiting on the first stored PDF (not on a fixed time, nor on a count a loaded machine may overshoot),
+    # then freezing the whole group at once: the batch is caught mid-way however slow or fast it runs.
+    wait_until(
+        lambda: bool(stored_pdfs(storage)) or process.poll() is not None,
+        within=180,
+        what="the batch to store its first certificate",
+    )
+    os.killpg(process.pid, signal.SIGSTOP)
+    assert process.poll() is None, "the batch ended before it could be interrupted"
+    frozen_at = len(stored_pdfs(storage))
     os.killpg(process.pid, signal.SIGINT)
-    process.communicate(timeout=60)
+    os.killpg(process.pid, signal.SIGCONT)
+    process.communicate(timeout=180)
     rows = certificate_rows(env)
-    assert len(rows) < 80, "interrupted too late to test anything"
+    assert frozen_at < 80
+    assert len(rows) < 80, f"interrupted with {frozen_at} stored, yet the batch ran to its end"
     assert all((storage / path).is_file() for _, path in rows)  # every row has its PDF
 
     code, out, err = invoke(["certificates", "issue", "--all", "--workers", "2", "--json"], env)

@@ -7,28 +7,15 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from click.testing import CliRunner
 
 from lms_adapters.persistence.migrate import alembic_config
-from lms_cli.main import cli
 from lms_cli.output import EXIT_CONFIG, EXIT_CONFLICT, EXIT_INVALID
-from tests.conftest import TEST_SECRET
+from tests.support.cli import cli_env, invoke
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "LMS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "LMS_SECRET_KEY": TEST_SECRET,
-        "LMS_PASSWORD_HASHING": "fast",
-        "LMS_OUTBOX_WORKER": "false",
-        "LMS_MAIL_DIR": str(tmp_path / "mail"),
-    }
-
-
-def invoke(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+    return cli_env(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", tmp_path)
 
 
 def test_db_upgrade_then_current(env: dict[str, str]) -> None:

@@ -14,18 +14,17 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import pytest
-from click.testing import CliRunner
 
 from lms_adapters.bootstrap import open_lms
-from lms_cli.main import cli
 from lms_cli.output import EXIT_INVALID, EXIT_NOT_FOUND
 from lms_core import Actor, Lms
 from lms_core.quizzes.commands import UpdateQuestion
 from lms_core.quizzes.entities import AttemptStatus
 from lms_core.quizzes.views import AttemptResultView
 from lms_core.shared.clock import FixedClock
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import make_settings
 from tests.support.attempts import ALL_RIGHT, QuizRoom, classmate, question_id, quiz_room, sheet
+from tests.support.cli import cli_env, invoke
 from tests.support.quizzes import MIXED_QUESTIONS
 
 T = TypeVar("T")
@@ -47,18 +46,7 @@ class Seeded:
 
 @pytest.fixture
 def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "LMS_DATABASE_URL": database_url,
-        "LMS_SECRET_KEY": TEST_SECRET,
-        "LMS_PASSWORD_HASHING": "fast",
-        "LMS_OUTBOX_WORKER": "false",
-        "LMS_MAIL_DIR": str(tmp_path / "mail"),
-    }
-
-
-def invoke(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+    return cli_env(database_url, tmp_path)
 
 
 def with_lms(database_url: str, body: Callable[[Lms], Awaitable[T]]) -> T:

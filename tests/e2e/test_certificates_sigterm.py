@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_SECRET
-from tests.e2e.servers import free_port, start, stop, wait_healthy
+from tests.e2e.servers import start, stop, wait_healthy
 from tests.support.certificates import pdf_text
+from tests.support.network import free_port
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a long e2e passphrase"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +12,10 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_SECRET
-from tests.e2e.servers import free_port, start, stop, wait_healthy
+from tests.e2e.servers import start, stop, wait_healthy
 from tests.support.files import MP4, PNG
+from tests.support.network import free_port
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -135,9 +136,11 @@ def test_a_client_that_disconnects_mid_upload_leaves_nothing(served: Served) -> 
     )
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as connection:
         connection.sendall(request)
-        time.sleep(0.5)  # the server is now writing the partial upload
-    deadline = time.monotonic() + 10
-    while served.stored() != before and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert served.stored() == before
+        # Proof that there is something to clean up: the server is writing the partial upload.
+        wait_until(
+            lambda: any(".partial" in path.parts for path in served.stored()),
+            within=60,
+            what="the server to start writing the partial upload",
+        )
+    wait_until(lambda: served.stored() == before, within=60, what="the partial upload to be removed")
     assert httpx.get(f"http://127.0.0.1:{served.port}/health", timeout=5).status_code == 200

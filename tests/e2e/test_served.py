@@ -15,7 +15,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import TEST_SECRET
-from tests.e2e.servers import free_port, start, stop, wait_healthy
+from tests.e2e.servers import start, stop, wait_healthy
+from tests.support.network import free_port
 
 pytestmark = pytest.mark.slow
 

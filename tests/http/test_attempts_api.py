@@ -6,19 +6,21 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from httpx import AsyncClient
 
-from lms_core import Lms
+from lms_core import Actor, Lms
 from lms_core.quizzes.commands import AddQuestion
 from lms_core.quizzes.entities import DEADLINE_GRACE, QuestionType
 from lms_core.shared.clock import FixedClock
-from tests.http.helpers import assert_problem, bearer
+from tests.http.helpers import assert_problem, bearer, run_matrix
 from tests.support.attempts import ESSAY, MIXED_ANSWERS, classmate, quiz_room, sheet
 from tests.support.catalogue import instructor, student
 from tests.support.flows import create_admin, login_tokens
 from tests.support.quizzes import MIXED_QUESTIONS, draft_quiz
+from tests.support.roles import MATRIX_EMAILS, signed_in_headers
 
 UNKNOWN = "01890000-0000-7000-8000-000000000000"
 
@@ -47,17 +49,8 @@ async def world(lms: Lms) -> World:
     mate = await classmate(lms, room, "mate@example.com")
     submitted = await lms.quizzes.start_attempt(mate, room.quiz_id)
     await lms.quizzes.submit_attempt(mate, room.quiz_id, submitted.id, sheet(submitted, MIXED_ANSWERS))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    owner_email = "owner-quiz-course@example.com"  # made by `classroom` from the course title
-    for role, email in [
-        ("student", "student@example.com"),
-        ("enrolled", "enrolled@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("owner", owner_email),
-        ("admin", "admin@example.com"),
-    ]:
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    # The owner's address is made by `classroom` from the course title.
+    headers = await signed_in_headers(lms, {**MATRIX_EMAILS, "owner": "owner-quiz-course@example.com"})
     answers = sheet(attempt, MIXED_ANSWERS).answers
     return World(
         headers=headers,
@@ -104,16 +97,55 @@ def call(client: AsyncClient, world: World, endpoint: str, headers: dict[str, st
     return requests[endpoint]()
 
 
+# The problem code of each refusal: who may not see an attempt is told it does not exist; a 403 names the rule.
+REFUSAL_CODES: dict[str, dict[int, str]] = {
+    endpoint: {
+        401: "auth.not_authenticated",
+        404: "quizzes.attempt_not_found",
+        403: "quizzes.enrollment_required" if endpoint == "POST start" else "quizzes.not_attempt_owner",
+    }
+    for endpoint in MATRIX
+}
+
+
+def by_question(answer: dict[str, Any]) -> str:
+    return str(answer["question_id"])
+
+
+def check_success(world: World, endpoint: str, role: str, body: Any) -> None:
+    """What a 2xx answer of each endpoint must say (a status alone would pass an empty or wrong body)."""
+    if endpoint == "GET my-attempts":
+        assert body["total"] == len(body["items"])
+        assert [a["id"] for a in body["items"]] == ([world.open_attempt_id] if role == "enrolled" else [])
+    elif endpoint in ("GET start", "GET attempt"):
+        assert (body["id"], body["status"]) == (world.open_attempt_id, "in_progress")
+    elif endpoint == "PUT answers":
+        assert body["id"] == world.open_attempt_id
+        assert sorted(body["answers"], key=by_question) == sorted(world.open_answers, key=by_question)
+    elif endpoint == "POST submit":
+        assert (body["id"], body["status"], body["score"]) == (world.open_attempt_id, "submitted", "7.00")
+    elif endpoint == "POST grade":
+        assert (body["id"], body["status"]) == (world.submitted_attempt_id, "graded")
+    else:
+        assert body["status"] == "in_progress"
+        assert body["id"] != world.open_attempt_id  # the open attempt was submitted: a new one starts
+
+
 @pytest.mark.parametrize("role", ROLES)
-async def test_authorization_matrix(client: AsyncClient, world: World, role: str) -> None:
-    wrong = {}
-    for endpoint, expected in MATRIX.items():
-        response = await call(client, world, endpoint, world.headers[role])
-        if response.status_code != expected[role]:
-            wrong[endpoint] = (expected[role], response.status_code, response.text[:200])
-        elif expected[role] >= 400:
-            assert_problem(response, expected[role])
-    assert not wrong, wrong
+async def test_authorization_matrix(client: AsyncClient, world: World, lms: Lms, role: str) -> None:
+    await run_matrix(
+        role,
+        MATRIX,
+        REFUSAL_CODES,
+        lambda endpoint: call(client, world, endpoint, world.headers[role]),
+        lambda endpoint, body: check_success(world, endpoint, role, body),
+    )
+    # What the successes stored: the student's submission, the manager's grade, nothing for anyone else.
+    quiz_id = UUID(world.quiz_id)
+    taken = await lms.quizzes.get_attempt(Actor.system(), quiz_id, UUID(world.open_attempt_id))
+    assert taken.status == ("submitted" if role == "enrolled" else "in_progress")
+    graded = await lms.quizzes.get_attempt(Actor.system(), quiz_id, UUID(world.submitted_attempt_id))
+    assert graded.status == ("graded" if role in ("owner", "admin") else "submitted")
 
 
 async def test_taking_a_quiz_end_to_end(client: AsyncClient, world: World) -> None:
@@ -188,7 +220,9 @@ async def test_conflicts_and_invalid_answers_are_problems(client: AsyncClient, w
         {"answers": [first, first]},
         {"answers": [{"question_id": first["question_id"], "answer": ["7"]}]},
     ):
-        problem = assert_problem(await client.post(f"{attempt}/submit", json=body, headers=learner), 422)
+        problem = assert_problem(
+            await client.post(f"{attempt}/submit", json=body, headers=learner), 422, "quizzes.invalid_answers"
+        )
         assert problem["code"] == "quizzes.invalid_answers" and problem["details"]["question_id"]
     for malformed in (
         {"answers": [{"question_id": first["question_id"], "answer": 7}]},
@@ -196,7 +230,9 @@ async def test_conflicts_and_invalid_answers_are_problems(client: AsyncClient, w
         {"answers": [], "extra": 1},
         {"answers": "all of them"},
     ):
-        assert_problem(await client.put(f"{attempt}/answers", json=malformed, headers=learner), 422)
+        assert_problem(
+            await client.put(f"{attempt}/answers", json=malformed, headers=learner), 422, "request.validation_failed"
+        )
     assert (await client.post(f"{attempt}/submit", json={"answers": world.open_answers}, headers=learner)).is_success
     for again in (
         client.post(f"{attempt}/submit", json={}, headers=learner),
@@ -216,6 +252,7 @@ async def test_conflicts_and_invalid_answers_are_problems(client: AsyncClient, w
     assert_problem(
         await client.post(world.attempts(f"/{world.submitted_attempt_id}/grade"), json={"grades": []}, headers=owner),
         422,
+        "request.validation_failed",
     )
 
 
@@ -254,9 +291,15 @@ async def test_named_routes_are_not_taken_for_attempt_ids(client: AsyncClient, w
     assert (await client.get(world.attempts("/start"), headers=learner)).json()["id"] == world.open_attempt_id
     assert (await client.get(world.attempts("/my-attempts"), headers=learner)).json()["total"] == 1
     assert_problem(await client.get(world.attempts(f"/{UNKNOWN}"), headers=learner), 404, "quizzes.attempt_not_found")
-    assert_problem(await client.get(world.attempts("/not-an-id"), headers=learner), 404)
-    assert_problem(await client.get(world.attempts("/my-attempts"), params={"page_size": 101}, headers=learner), 422)
-    assert_problem(await client.get("/api/v1/quizzes/not-a-quiz/attempts/start", headers=learner), 404)
+    assert_problem(await client.get(world.attempts("/not-an-id"), headers=learner), 404, "request.not_found")
+    assert_problem(
+        await client.get(world.attempts("/my-attempts"), params={"page_size": 101}, headers=learner),
+        422,
+        "request.validation_failed",
+    )
+    assert_problem(
+        await client.get("/api/v1/quizzes/not-a-quiz/attempts/start", headers=learner), 404, "request.not_found"
+    )
 
 
 async def test_concurrent_submits_over_http_grade_once(client: AsyncClient, world: World) -> None:

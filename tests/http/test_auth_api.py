@@ -91,7 +91,7 @@ async def test_password_reset_and_email_verification_over_http(
     assert ok.status_code == 200
     reused = await client.post("/api/v1/auth/reset-password", json={"token": token, "new_password": "another phrase!"})
     assert_problem(reused, 422, "auth.invalid_or_expired_token")
-    assert_problem(await client.get("/api/v1/auth/me", headers=bearer(body["access_token"])), 401)
+    assert_problem(await client.get("/api/v1/auth/me", headers=bearer(body["access_token"])), 401, "auth.invalid_token")
 
 
 async def test_verification_request_sends_a_new_link(client: Client, lms: Lms, mailer: RecordingMailer) -> None:
@@ -160,17 +160,19 @@ async def test_rate_limit_gives_429_with_retry_after(client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "headers"),
+    ("path", "headers", "code"),
     [
-        ("/api/v1/auth/me", {}),
-        ("/api/v1/auth/me", {"Authorization": "Basic abc"}),
-        ("/api/v1/auth/me", {"Authorization": "Bearer not.a.jwt"}),
-        ("/api/v1/users/me", {"Authorization": "Bearer "}),
+        ("/api/v1/auth/me", {}, "auth.not_authenticated"),
+        ("/api/v1/auth/me", {"Authorization": "Basic abc"}, "auth.invalid_token"),
+        ("/api/v1/auth/me", {"Authorization": "Bearer not.a.jwt"}, "auth.invalid_token"),
+        ("/api/v1/users/me", {"Authorization": "Bearer "}, "auth.invalid_token"),
     ],
 )
-async def test_missing_or_bad_credentials_are_401_problems(client: Client, path: str, headers: dict[str, str]) -> None:
+async def test_missing_or_bad_credentials_are_401_problems(
+    client: Client, path: str, headers: dict[str, str], code: str
+) -> None:
     response = await client.get(path, headers=headers)
-    assert_problem(response, 401)
+    assert_problem(response, 401, code)
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
@@ -186,7 +188,7 @@ async def test_logout_without_a_body_denylists_the_access_token(client: Client) 
     body = await register(client, "nobody-body@example.com")
     response = await client.post("/api/v1/auth/logout", headers=bearer(body["access_token"]))
     assert response.status_code == 200, response.text
-    assert_problem(await client.get("/api/v1/auth/me", headers=bearer(body["access_token"])), 401)
+    assert_problem(await client.get("/api/v1/auth/me", headers=bearer(body["access_token"])), 401, "auth.invalid_token")
     # The refresh token was not named, so it still works: logging out one device keeps the others.
     refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
     assert refreshed.status_code == 200

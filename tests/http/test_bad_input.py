@@ -118,7 +118,7 @@ async def test_nul_in_the_user_search_is_422(lms: Lms, client: AsyncClient) -> N
 
 async def test_nul_in_a_certificate_number_path_is_404(client: AsyncClient) -> None:
     response = await client.get("/api/v1/certificates/verify/CERT-%00-1")
-    assert_problem(response, 404)
+    assert_problem(response, 404, "certificates.not_found")
 
 
 def test_commands_built_in_code_refuse_control_characters() -> None:

@@ -8,29 +8,20 @@ from pathlib import Path
 import pytest
 from httpx import AsyncClient
 
-from lms_adapters.settings import Settings
-from lms_core import Lms
+from lms_core import Actor, Lms
 from lms_core.enrollments.commands import EnrollInCourse
-from tests.conftest import make_settings
-from tests.http.helpers import assert_problem, bearer
+from tests.http.helpers import assert_problem
 from tests.support.catalogue import instructor, student
-from tests.support.certificates import completed, pdf_text, stored_pdfs
-from tests.support.flows import create_admin, login_tokens
+from tests.support.certificates import completed, pdf_text, settings, storage_dir, stored_pdfs
+from tests.support.flows import create_admin
 from tests.support.learning import classroom
+from tests.support.roles import signed_in_headers
+
+__all__ = ["settings", "storage_dir"]
 
 UNKNOWN = "01890000-0000-7000-8000-000000000000"
 BASE = "/api/v1/certificates"
 ROLES = ["anonymous", "owner_student", "other_student", "other_instructor", "course_instructor", "admin"]
-
-
-@pytest.fixture
-def storage_dir(tmp_path: Path) -> Path:
-    return tmp_path / "storage"
-
-
-@pytest.fixture
-def settings(database_url: str, storage_dir: Path) -> Settings:
-    return make_settings(database_url, storage_url=f"file://{storage_dir}", certificate_renderer="reportlab")
 
 
 @dataclass
@@ -50,15 +41,16 @@ async def world(lms: Lms) -> World:
     done = await completed(lms, name="Ada Lovelace", email="ada@example.com", room=room)
     busy = await student(lms, "busy@example.com")
     active = await lms.enrollments.enroll(busy, EnrollInCourse(course_id=room.course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role, email in [
-        ("owner_student", "ada@example.com"),
-        ("other_student", "student@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("course_instructor", "owner@example.com"),
-        ("admin", "admin@example.com"),
-    ]:
-        headers[role] = bearer((await login_tokens(lms, email))[0])
+    headers = await signed_in_headers(
+        lms,
+        {
+            "owner_student": "ada@example.com",
+            "other_student": "student@example.com",
+            "other_instructor": "other@example.com",
+            "course_instructor": "owner@example.com",
+            "admin": "admin@example.com",
+        },
+    )
     return World(headers=headers, enrollment_id=str(done.enrollment.id), active_enrollment_id=str(active.id))
 
 
@@ -76,7 +68,8 @@ async def test_generate_matrix_and_idempotence(client: AsyncClient, world: World
     for role in ROLES:
         response = await client.post(url, headers=world.headers[role])
         if expected[role] >= 400:
-            assert_problem(response, expected[role])
+            refusals = {401: "auth.not_authenticated", 403: "certificates.not_allowed", 404: "enrollments.not_found"}
+            assert_problem(response, expected[role], refusals[expected[role]])
         else:
             assert response.status_code == expected[role], (role, response.text)
             bodies[role] = response.json()
@@ -89,7 +82,7 @@ async def test_generate_matrix_and_idempotence(client: AsyncClient, world: World
     )
     assert_problem(not_completed, 409, "certificates.enrollment_not_completed")
     unknown = await client.post(f"{BASE}/enrollments/{UNKNOWN}/generate", headers=world.headers["admin"])
-    assert_problem(unknown, 404)
+    assert_problem(unknown, 404, "enrollments.not_found")
 
 
 async def issue(client: AsyncClient, world: World) -> dict[str, str]:
@@ -115,22 +108,29 @@ async def test_download_and_listing_matrix(client: AsyncClient, world: World) ->
     for role in ROLES:
         response = await client.get(url, headers=world.headers[role])
         if expected[role] != 200:
-            assert_problem(response, expected[role])
+            refusals = {401: "auth.not_authenticated", 404: "certificates.not_found"}
+            assert_problem(response, expected[role], refusals[expected[role]])
             continue
         assert response.status_code == 200, (role, response.text)
         assert response.headers["content-type"] == "application/pdf"
         assert f'filename="{certificate["certificate_number"]}.pdf"' in response.headers["content-disposition"]
         assert "Ada Lovelace" in pdf_text(response.content)
-    assert_problem(await client.get(f"{BASE}/{UNKNOWN}/download", headers=world.headers["admin"]), 404)
+    assert_problem(
+        await client.get(f"{BASE}/{UNKNOWN}/download", headers=world.headers["admin"]), 404, "certificates.not_found"
+    )
 
-    assert_problem(await client.get(f"{BASE}/my-certificates"), 401)
+    assert_problem(await client.get(f"{BASE}/my-certificates"), 401, "auth.not_authenticated")
     mine = await client.get(f"{BASE}/my-certificates", headers=world.headers["owner_student"])
     assert mine.status_code == 200
     assert mine.json()["total"] == 1 and mine.json()["items"][0]["id"] == certificate["id"]
     assert {"items", "total", "page", "page_size"} == set(mine.json())
     others = await client.get(f"{BASE}/my-certificates?page_size=5", headers=world.headers["other_student"])
     assert others.json() == {"items": [], "total": 0, "page": 1, "page_size": 5}
-    assert_problem(await client.get(f"{BASE}/my-certificates?page_size=500", headers=world.headers["admin"]), 422)
+    assert_problem(
+        await client.get(f"{BASE}/my-certificates?page_size=500", headers=world.headers["admin"]),
+        422,
+        "request.validation_failed",
+    )
 
 
 async def test_verification_is_public_and_revocation_shows_in_it(client: AsyncClient, world: World) -> None:
@@ -150,10 +150,13 @@ async def test_verification_is_public_and_revocation_shows_in_it(client: AsyncCl
     url = f"{BASE}/{certificate['id']}/revoke"
     reason = {"reason": "issued by mistake"}
     expected = {"anonymous": 401, "owner_student": 403, "other_student": 404, "other_instructor": 404}
+    refusals = {401: "auth.not_authenticated", 403: "certificates.not_allowed", 404: "certificates.not_found"}
     for role, status in expected.items():
-        assert_problem(await client.post(url, json=reason, headers=world.headers[role]), status)
-    assert_problem(await client.post(url, json={}, headers=world.headers["admin"]), 422)
-    assert_problem(await client.post(url, json={"reason": ""}, headers=world.headers["admin"]), 422)
+        assert_problem(await client.post(url, json=reason, headers=world.headers[role]), status, refusals[status])
+    assert_problem(await client.post(url, json={}, headers=world.headers["admin"]), 422, "request.validation_failed")
+    assert_problem(
+        await client.post(url, json={"reason": ""}, headers=world.headers["admin"]), 422, "request.validation_failed"
+    )
     revoked = await client.post(url, json=reason, headers=world.headers["course_instructor"])
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["is_revoked"] and revoked.json()["revoked_reason"] == "issued by mistake"
@@ -181,8 +184,13 @@ async def test_a_revoked_certificate_downloads_marked_revoked(client: AsyncClien
         text = pdf_text(response.content)
         assert f"REVOKED {day} - no longer valid" in text
         assert "Ada Lovelace" in text and certificate["certificate_number"] in text
-    for role, status in (("anonymous", 401), ("other_student", 404), ("other_instructor", 404)):
-        assert_problem(await client.get(download, headers=world.headers[role]), status)
+    refusals = (
+        ("anonymous", 401, "auth.not_authenticated"),
+        ("other_student", 404, "certificates.not_found"),
+        ("other_instructor", 404, "certificates.not_found"),
+    )
+    for role, status, code in refusals:
+        assert_problem(await client.get(download, headers=world.headers[role]), status, code)
     verified = (await client.get(f"{BASE}/verify/{certificate['certificate_number']}")).json()
     assert (verified["valid"], verified["is_revoked"], verified["revoked_at"]) == (
         False,
@@ -201,3 +209,23 @@ async def test_openapi_lists_the_certificate_routes(client: AsyncClient) -> None
         f"{BASE}/enrollments/{{enrollment_id}}/generate",
     ):
         assert path in paths, path
+
+
+async def test_an_admin_revokes_a_certificate(client: AsyncClient, world: World, lms: Lms) -> None:
+    certificate = await issue(client, world)
+    revoked = await client.post(
+        f"{BASE}/{certificate['id']}/revoke", json={"reason": "fraud found"}, headers=world.headers["admin"]
+    )
+    assert revoked.status_code == 200, revoked.text
+    body = revoked.json()
+    assert (body["id"], body["is_revoked"], body["revoked_reason"]) == (certificate["id"], True, "fraud found")
+    assert body["revoked_at"]
+    stored = await lms.certificates.verify(Actor.system(), certificate["certificate_number"])
+    assert (stored.valid, stored.is_revoked) == (False, True)
+    public = (await client.get(f"{BASE}/verify/{certificate['certificate_number']}")).json()
+    assert (public["valid"], public["is_revoked"]) == (False, True)
+    again = await client.post(
+        f"{BASE}/{certificate['id']}/revoke", json={"reason": "twice"}, headers=world.headers["course_instructor"]
+    )
+    assert_problem(again, 409, "certificates.already_revoked")
+    assert (await lms.certificates.verify(Actor.system(), certificate["certificate_number"])).is_revoked

@@ -125,10 +125,14 @@ async def test_a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(client:
 
 async def test_the_forwarded_address_is_honoured_from_a_trusted_proxy(behind_proxy: httpx.AsyncClient) -> None:
     for _ in range(2):
-        assert_problem(await behind_proxy.post(LOGIN, json=WRONG, headers=xff("203.0.113.1")), 401)
+        assert_problem(
+            await behind_proxy.post(LOGIN, json=WRONG, headers=xff("203.0.113.1")), 401, "auth.invalid_credentials"
+        )
     assert_problem(await behind_proxy.post(LOGIN, json=WRONG, headers=xff("203.0.113.1")), 429, "auth.rate_limited")
     # Another client behind the same proxy has its own count...
-    assert_problem(await behind_proxy.post(LOGIN, json=WRONG, headers=xff("203.0.113.2")), 401)
+    assert_problem(
+        await behind_proxy.post(LOGIN, json=WRONG, headers=xff("203.0.113.2")), 401, "auth.invalid_credentials"
+    )
     # ...and the throttled client cannot escape by prepending an address of its choice: the proxy appends
     # the real one, and that is the right-most untrusted hop.
     spoofed = await behind_proxy.post(LOGIN, json=WRONG, headers=xff("198.51.100.50", "203.0.113.1"))

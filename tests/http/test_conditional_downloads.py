@@ -91,7 +91,7 @@ async def test_head_of_a_download_is_its_headers_without_the_body(client: AsyncC
         await client.head(file["file_url"], headers=await signed_in(lms, "stranger@example.com"))
     ).status_code == 404
     assert (await client.head(file["file_url"])).status_code == 404
-    assert_problem(await client.get(file["file_url"]), 404)
+    assert_problem(await client.get(file["file_url"]), 404, "files.not_found")
 
 
 async def test_a_public_file_keeps_its_caching_headers_for_a_signed_in_caller(client: AsyncClient, lms: Lms) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from uuid import UUID
 
 import pytest
 from httpx import AsyncClient
 
-from lms_core import Lms
-from lms_core.courses.commands import CreateCourse
+from lms_core import Actor, Lms
+from lms_core.courses.commands import CreateCourse, ListCourses
+from lms_core.courses.entities import CourseStatus
+from lms_core.courses.errors import CourseNotFound
 from lms_core.enrollments.commands import EnrollInCourse
-from tests.http.helpers import assert_problem, bearer
-from tests.support.catalogue import instructor, published_course, student, text_lesson
-from tests.support.flows import create_admin, login_tokens
+from tests.http.helpers import assert_problem, bearer, expect
+from tests.support.catalogue import published_course, text_lesson
+from tests.support.flows import login_tokens
+from tests.support.roles import MATRIX_EMAILS, matrix_cast, signed_in_headers
 
+UNKNOWN_ID = "01890000-0000-7000-8000-000000000000"
 ROLES = ["anonymous", "student", "enrolled", "other_instructor", "owner", "admin"]
 
 
@@ -29,50 +33,45 @@ class World:
 
 @pytest.fixture
 async def world(lms: Lms) -> World:
-    owner = await instructor(lms, "owner@example.com")
-    await instructor(lms, "other@example.com")
-    await student(lms, "student@example.com")
-    enrolled = await student(lms, "enrolled@example.com")
-    await create_admin(lms, "admin@example.com")
+    cast = await matrix_cast(lms)
+    owner, enrolled = cast.owner, cast.enrolled
     course = await published_course(lms, owner, "Matrix", lessons=1)
     preview = await text_lesson(lms, owner, course, "Preview", is_preview=True)
     locked = next(lesson for lesson in await lms.courses.list_lessons(owner, course.id) if not lesson.is_preview)
     draft = await lms.courses.create_course(owner, CreateCourse(title="Draft"))
     await lms.enrollments.enroll(enrolled, EnrollInCourse(course_id=course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role, email in [
-        ("student", "student@example.com"),
-        ("enrolled", "enrolled@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("owner", "owner@example.com"),
-        ("admin", "admin@example.com"),
-    ]:
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    headers = await signed_in_headers(lms, MATRIX_EMAILS)
     return World(headers, str(course.id), str(draft.id), str(locked.id), str(preview.id))
 
 
-def expect(response: Any, status: int) -> None:
-    if status >= 400:
-        assert_problem(response, status)
-    else:
-        assert response.status_code == status, response.text
+REFUSED = {401: "auth.not_authenticated", 403: "courses.not_manager", 404: "courses.not_found"}
 
 
 @pytest.mark.parametrize(
-    ("role", "status"),
+    ("role", "status", "code"),
     [
-        ("anonymous", 401),
-        ("student", 403),
-        ("enrolled", 403),
-        ("other_instructor", 201),
-        ("owner", 201),
-        ("admin", 201),
+        ("anonymous", 401, "auth.not_authenticated"),
+        ("student", 403, "courses.instructor_required"),
+        ("enrolled", 403, "courses.instructor_required"),
+        ("other_instructor", 201, None),
+        ("owner", 201, None),
+        ("admin", 201, None),
     ],
 )
-async def test_create_course_matrix(client: AsyncClient, world: World, role: str, status: int) -> None:
+async def test_create_course_matrix(
+    client: AsyncClient, world: World, lms: Lms, role: str, status: int, code: str | None
+) -> None:
     response = await client.post("/api/v1/courses", json={"title": f"By {role}"}, headers=world.headers[role])
-    expect(response, status)
+    body = expect(response, status, code)
+    drafts = await lms.courses.list_courses(Actor.system(), ListCourses(status=CourseStatus.DRAFT))
+    titles = {c.title for c in drafts.items}
+    if status == 201:
+        assert (body["title"], body["status"], body["lesson_count"]) == (f"By {role}", "draft", 0)
+        stored = await lms.courses.get_course(Actor.system(), UUID(body["id"]))
+        assert (stored.title, stored.instructor_id) == (f"By {role}", UUID(body["instructor_id"]))
+        assert titles == {"Draft", f"By {role}"}
+    else:
+        assert titles == {"Draft"}
 
 
 @pytest.mark.parametrize(
@@ -87,9 +86,19 @@ async def test_create_course_matrix(client: AsyncClient, world: World, role: str
     ],
 )
 async def test_read_course_matrix(client: AsyncClient, world: World, role: str, published: int, draft: int) -> None:
-    expect(await client.get(f"/api/v1/courses/{world.course_id}", headers=world.headers[role]), published)
-    expect(await client.get(f"/api/v1/courses/{world.draft_id}", headers=world.headers[role]), draft)
-    expect(await client.get(f"/api/v1/courses/{world.draft_id}/lessons", headers=world.headers[role]), draft)
+    course = expect(await client.get(f"/api/v1/courses/{world.course_id}", headers=world.headers[role]), published)
+    assert (course["id"], course["title"], course["lesson_count"]) == (world.course_id, "Matrix", 2)
+    draft_course = expect(
+        await client.get(f"/api/v1/courses/{world.draft_id}", headers=world.headers[role]), draft, REFUSED.get(draft)
+    )
+    draft_lessons = expect(
+        await client.get(f"/api/v1/courses/{world.draft_id}/lessons", headers=world.headers[role]),
+        draft,
+        REFUSED.get(draft),
+    )
+    if draft == 200:
+        assert (draft_course["id"], draft_course["status"]) == (world.draft_id, "draft")
+        assert draft_lessons == []
     listing = await client.get("/api/v1/courses", headers=world.headers[role])
     assert listing.status_code == 200
     assert [c["title"] for c in listing.json()["items"]] == ["Matrix"]
@@ -106,28 +115,51 @@ MANAGE = [
 
 
 @pytest.mark.parametrize(("role", "status"), MANAGE)
-async def test_update_and_publish_matrix(client: AsyncClient, world: World, role: str, status: int) -> None:
-    expect(
+async def test_update_and_publish_matrix(client: AsyncClient, world: World, lms: Lms, role: str, status: int) -> None:
+    updated = expect(
         await client.patch(f"/api/v1/courses/{world.course_id}", json={"category": "x"}, headers=world.headers[role]),
         status,
+        REFUSED.get(status),
     )
-    expect(await client.post(f"/api/v1/courses/{world.course_id}/publish", headers=world.headers[role]), status)
+    published = expect(
+        await client.post(f"/api/v1/courses/{world.course_id}/publish", headers=world.headers[role]),
+        status,
+        REFUSED.get(status),
+    )
+    stored = await lms.courses.get_course(Actor.system(), UUID(world.course_id))
+    if status == 200:
+        assert (updated["id"], updated["category"]) == (world.course_id, "x")
+        assert (published["id"], published["status"]) == (world.course_id, "published")
+        assert stored.category == "x"
+    else:
+        assert stored.category != "x"
 
 
 @pytest.mark.parametrize(("role", "status"), MANAGE)
-async def test_lesson_management_matrix(client: AsyncClient, world: World, role: str, status: int) -> None:
+async def test_lesson_management_matrix(client: AsyncClient, world: World, lms: Lms, role: str, status: int) -> None:
     created = await client.post(
         f"/api/v1/courses/{world.course_id}/lessons",
         json={"title": "Extra", "lesson_type": "text", "content": "More"},
         headers=world.headers[role],
     )
-    expect(created, 201 if status == 200 else status)
+    created_body = expect(created, 201 if status == 200 else status, REFUSED.get(status))
     updated = await client.patch(
-        f"/api/v1/lessons/{world.preview_id}", json={"title": "Renamed"}, headers=world.headers[role]
+        f"/api/v1/lessons/{world.lesson_id}", json={"title": "Renamed"}, headers=world.headers[role]
     )
-    expect(updated, status)
+    updated_body = expect(updated, status, REFUSED.get(status))
     deleted = await client.delete(f"/api/v1/lessons/{world.preview_id}", headers=world.headers[role])
-    expect(deleted, 204 if status == 200 else status)
+    expect(deleted, 204 if status == 200 else status, REFUSED.get(status))
+    stored = {
+        str(lesson.id): lesson.title for lesson in await lms.courses.list_lessons(Actor.system(), UUID(world.course_id))
+    }
+    if status == 200:
+        assert (created_body["title"], created_body["course_id"]) == ("Extra", world.course_id)
+        assert (updated_body["id"], updated_body["title"]) == (world.lesson_id, "Renamed")
+        assert stored == {world.lesson_id: "Renamed", created_body["id"]: "Extra"}
+    else:
+        assert world.preview_id in stored
+        assert sorted(stored.values()) == sorted(["Preview", stored[world.lesson_id]])
+        assert stored[world.lesson_id] != "Renamed"
 
 
 @pytest.mark.parametrize(
@@ -153,19 +185,26 @@ async def test_lesson_content_matrix(client: AsyncClient, world: World, role: st
 
 
 @pytest.mark.parametrize(
-    ("role", "status"),
+    ("role", "status", "code"),
     [
-        ("anonymous", 401),
-        ("student", 403),
-        ("enrolled", 403),
-        ("other_instructor", 403),
-        ("owner", 204),
-        ("admin", 204),
+        ("anonymous", 401, "auth.not_authenticated"),
+        ("student", 404, "courses.not_found"),
+        ("enrolled", 404, "courses.not_found"),
+        ("other_instructor", 404, "courses.not_found"),
+        ("owner", 204, None),
+        ("admin", 204, None),
     ],
 )
-async def test_delete_course_matrix(client: AsyncClient, world: World, role: str, status: int) -> None:
-    expect(await client.delete(f"/api/v1/courses/{world.draft_id}", headers=world.headers[role]), 404 if role in (
-        "student", "enrolled", "other_instructor") else status)  # fmt: skip
+async def test_delete_course_matrix(
+    client: AsyncClient, world: World, lms: Lms, role: str, status: int, code: str | None
+) -> None:
+    # A draft is invisible to all but its managers: a refusal says it does not exist.
+    expect(await client.delete(f"/api/v1/courses/{world.draft_id}", headers=world.headers[role]), status, code)
+    if status == 204:
+        with pytest.raises(CourseNotFound):
+            await lms.courses.get_course(Actor.system(), UUID(world.draft_id))
+    else:
+        assert (await lms.courses.get_course(Actor.system(), UUID(world.draft_id))).title == "Draft"
     # The published course has an enrolment: even its owner cannot delete it.
     if role in ("owner", "admin"):
         assert_problem(
@@ -173,23 +212,34 @@ async def test_delete_course_matrix(client: AsyncClient, world: World, role: str
             409,
             "courses.has_enrollments",
         )
+        assert (await lms.courses.get_course(Actor.system(), UUID(world.course_id))).title == "Matrix"
 
 
 async def test_validation_errors_are_problems(client: AsyncClient, world: World) -> None:
     owner = world.headers["owner"]
-    assert_problem(await client.post("/api/v1/courses", json={"title": ""}, headers=owner), 422)
     assert_problem(
-        await client.post("/api/v1/courses", json={"title": "X", "difficulty_level": "expert"}, headers=owner), 422
+        await client.post("/api/v1/courses", json={"title": ""}, headers=owner), 422, "request.validation_failed"
     )
-    assert_problem(await client.post("/api/v1/courses", json={"title": "X", "price": -1}, headers=owner), 422)
+    assert_problem(
+        await client.post("/api/v1/courses", json={"title": "X", "difficulty_level": "expert"}, headers=owner),
+        422,
+        "request.validation_failed",
+    )
+    assert_problem(
+        await client.post("/api/v1/courses", json={"title": "X", "price": -1}, headers=owner),
+        422,
+        "courses.invalid_price",
+    )
     assert_problem(
         await client.post(f"/api/v1/courses/{world.course_id}/lessons", json={"title": "V", "lesson_type": "video"},
                           headers=owner),
         422,
         "lessons.invalid",
     )  # fmt: skip
-    assert_problem(await client.get("/api/v1/courses", params={"difficulty_level": "expert"}), 422)
-    assert_problem(await client.get("/api/v1/courses", params={"sort": "random"}), 422)
+    assert_problem(
+        await client.get("/api/v1/courses", params={"difficulty_level": "expert"}), 422, "request.validation_failed"
+    )
+    assert_problem(await client.get("/api/v1/courses", params={"sort": "random"}), 422, "request.validation_failed")
     assert_problem(await client.get("/api/v1/courses/01890000-0000-7000-8000-000000000000"), 404, "courses.not_found")
     assert_problem(await client.get("/api/v1/lessons/01890000-0000-7000-8000-000000000000"), 404, "lessons.not_found")
     empty = await client.post("/api/v1/courses", json={"title": "Empty"}, headers=owner)
@@ -236,7 +286,9 @@ async def test_a_demoted_owner_is_refused_and_an_admin_hands_the_course_over(
     as_student = bearer(access)
     refused = await client.patch(f"/api/v1/courses/{world.course_id}", json={"title": "Mine"}, headers=as_student)
     assert_problem(refused, 403, "courses.not_manager")
-    assert_problem(await client.post(f"/api/v1/courses/{world.course_id}/publish", headers=as_student), 403)
+    assert_problem(
+        await client.post(f"/api/v1/courses/{world.course_id}/publish", headers=as_student), 403, "courses.not_manager"
+    )
     assert_problem(await client.get(f"/api/v1/courses/{world.draft_id}", headers=as_student), 404, "courses.not_found")
 
     taken = await client.patch(
@@ -259,3 +311,73 @@ async def test_a_demoted_owner_is_refused_and_an_admin_hands_the_course_over(
     (listed,) = [item for item in catalogue if item["id"] == world.course_id]
     assert listed["title"] == "Matrix II"
     assert listed["instructor"] == {"id": other_id, "full_name": "Teacher other"}
+
+
+# -- reordering lessons ---------------------------------------------------------------------------------
+
+
+async def stored_order(lms: Lms, course_id: str) -> list[str]:
+    lessons = await lms.courses.list_lessons(Actor.system(), UUID(course_id))
+    return [str(lesson.id) for lesson in sorted(lessons, key=lambda lesson: lesson.order_index)]
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+async def test_a_manager_reorders_lessons(client: AsyncClient, world: World, lms: Lms, role: str) -> None:
+    assert await stored_order(lms, world.course_id) == [world.lesson_id, world.preview_id]
+    response = await client.post(
+        f"/api/v1/courses/{world.course_id}/lessons/reorder",
+        json={"lesson_ids": [world.preview_id, world.lesson_id]},
+        headers=world.headers[role],
+    )
+    body = expect(response, 200)
+    assert [(lesson["id"], lesson["order_index"]) for lesson in body] == [(world.preview_id, 0), (world.lesson_id, 1)]
+    assert await stored_order(lms, world.course_id) == [world.preview_id, world.lesson_id]
+    outline = await client.get(f"/api/v1/courses/{world.course_id}/lessons", headers=world.headers["enrolled"])
+    assert [lesson["id"] for lesson in outline.json()] == [world.preview_id, world.lesson_id]
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "code"),
+    [
+        ("anonymous", 401, "auth.not_authenticated"),
+        ("student", 403, "courses.not_manager"),
+        ("enrolled", 403, "courses.not_manager"),
+        ("other_instructor", 403, "courses.not_manager"),
+    ],
+)
+async def test_reordering_lessons_is_refused_to_non_managers(
+    client: AsyncClient, world: World, lms: Lms, role: str, status: int, code: str
+) -> None:
+    response = await client.post(
+        f"/api/v1/courses/{world.course_id}/lessons/reorder",
+        json={"lesson_ids": [world.preview_id, world.lesson_id]},
+        headers=world.headers[role],
+    )
+    expect(response, status, code)
+    assert await stored_order(lms, world.course_id) == [world.lesson_id, world.preview_id]
+
+
+async def test_invalid_lesson_orders_are_refused(client: AsyncClient, world: World, lms: Lms) -> None:
+    url = f"/api/v1/courses/{world.course_id}/lessons/reorder"
+    owner = world.headers["owner"]
+    other_course_lesson = await client.post(
+        f"/api/v1/courses/{world.draft_id}/lessons",
+        json={"title": "Elsewhere", "lesson_type": "text", "content": "x"},
+        headers=owner,
+    )
+    elsewhere = expect(other_course_lesson, 201)["id"]
+    invalid = [
+        ([world.lesson_id], "lessons.invalid_reorder"),  # one left out
+        ([world.lesson_id, world.lesson_id], "lessons.invalid_reorder"),  # one twice, one left out
+        ([world.lesson_id, world.preview_id, world.preview_id], "lessons.invalid_reorder"),  # one twice
+        ([world.lesson_id, elsewhere], "lessons.invalid_reorder"),  # a lesson of another course
+        ([world.lesson_id, world.preview_id, UNKNOWN_ID], "lessons.invalid_reorder"),  # no such lesson
+        ([], "request.validation_failed"),
+        (["not-a-uuid", world.preview_id], "request.validation_failed"),
+    ]
+    for lesson_ids, code in invalid:
+        expect(await client.post(url, json={"lesson_ids": lesson_ids}, headers=owner), 422, code)
+    expect(await client.post(url, json={}, headers=owner), 422, "request.validation_failed")
+    unknown = f"/api/v1/courses/{UNKNOWN_ID}/lessons/reorder"
+    expect(await client.post(unknown, json={"lesson_ids": [world.lesson_id]}, headers=owner), 404, "courses.not_found")
+    assert await stored_order(lms, world.course_id) == [world.lesson_id, world.preview_id]

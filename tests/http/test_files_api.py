@@ -20,12 +20,13 @@ from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.shared.clock import FixedClock
 from lms_http import create_app
 from tests.conftest import make_settings
-from tests.http.helpers import assert_problem, bearer
+from tests.http.helpers import assert_problem, bearer, expect
 from tests.support.asgi import asgi_transport
 from tests.support.catalogue import instructor, published_course, student
 from tests.support.doubles import RecordingMailer
 from tests.support.files import CSV, EXECUTABLE, MP4, PDF, PNG, TEXT, memory_objects
 from tests.support.flows import create_admin, login_tokens
+from tests.support.roles import signed_in_headers
 from tests.support.s3 import MotoS3, moto_s3
 
 __all__ = ["moto_s3"]
@@ -49,11 +50,7 @@ async def world(lms: Lms) -> World:
     await create_admin(lms, "admin@example.com")
     course = await published_course(lms, teacher, "Files", lessons=1)
     await lms.enrollments.enroll(enrolled, EnrollInCourse(course_id=course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role in ROLES[1:]:
-        email = f"{role.replace('_', '-')}@example.com"
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    headers = await signed_in_headers(lms, {role: f"{role.replace('_', '-')}@example.com" for role in ROLES[1:]})
     return World(headers, str(course.id))
 
 
@@ -77,11 +74,9 @@ async def uploaded(client: AsyncClient, headers: dict[str, str], data: bytes = P
     return body
 
 
-def expect(response: httpx.Response, status: int) -> None:
-    if status >= 400:
-        assert_problem(response, status)
-    else:
-        assert response.status_code == status, response.text
+def refusal(status: int, forbidden: str) -> str | None:
+    """The problem code of a matrix cell: a 403 names the rule (`forbidden`), 401 and 404 are the same everywhere."""
+    return {401: "auth.not_authenticated", 403: forbidden, 404: "files.not_found"}.get(status)
 
 
 # -- uploads ----------------------------------------------------------------------------------------
@@ -99,8 +94,12 @@ def expect(response: httpx.Response, status: int) -> None:
     ],
 )
 async def test_upload_matrix(client: AsyncClient, world: World, role: str, plain: int, to_course: int) -> None:
-    expect(await upload(client, world.headers[role]), plain)
-    expect(await upload(client, world.headers[role], course_id=world.course_id), to_course)
+    expect(await upload(client, world.headers[role]), plain, refusal(plain, "courses.not_manager"))
+    expect(
+        await upload(client, world.headers[role], course_id=world.course_id),
+        to_course,
+        refusal(to_course, "courses.not_manager"),
+    )
 
 
 async def test_an_upload_answers_with_the_file(client: AsyncClient, world: World, settings: Settings) -> None:
@@ -292,8 +291,10 @@ async def test_malformed_forms_are_refused_and_leave_nothing(
 
 
 async def test_an_upload_must_be_multipart(client: AsyncClient, world: World) -> None:
-    assert_problem(await post_raw(client, world, b"{}", "application/json"), 415)
-    assert_problem(await post_raw(client, world, raw_form(("file", PDF, "a.pdf")), "multipart/form-data"), 400)
+    assert_problem(await post_raw(client, world, b"{}", "application/json"), 415, "request.http_415")
+    assert_problem(
+        await post_raw(client, world, raw_form(("file", PDF, "a.pdf")), "multipart/form-data"), 400, "request.malformed"
+    )
 
 
 # -- downloads ----------------------------------------------------------------------------------------
@@ -402,8 +403,12 @@ async def test_my_files_is_paginated_and_mine_only(client: AsyncClient, world: W
     assert [item["original_filename"] for item in body["items"]] == ["n0.pdf"]
     images = await client.get("/api/v1/files/my-files?file_type=image", headers=world.headers["owner"])
     assert images.json()["total"] == 0
-    assert_problem(await client.get("/api/v1/files/my-files"), 401)
-    assert_problem(await client.get("/api/v1/files/my-files?page_size=500", headers=world.headers["owner"]), 422)
+    assert_problem(await client.get("/api/v1/files/my-files"), 401, "auth.not_authenticated")
+    assert_problem(
+        await client.get("/api/v1/files/my-files?page_size=500", headers=world.headers["owner"]),
+        422,
+        "request.validation_failed",
+    )
 
 
 @pytest.mark.parametrize(
@@ -422,8 +427,10 @@ async def test_delete_matrix(
 ) -> None:
     mine = await uploaded(client, world.headers["owner"])
     shared = await uploaded(client, world.headers["owner"], PNG, name="avatar.png", mime="image/png", is_public="true")
-    expect(await client.delete(f"/api/v1/files/{mine['id']}", headers=world.headers[role]), private)
-    expect(await client.delete(f"/api/v1/files/{shared['id']}", headers=world.headers[role]), public)
+    deleting_mine = await client.delete(f"/api/v1/files/{mine['id']}", headers=world.headers[role])
+    expect(deleting_mine, private, refusal(private, "files.not_owner"))
+    deleting_shared = await client.delete(f"/api/v1/files/{shared['id']}", headers=world.headers[role])
+    expect(deleting_shared, public, refusal(public, "files.not_owner"))
     remaining = len(memory_objects(settings))
     assert remaining == (0 if private == 204 else 2)
     after = await client.get(shared["file_url"])
@@ -474,3 +481,28 @@ async def test_s3_downloads_are_streamed_when_presigning_is_off(
         assert (whole.status_code, whole.content) == (200, PDF)
         part = await client.get(body["file_url"], headers={**headers, "Range": "bytes=1-4"})
         assert (part.status_code, part.content) == (206, PDF[1:5])
+
+
+async def test_course_attached_files_are_deleted_by_their_uploader_only(
+    client: AsyncClient, world: World, settings: Settings
+) -> None:
+    by_teacher = await uploaded(client, world.headers["teacher"], course_id=world.course_id)
+    by_admin = await uploaded(client, world.headers["admin"], course_id=world.course_id)
+    assert by_teacher["course_id"] == by_admin["course_id"] == world.course_id
+    # Another teacher cannot see the course's private files at all; the course's learner and its teacher
+    # see the admin's file but did not upload it.
+    for role, file, status, code in [
+        ("other_teacher", by_teacher, 404, "files.not_found"),
+        ("other_teacher", by_admin, 404, "files.not_found"),
+        ("enrolled", by_teacher, 403, "files.not_owner"),
+        ("teacher", by_admin, 403, "files.not_owner"),
+    ]:
+        expect(await client.delete(f"/api/v1/files/{file['id']}", headers=world.headers[role]), status, code)
+    assert len(memory_objects(settings)) == 2
+    expect(await client.get(by_teacher["file_url"], headers=world.headers["teacher"]), 200)
+
+    expect(await client.delete(f"/api/v1/files/{by_teacher['id']}", headers=world.headers["teacher"]), 204)
+    assert len(memory_objects(settings)) == 1
+    gone = await client.get(by_teacher["file_url"], headers=world.headers["teacher"])
+    expect(gone, 404, "files.not_found")
+    expect(await client.get(by_admin["file_url"], headers=world.headers["teacher"]), 200)

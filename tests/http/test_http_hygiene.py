@@ -63,7 +63,7 @@ async def test_authenticated_responses_and_their_errors_are_never_stored(client:
     missing = await client.get(
         "/api/v1/courses/00000000-0000-7000-8000-000000000000", headers=bearer(tokens["access_token"])
     )
-    assert_problem(missing, 404)
+    assert_problem(missing, 404, "courses.not_found")
     for response in (me, missing):
         assert response.headers["cache-control"] == "no-store"
         assert_common_headers(response)

@@ -64,7 +64,7 @@ async def test_oversized_body_is_413(client: Client) -> None:
         content=b'{"email": "' + b"a" * (2 * 1024 * 1024) + b'"}',
         headers={"content-type": "application/json"},
     )
-    assert_problem(response, 413)
+    assert_problem(response, 413, "request.http_413")
 
 
 async def test_openapi_document_lists_every_spec_path(client: Client) -> None:

@@ -14,10 +14,10 @@ from lms_core import Lms
 from lms_core.courses.commands import CreateCourse, UpdateCourse, UpdateLesson
 from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.quizzes.commands import AddQuestion
-from tests.http.helpers import assert_problem, bearer
-from tests.support.catalogue import instructor, published_course, student
-from tests.support.flows import create_admin, login_tokens
+from tests.http.helpers import assert_problem, expect
+from tests.support.catalogue import instructor, published_course
 from tests.support.quizzes import MIXED_QUESTIONS, draft_quiz, graded_quiz, quiz_lesson
+from tests.support.roles import MATRIX_EMAILS, matrix_cast, signed_in_headers
 
 UNKNOWN = "01890000-0000-7000-8000-000000000000"
 ROLES = ["anonymous", "student", "enrolled", "other_instructor", "owner", "admin"]
@@ -48,11 +48,8 @@ class World:
 
 @pytest.fixture
 async def world(lms: Lms) -> World:
-    owner = await instructor(lms, "owner@example.com")
-    await instructor(lms, "other@example.com")
-    await student(lms, "student@example.com")
-    enrolled = await student(lms, "enrolled@example.com")
-    await create_admin(lms, "admin@example.com")
+    cast = await matrix_cast(lms)
+    owner, enrolled = cast.owner, cast.enrolled
     course = await published_course(lms, owner, "Matrix", lessons=1)
     published = await graded_quiz(lms, owner, course, MIXED_QUESTIONS, title="Published quiz")
     _, draft = await draft_quiz(lms, owner, course, "Draft quiz")
@@ -61,16 +58,7 @@ async def world(lms: Lms) -> World:
     hidden_course = await lms.courses.create_course(owner, CreateCourse(title="Hidden"))
     hidden = await graded_quiz(lms, owner, hidden_course, publish_course=False)
     await lms.enrollments.enroll(enrolled, EnrollInCourse(course_id=course.id))
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role, email in [
-        ("student", "student@example.com"),
-        ("enrolled", "enrolled@example.com"),
-        ("other_instructor", "other@example.com"),
-        ("owner", "owner@example.com"),
-        ("admin", "admin@example.com"),
-    ]:
-        access, _ = await login_tokens(lms, email)
-        headers[role] = bearer(access)
+    headers = await signed_in_headers(lms, MATRIX_EMAILS)
     return World(
         headers=headers,
         course_id=str(course.id),
@@ -84,11 +72,10 @@ async def world(lms: Lms) -> World:
     )
 
 
-def expect(response: Response, status: int) -> Any:
-    if status >= 400:
-        return assert_problem(response, status)
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
+def expect_authoring(response: Response, status: int, *, missing: str = "quizzes.not_found") -> Any:
+    """A matrix cell of quiz authoring: a 403 is the course-manager rule, a 404 says `missing` does not exist."""
+    refusals = {401: "auth.not_authenticated", 403: "courses.not_manager", 404: missing}
+    return expect(response, status, refusals.get(status))
 
 
 def success(status: int, created: int) -> int:
@@ -107,17 +94,23 @@ def assert_no_answer_key(questions: list[dict[str, Any]]) -> None:
 @pytest.mark.parametrize("role", ROLES)
 async def test_list_and_read_quizzes_matrix(client: AsyncClient, world: World, role: str) -> None:
     headers = world.headers[role]
-    listing = expect(await client.get(f"/api/v1/courses/{world.course_id}/quizzes", headers=headers), 200)
+    listing = expect_authoring(await client.get(f"/api/v1/courses/{world.course_id}/quizzes", headers=headers), 200)
     expected = {"Published quiz", "Draft quiz"} if role in MANAGERS else {"Published quiz"}
     assert {quiz["title"] for quiz in listing} == expected
-    quiz = expect(await client.get(f"/api/v1/courses/{world.course_id}/quizzes/{world.quiz_id}", headers=headers), 200)
+    quiz = expect_authoring(
+        await client.get(f"/api/v1/courses/{world.course_id}/quizzes/{world.quiz_id}", headers=headers), 200
+    )
     assert quiz["is_published"] is True
     draft = await client.get(f"/api/v1/courses/{world.course_id}/quizzes/{world.draft_quiz_id}", headers=headers)
-    expect(draft, 200 if role in MANAGERS else 404)
+    expect_authoring(draft, 200 if role in MANAGERS else 404)
     # A draft course and its quizzes do not exist for anyone but its managers.
     hidden = 200 if role in MANAGERS else 404
-    expect(await client.get(f"/api/v1/courses/{world.hidden_course_id}/quizzes", headers=headers), hidden)
-    expect(
+    expect_authoring(
+        await client.get(f"/api/v1/courses/{world.hidden_course_id}/quizzes", headers=headers),
+        hidden,
+        missing="courses.not_found",
+    )
+    expect_authoring(
         await client.get(f"/api/v1/courses/{world.hidden_course_id}/quizzes/{world.hidden_quiz_id}", headers=headers),
         hidden,
     )
@@ -148,7 +141,7 @@ async def test_create_quiz_matrix(client: AsyncClient, world: World, role: str, 
         json={"lesson_id": world.spare_lesson_id, "title": f"By {role}"},
         headers=world.headers[role],
     )
-    expect(response, success(status, 201))
+    expect_authoring(response, success(status, 201))
 
 
 @pytest.mark.parametrize(("role", "status"), MANAGE)
@@ -156,10 +149,10 @@ async def test_update_and_publish_quiz_matrix(client: AsyncClient, world: World,
     base = f"/api/v1/courses/{world.course_id}/quizzes"
     headers = world.headers[role]
     updated = await client.patch(f"{base}/{world.quiz_id}", json={"passing_score": 55}, headers=headers)
-    expect(updated, status)
+    expect_authoring(updated, status)
     published = await client.post(f"{base}/{world.draft_quiz_id}/publish", headers=headers)
     # An unpublished quiz does not exist for signed-in non-managers: 404, so a 403 never reveals it.
-    expect(published, 404 if status == 403 else status)
+    expect_authoring(published, 404 if status == 403 else status)
     if status == 200:
         assert updated.json()["passing_score"] == 55
         assert published.json()["is_published"] is True
@@ -190,15 +183,21 @@ async def test_question_views_matrix(
         problem = assert_problem(response, public, "quizzes.questions_for_learners")
         assert "question_text" not in response.text
         assert problem["details"] == {"quiz_id": world.quiz_id, "course_id": world.course_id}
-    expect(await client.get(f"/api/v1/quizzes/{world.draft_quiz_id}/questions", headers=headers), draft_public)
-    managed = expect(await client.get(f"/api/v1/quizzes/{world.quiz_id}/questions/manage", headers=headers), manage)
+    expect_authoring(
+        await client.get(f"/api/v1/quizzes/{world.draft_quiz_id}/questions", headers=headers), draft_public
+    )
+    managed = expect_authoring(
+        await client.get(f"/api/v1/quizzes/{world.quiz_id}/questions/manage", headers=headers), manage
+    )
     if manage == 200:
         assert managed[0]["correct_answers"] == ["2", "3"]
         assert managed[0]["explanation"] == "4 and 6 are even and greater than 2."
         assert managed[1]["correct_answers"] == ["true"]
     hidden = 200 if role in MANAGERS else (401 if role == "anonymous" else 404)
-    expect(await client.get(f"/api/v1/quizzes/{world.hidden_quiz_id}/questions/manage", headers=headers), hidden)
-    expect(
+    expect_authoring(
+        await client.get(f"/api/v1/quizzes/{world.hidden_quiz_id}/questions/manage", headers=headers), hidden
+    )
+    expect_authoring(
         await client.get(f"/api/v1/quizzes/{world.hidden_quiz_id}/questions", headers=headers),
         200 if role in MANAGERS else 404,
     )
@@ -213,16 +212,16 @@ async def test_question_management_matrix(client: AsyncClient, world: World, rol
     added = await client.post(
         base, json={"question_type": "true_false", "question_text": "Added?", "correct_answer": False}, headers=headers
     )
-    expect(added, success(status, 201))
+    expect_authoring(added, success(status, 201))
     updated = await client.patch(
         f"{base}/{world.draft_question_id}", json={"question_text": "Changed?"}, headers=headers
     )
-    expect(updated, status)
+    expect_authoring(updated, status)
     order = [world.draft_question_id, added.json()["id"]] if status == 200 else [world.draft_question_id]
-    expect(await client.post(f"{base}/reorder", json={"question_ids": order[::-1]}, headers=headers), status)
-    expect(await client.delete(f"{base}/{world.draft_question_id}", headers=headers), success(status, 204))
+    expect_authoring(await client.post(f"{base}/reorder", json={"question_ids": order[::-1]}, headers=headers), status)
+    expect_authoring(await client.delete(f"{base}/{world.draft_question_id}", headers=headers), success(status, 204))
     if status == 200:
-        remaining = expect(await client.get(f"{base}/manage", headers=headers), 200)
+        remaining = expect_authoring(await client.get(f"{base}/manage", headers=headers), 200)
         assert [(q["question_text"], q["order_index"]) for q in remaining] == [("Added?", 0)]
 
 
@@ -231,13 +230,13 @@ async def test_authoring_a_hidden_course_is_not_found_for_others(client: AsyncCl
     headers = world.headers[role]
     base = f"/api/v1/quizzes/{world.hidden_quiz_id}/questions"
     body = {"question_type": "essay", "question_text": "Why?"}
-    assert_problem(await client.post(base, json=body, headers=headers), 404)
+    assert_problem(await client.post(base, json=body, headers=headers), 404, "quizzes.not_found")
     assert_problem(
         await client.patch(
             f"/api/v1/courses/{world.hidden_course_id}/quizzes/{world.hidden_quiz_id}", json={"title": "X"},
             headers=headers,
         ),
-        404,
+        404, "quizzes.not_found",
     )  # fmt: skip
 
 
@@ -293,7 +292,11 @@ async def test_invalid_input_is_422_problem(client: AsyncClient, world: World) -
         422,
         "quizzes.invalid_reorder",
     )
-    assert_problem(await client.post(f"{questions}/reorder", json={"question_ids": []}, headers=owner), 422)
+    assert_problem(
+        await client.post(f"{questions}/reorder", json={"question_ids": []}, headers=owner),
+        422,
+        "request.validation_failed",
+    )
 
 
 async def test_unknown_ids_are_404_problems(client: AsyncClient, world: World) -> None:
@@ -310,7 +313,7 @@ async def test_unknown_ids_are_404_problems(client: AsyncClient, world: World) -
         ("PATCH", f"/api/v1/quizzes/{draft}/questions/{UNKNOWN}", "quizzes.question_not_found"),
         ("PATCH", f"/api/v1/quizzes/{draft}/questions/{world.question_ids[0]}", "quizzes.question_not_found"),
         ("DELETE", f"/api/v1/quizzes/{draft}/questions/{UNKNOWN}", "quizzes.question_not_found"),
-        ("GET", "/api/v1/quizzes/not-a-uuid/questions", None),
+        ("GET", "/api/v1/quizzes/not-a-uuid/questions", "request.not_found"),
     ]:
         body = {"question_text": "X"} if "questions/" in path else {"title": "X"}
         response = await client.request(method, path, headers=owner, json=body if method == "PATCH" else None)
@@ -365,7 +368,7 @@ async def test_the_whole_authoring_flow_over_http(client: AsyncClient, world: Wo
         },
         headers=owner,
     )
-    quiz = expect(created, 201)
+    quiz = expect_authoring(created, 201)
     assert (quiz["quiz_type"], quiz["passing_score"], quiz["shuffle_questions"], quiz["shuffle_options"]) == (
         "practice", 50, True, False,
     )  # fmt: skip
@@ -377,7 +380,7 @@ async def test_the_whole_authoring_flow_over_http(client: AsyncClient, world: Wo
         {"question_type": "short_answer", "question_text": "Keyword?", "correct_answer": "def"},
         {"question_type": "essay", "question_text": "Discuss", "points": 3, "order_index": 0},
     ]  # fmt: skip
-    added = [expect(await client.post(base, json=body, headers=owner), 201) for body in bodies]
+    added = [expect_authoring(await client.post(base, json=body, headers=owner), 201) for body in bodies]
     assert added[0]["points"] == "2.50"
     assert added[0]["correct_answers"] == ["a", "b"]
     assert added[2]["correct_answers"] == ["def"]
@@ -387,25 +390,25 @@ async def test_the_whole_authoring_flow_over_http(client: AsyncClient, world: Wo
     edited = await client.patch(
         f"{base}/{added[1]['id']}", json={"correct_answer": False, "points": "1.75"}, headers=owner
     )
-    assert (expect(edited, 200)["correct_answers"], edited.json()["points"]) == (["false"], "1.75")
+    assert (expect_authoring(edited, 200)["correct_answers"], edited.json()["points"]) == (["false"], "1.75")
     order = [added[0]["id"], added[1]["id"], added[2]["id"], added[3]["id"]]
-    reordered = expect(await client.post(f"{base}/reorder", json={"question_ids": order}, headers=owner), 200)
+    reordered = expect_authoring(await client.post(f"{base}/reorder", json={"question_ids": order}, headers=owner), 200)
     assert [(q["id"], q["order_index"]) for q in reordered] == [(qid, n) for n, qid in enumerate(order)]
     published = await client.post(f"/api/v1/courses/{world.course_id}/quizzes/{quiz['id']}/publish", headers=owner)
-    assert expect(published, 200)["is_published"] is True
+    assert expect_authoring(published, 200)["is_published"] is True
     settings = await client.patch(
         f"/api/v1/courses/{world.course_id}/quizzes/{quiz['id']}",
         json={"time_limit_minutes": None, "description": "Now untimed"},
         headers=owner,
     )
-    assert (expect(settings, 200)["time_limit_minutes"], settings.json()["max_attempts"]) == (None, 2)
+    assert (expect_authoring(settings, 200)["time_limit_minutes"], settings.json()["max_attempts"]) == (None, 2)
 
-    seen = expect(await client.get(base, headers=learner), 200)
+    seen = expect_authoring(await client.get(base, headers=learner), 200)
     assert [q["id"] for q in seen] == order
     assert_no_answer_key(seen)
     assert [q["points"] for q in seen] == ["2.50", "1.75", "1.00", "3.00"]
     assert b"a and b" not in (await client.get(base, headers=learner)).content
-    listing = expect(await client.get(f"/api/v1/courses/{world.course_id}/quizzes", headers=learner), 200)
+    listing = expect_authoring(await client.get(f"/api/v1/courses/{world.course_id}/quizzes", headers=learner), 200)
     assert {q["title"] for q in listing} == {"Published quiz", "Final quiz"}
 
 

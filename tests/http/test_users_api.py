@@ -38,11 +38,14 @@ async def test_admin_endpoints_refuse_non_admins(client: Client, tokens: dict[st
                 "/api/v1/users", json={"email": "n@example.com", "password": PASSWORD, "full_name": "N"}, headers=auth
             ),
             403,
+            "users.admin_only",
         )
-        assert_problem(await client.get(f"/api/v1/users/{target}", headers=auth), 403)
-        assert_problem(await client.patch(f"/api/v1/users/{target}", json={"role": "admin"}, headers=auth), 403)
+        assert_problem(await client.get(f"/api/v1/users/{target}", headers=auth), 403, "users.admin_only")
+        assert_problem(
+            await client.patch(f"/api/v1/users/{target}", json={"role": "admin"}, headers=auth), 403, "users.admin_only"
+        )
     for method, path in [("GET", "/api/v1/users"), ("GET", f"/api/v1/users/{target}"), ("GET", "/api/v1/users/me")]:
-        assert_problem(await client.request(method, path), 401)
+        assert_problem(await client.request(method, path), 401, "auth.not_authenticated")
 
 
 async def test_admin_manages_users(client: Client, tokens: dict[str, str]) -> None:
@@ -75,14 +78,20 @@ async def test_admin_manages_users(client: Client, tokens: dict[str, str]) -> No
 
 async def test_bad_ids_and_queries(client: Client, tokens: dict[str, str]) -> None:
     auth = bearer(tokens["admin"])
-    assert_problem(await client.get("/api/v1/users/not-a-uuid", headers=auth), 404)
+    assert_problem(await client.get("/api/v1/users/not-a-uuid", headers=auth), 404, "request.not_found")
     assert_problem(
         await client.get("/api/v1/users/01890000-0000-7000-8000-000000000000", headers=auth), 404, "users.not_found"
     )
-    assert_problem(await client.get("/api/v1/users", params={"page_size": 1000}, headers=auth), 422)
-    assert_problem(await client.get("/api/v1/users", params={"role": "wizard"}, headers=auth), 422)
     assert_problem(
-        await client.patch(f"/api/v1/users/{tokens['student_id']}", json={"role": "wizard"}, headers=auth), 422
+        await client.get("/api/v1/users", params={"page_size": 1000}, headers=auth), 422, "request.validation_failed"
+    )
+    assert_problem(
+        await client.get("/api/v1/users", params={"role": "wizard"}, headers=auth), 422, "request.validation_failed"
+    )
+    assert_problem(
+        await client.patch(f"/api/v1/users/{tokens['student_id']}", json={"role": "wizard"}, headers=auth),
+        422,
+        "request.validation_failed",
     )
 
 
@@ -116,3 +125,22 @@ async def test_admin_cannot_demote_or_deactivate_self(client: Client, tokens: di
     me = (await client.get("/api/v1/users/me", headers=auth)).json()
     response = await client.patch(f"/api/v1/users/{me['id']}", json={"role": "student"}, headers=auth)
     assert_problem(response, 403, "users.cannot_change_own_access")
+    response = await client.patch(f"/api/v1/users/{me['id']}", json={"is_active": False}, headers=auth)
+    assert_problem(response, 403, "users.cannot_change_own_access")
+    stored = (await client.get(f"/api/v1/users/{me['id']}", headers=auth)).json()
+    assert (stored["role"], stored["is_active"]) == ("admin", True)
+
+
+async def test_admin_changes_another_admin(client: Client, tokens: dict[str, str], lms: Lms) -> None:
+    other = await create_admin(lms, "second-admin@example.com")
+    other_access, _ = await login_tokens(lms, "second-admin@example.com")
+    auth = bearer(tokens["admin"])
+    demoted = await client.patch(f"/api/v1/users/{other.user_id}", json={"role": "instructor"}, headers=auth)
+    assert demoted.status_code == 200, demoted.text
+    assert (demoted.json()["id"], demoted.json()["role"]) == (str(other.user_id), "instructor")
+    deactivated = await client.patch(f"/api/v1/users/{other.user_id}", json={"is_active": False}, headers=auth)
+    assert deactivated.status_code == 200, deactivated.text
+    stored = (await client.get(f"/api/v1/users/{other.user_id}", headers=auth)).json()
+    assert (stored["role"], stored["is_active"]) == ("instructor", False)
+    # The deactivated admin's session ends with the account.
+    assert_problem(await client.get("/api/v1/users/me", headers=bearer(other_access)), 401, "auth.invalid_token")

@@ -8,9 +8,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from lms_adapters.settings import Settings
 from lms_core import Actor, Lms
 from lms_core.enrollments.commands import EnrollInCourse
 from lms_core.enrollments.views import EnrollmentView
+from tests.conftest import make_settings
 from tests.support.flows import actor_of, register
 from tests.support.learning import Classroom, classroom
 
@@ -52,3 +56,15 @@ def pdf_text(data: bytes) -> str:
 
     reader = PdfReader(io.BytesIO(data))
     return unicodedata.normalize("NFKC", "\n".join(page.extract_text() for page in reader.pages))
+
+
+# Fixtures for modules that issue certificates; import them by name into the test module (or conftest).
+@pytest.fixture
+def storage_dir(tmp_path: Path) -> Path:
+    return tmp_path / "storage"
+
+
+@pytest.fixture
+def settings(database_url: str, storage_dir: Path) -> Settings:
+    # reportlab here for speed; both renderers pass the same contract tests in tests/adapters.
+    return make_settings(database_url, storage_url=f"file://{storage_dir}", certificate_renderer="reportlab")

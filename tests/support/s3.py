@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.servers import free_port
+from tests.support.network import free_port
 
 MOTO_SERVER = str(Path(sys.executable).with_name("moto_server"))
 REGION = "eu-central-1"  # bucket creation failed with us-east-1 (FIELD-NOTES.md)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from lms_core import Actor, InvalidInputError, Lms, Login, NotAuthenticatedError, PasswordGrant, Register, Role
+from lms_core.auth.commands import ConfirmEmail
 from lms_core.auth.errors import InvalidCredentials, RoleNotAllowed
 from lms_core.shared.clock import FixedClock
 from lms_core.users.errors import EmailAlreadyRegistered, WeakPassword
@@ -21,9 +22,15 @@ async def test_register_returns_session_and_sends_welcome_and_verification(
     assert await lms.outbox.drain() >= 2
     templates = {m.subject for m in mailer.to("ada@example.com")}
     assert len(templates) == 2
-    assert "https://lms.example.test/verify-email?token=" in mailer.to("ada@example.com")[-1].text or any(
-        "verify-email?token=" in m.text for m in mailer.sent
+    verification = [m for m in mailer.to("ada@example.com") if "/verify-email?token=" in m.text]
+    assert len(verification) == 1
+    assert "https://lms.example.test/verify-email?token=" in verification[0].text
+    # The link works: its token verifies Ada's own address.
+    verified = await lms.auth.confirm_email_verification(
+        Actor.anonymous(), ConfirmEmail(token=mailer.last_token("ada@example.com"))
     )
+    assert verified.id == response.user.id
+    assert verified.email_verified_at is not None
 
 
 async def test_email_is_unique_case_insensitively(lms: Lms) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from lms_core import Actor, Lms, Logout, RefreshSession, Role, UpdateUser
+from lms_core import Actor, InvalidInputError, Lms, Logout, RefreshSession, Role, UpdateUser
 from lms_core.auth.errors import InvalidToken
 from lms_core.shared.clock import FixedClock
 from tests.conftest import TEST_SECRET
@@ -29,6 +29,9 @@ async def test_refresh_rotates_and_old_token_is_refused(lms: Lms, clock: FixedCl
     pair = await lms.auth.refresh(Actor.anonymous(), RefreshSession(refresh_token=response.refresh_token))
     assert pair.refresh_token != response.refresh_token
     assert (await lms.auth.me(pair.access_token)).email == "b@example.com"
+    with pytest.raises(InvalidToken) as refused:
+        await lms.auth.refresh(Actor.anonymous(), RefreshSession(refresh_token=response.refresh_token))
+    assert "already used" in refused.value.message
 
 
 async def test_reusing_a_rotated_refresh_token_revokes_the_family(lms: Lms) -> None:
@@ -51,10 +54,17 @@ async def test_reuse_does_not_touch_other_sessions(lms: Lms) -> None:
     assert await lms.auth.refresh(Actor.anonymous(), RefreshSession(refresh_token=other_refresh))
 
 
-@pytest.mark.parametrize("token", ["", "nodot", "abc.def", "x" * 40 + ".y"])
+@pytest.mark.parametrize("token", [".", "nodot", "abc.def", "x" * 40 + ".y"])
 async def test_malformed_refresh_tokens_are_refused(lms: Lms, token: str) -> None:
     with pytest.raises(InvalidToken):
-        await lms.auth.refresh(Actor.anonymous(), RefreshSession(refresh_token=token or "."))
+        await lms.auth.refresh(Actor.anonymous(), RefreshSession(refresh_token=token))
+
+
+def test_empty_refresh_token_is_refused_before_reaching_the_service() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        RefreshSession(refresh_token="")
+    assert caught.value.code == "request.validation_failed"
+    assert "refresh_token" in caught.value.message
 
 
 async def test_refresh_token_expires(lms: Lms, clock: FixedClock) -> None:
