@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Operation, RequestBody
 from litestar.params import Body, JSONBody
 
 from lms_core import (
@@ -32,6 +34,15 @@ from lms_core import (
 )
 from lms_http.auth import SIGNED_IN, bearer_token, provide_actor, provide_anonymous_actor
 from lms_http.errors import problems
+
+
+@dataclass
+class OptionalBodyOperation(Operation):
+    """An operation whose JSON body may be left out: Litestar marks every body it documents as required."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
 
 
 class AuthController(Controller):
@@ -90,7 +101,13 @@ class AuthController(Controller):
         """Exchange a refresh token for a new pair; the old refresh token stops working."""
         return await lms.auth.refresh(anonymous, data)
 
-    @post("/logout", status_code=200, responses=problems(401, 422), security=SIGNED_IN)
+    @post(
+        "/logout",
+        status_code=200,
+        responses=problems(401, 422),
+        security=SIGNED_IN,
+        operation_class=OptionalBodyOperation,
+    )
     async def logout(
         self, request: Request[Any, Any, Any], lms: NamedDependency[Lms], data: JSONBody[Logout | None] = None
     ) -> Acknowledgement:

@@ -43,7 +43,7 @@ class CertificatesController(Controller):
         media_type="application/pdf",
         response_description="The certificate as PDF",
         responses={
-            **problems(401, 404, 503),
+            **problems(401, 404, 422, 503),
             304: ResponseSpec(data_container=None, description="Not modified (the ETag still matches)"),
         },
         security=SIGNED_IN,

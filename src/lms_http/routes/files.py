@@ -42,7 +42,14 @@ _UPLOAD_BODY = RequestBody(
                 required=["file"],
                 properties={
                     "is_public": Schema(type=OpenAPIType.BOOLEAN, default=False),
-                    "course_id": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.UUID),
+                    # An HTML form sends an unset field as an empty string: it means no course.
+                    "course_id": Schema(
+                        one_of=[
+                            Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.UUID),
+                            Schema(type=OpenAPIType.STRING, max_length=0),
+                        ],
+                        description="the course the file belongs to (one you manage); empty or absent: none",
+                    ),
                     "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
                 },
             )
