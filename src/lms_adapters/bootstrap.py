@@ -12,6 +12,7 @@ from uuid import UUID
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lms_adapters import configured
 from lms_adapters.caching.memory import InProcessCache
 from lms_adapters.health import DatabaseProbe, RedisProbe
 from lms_adapters.links import ApiLinks
@@ -24,12 +25,10 @@ from lms_adapters.persistence.uow import SqlUnitOfWork
 from lms_adapters.security.memory import InProcessDenylist, InProcessRateLimiter
 from lms_adapters.security.passwords import Argon2PasswordHasher
 from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCodec
-from lms_adapters.settings import ConfigurationError, Settings
+from lms_adapters.settings import Settings
 from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core.auth import events as auth_events
-from lms_core.auth.entities import AuthSettings
-from lms_core.auth.policy import RegistrationMode, RegistrationRules
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService, RefreshSessionRevoker
 from lms_core.certificates import events as certificate_events
@@ -47,14 +46,12 @@ from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
 from lms_core.files import events as file_events
-from lms_core.files.entities import DownloadOptions, FileType, PublishingRules, UploadLimits
 from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
 from lms_core.quizzes import events as quiz_events
 from lms_core.quizzes.gate import QuizCompletionGate
 from lms_core.quizzes.leaving import AttemptsClosedOnDrop
 from lms_core.quizzes.service import QuizService
-from lms_core.shared.actor import Role
 from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.events import EventCatalogue
 from lms_core.shared.health import HealthService
@@ -147,63 +144,8 @@ async def _shared_cache(redis: Any, channel: str, *, decode_key: Callable[[str],
         await cache.stop()
 
 
-def _certificate_verify_limit(settings: Settings) -> tuple[int, int]:
-    return (settings.certificate_verify_limit, settings.certificate_verify_window_seconds)
-
-
-def _auth_settings(settings: Settings) -> AuthSettings:
-    return AuthSettings(
-        public_base_url=settings.public_base_url,
-        ip_limit=(settings.auth_ip_limit, settings.auth_ip_window_seconds),
-        account_email_limit=(settings.auth_email_limit, settings.auth_email_window_seconds),
-        sign_in_free_per_address=settings.auth_sign_in_free_per_address,
-        sign_in_free_per_account=settings.auth_sign_in_free_per_account,
-        sign_in_base_delay_seconds=settings.auth_sign_in_base_delay_seconds,
-        sign_in_max_delay_seconds=settings.auth_sign_in_max_delay_seconds,
-        sign_in_forget_after_seconds=settings.auth_sign_in_forget_after_seconds,
-        sign_in_known_address_seconds=settings.auth_known_address_days * 24 * 3600,
-    )
-
-
-def _registration_rules(settings: Settings) -> RegistrationRules:
-    return RegistrationRules(
-        roles=frozenset(Role(role) for role in settings.self_registration_roles()),
-        mode=RegistrationMode(settings.registration_mode),
-    )
-
-
 def _storage(settings: Settings) -> FsspecFileStorage:
     return FsspecFileStorage(settings.storage_url, **settings.storage_options)
-
-
-def _upload_limits(settings: Settings) -> UploadLimits:
-    return UploadLimits(
-        image_bytes=settings.max_image_bytes,
-        document_bytes=settings.max_document_bytes,
-        video_bytes=settings.max_video_bytes,
-        other_bytes=settings.max_other_bytes,
-    )
-
-
-def _publishing_rules(settings: Settings) -> PublishingRules:
-    raw = settings.files_learner_public_types.strip().lower()
-    names = [] if raw == "none" else [name.strip() for name in raw.split(",") if name.strip()]
-    known = {file_type.value: file_type for file_type in FileType}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise ConfigurationError(
-            f"LMS_FILES_LEARNER_PUBLIC_TYPES: unknown {', '.join(unknown)} (use {', '.join(known)}, or none)"
-        )
-    if settings.files_learner_public_max_bytes < 1:
-        raise ConfigurationError("LMS_FILES_LEARNER_PUBLIC_MAX_BYTES must be positive")
-    return PublishingRules(
-        learner_types=frozenset(known[name] for name in names),
-        learner_max_bytes=settings.files_learner_public_max_bytes,
-    )
-
-
-def _download_options(settings: Settings) -> DownloadOptions:
-    return DownloadOptions(presigned=settings.s3_presigned_downloads, presigned_seconds=settings.s3_presigned_seconds)
 
 
 def _event_catalogue() -> EventCatalogue:
@@ -277,8 +219,8 @@ class Container(containers.DeclarativeContainer):
     rate_limiter = providers.Singleton(_rate_limiter, redis, clock)
     user_cache = providers.Resource(_user_cache, redis)
     catalogue_cache = providers.Resource(_catalogue_cache, redis)
-    auth_settings = providers.Singleton(_auth_settings, settings)
-    registration_rules = providers.Singleton(_registration_rules, settings)
+    auth_settings = providers.Singleton(configured.auth_settings, settings)
+    registration_rules = providers.Singleton(configured.registration_rules, settings)
 
     renderer = providers.Singleton(JinjaEmailRenderer, public_base_url=settings.provided.public_base_url)
     emails = providers.Singleton(EmailService, renderer=renderer, mailer=mailer, sender=settings.provided.mail_from)
@@ -331,10 +273,10 @@ class Container(containers.DeclarativeContainer):
         uow=uow,
         clock=clock,
         storage=storage,
-        limits=providers.Singleton(_upload_limits, settings),
+        limits=providers.Singleton(configured.upload_limits, settings),
         links=links,
-        downloads=providers.Singleton(_download_options, settings),
-        publishing=providers.Singleton(_publishing_rules, settings),
+        downloads=providers.Singleton(configured.download_options, settings),
+        publishing=providers.Singleton(configured.publishing_rules, settings),
     )
     certificate_renderer = providers.Singleton(
         build_renderer, settings.provided.certificate_renderer, settings.provided.certificate_font
@@ -347,7 +289,7 @@ class Container(containers.DeclarativeContainer):
         renderer=certificate_renderer,
         links=links,
         rate_limiter=rate_limiter,
-        verify_limit=providers.Callable(_certificate_verify_limit, settings),
+        verify_limit=providers.Callable(configured.certificate_verify_limit, settings),
     )
     events = providers.Singleton(_event_catalogue)
     relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lms_core.auth._accounts import active_user, mfa_code_email
 from lms_core.auth._authenticator import RequestAuthenticator
 from lms_core.auth._credentials import CredentialChecker
 from lms_core.auth._limits import AuthRateLimits, SignInThrottle
+from lms_core.auth._mfa import MfaManagement
 from lms_core.auth._one_time import OneTimeSecrets
 from lms_core.auth._registration import RegistrationUseCases
 from lms_core.auth._sessions import FamilyRevocation, SessionIssuer
@@ -26,12 +28,9 @@ from lms_core.auth.commands import (
 from lms_core.auth.entities import AuthSettings, SecretPurpose
 from lms_core.auth.errors import (
     EmailAlreadyVerified,
-    InvalidCredentials,
     InvalidMfaCode,
     InvalidOneTimeToken,
     InvalidToken,
-    MfaAlreadyEnabled,
-    MfaNotEnabled,
 )
 from lms_core.auth.events import PasswordChanged
 from lms_core.auth.policy import (
@@ -130,6 +129,16 @@ class AuthService:
         self._credentials = CredentialChecker(
             uow=uow, hasher=hasher, secrets=secrets, limits=self._limits, throttle=self._throttle
         )
+        self._mfa = MfaManagement(
+            uow=uow,
+            clock=clock,
+            hasher=hasher,
+            users=users,
+            one_time=self._one_time,
+            limits=self._limits,
+            throttle=self._throttle,
+            settings=settings,
+        )
 
     # -- authenticating requests (the hot path) ------------------------------------------------
 
@@ -167,7 +176,7 @@ class AuthService:
                 issued = await self._one_time.issue(
                     tx, user.id, SecretPurpose.MFA_LOGIN, ttl=self._settings.mfa_code_ttl, token=True, code=True
                 )
-                await tx.outbox.add(_mfa_email(user, issued.code or ""))
+                await tx.outbox.add(mfa_code_email(user, issued.code or ""))
                 await tx.commit()
                 return LoginResponse(mfa_required=True, mfa_token=issued.token)
             pair = await self._sign_in(tx, user, now)
@@ -305,7 +314,7 @@ class AuthService:
         user_id = actor.require_user()
         await self._limits.email("verify", str(user_id))
         async with self._uow.begin() as tx:
-            user = await self._active_user(tx, user_id)
+            user = await active_user(tx, user_id)
             if user.email_verified_at is not None:
                 raise EmailAlreadyVerified("the email address is already verified")
             await self._one_time.send_verification(tx, user)
@@ -319,7 +328,7 @@ class AuthService:
             secret = await self._one_time.find_by_token(tx, command.token, SecretPurpose.EMAIL_VERIFICATION)
             if secret is None:
                 raise InvalidOneTimeToken("the verification link is not valid or has expired")
-            user = await self._active_user(tx, secret.user_id)
+            user = await active_user(tx, secret.user_id)
             if not await tx.one_time_tokens.consume(secret.id, now=now):
                 raise InvalidOneTimeToken("the verification link is not valid or has expired")
             user.mark_email_verified(now)
@@ -331,58 +340,16 @@ class AuthService:
     # -- MFA management -------------------------------------------------------------------------
 
     async def request_mfa_enable(self, actor: Actor) -> Acknowledgement:
-        user_id = actor.require_user()
-        await self._limits.email("mfa", str(user_id))
-        async with self._uow.begin() as tx:
-            user = await self._active_user(tx, user_id)
-            if user.mfa_enabled:
-                raise MfaAlreadyEnabled("MFA is already enabled")
-            issued = await self._one_time.issue(
-                tx, user.id, SecretPurpose.MFA_ENABLE, ttl=self._settings.mfa_code_ttl, token=False, code=True
-            )
-            await tx.outbox.add(_mfa_email(user, issued.code or ""))
-            await tx.commit()
-        return Acknowledgement(detail="A confirmation code has been sent to your email.")
+        """E-mail a code that confirms turning MFA on."""
+        return await self._mfa.request_enable(actor)
 
     async def confirm_mfa_enable(self, actor: Actor, command: ConfirmMfa) -> UserView:
-        user_id = actor.require_user()
-        now = self._clock.now()
-        async with self._uow.begin() as tx:
-            user = await self._active_user(tx, user_id)
-            secret = await tx.one_time_tokens.latest_for_user(user_id, SecretPurpose.MFA_ENABLE)
-            if secret is None:
-                raise InvalidMfaCode("request a confirmation code first")
-            wrong = await self._one_time.check_code(tx, secret, command.code)
-            if wrong is not None:
-                await tx.commit()  # the failed try stays counted
-                raise wrong
-            if not await tx.one_time_tokens.consume(secret.id, now=now):
-                raise InvalidMfaCode("the code has already been used or has expired")
-            if user.mfa_enabled:
-                raise MfaAlreadyEnabled("MFA is already enabled")
-            user.enable_mfa(now)
-            await tx.users.save(user)
-            self._users.evict_after_commit(tx, user_id)
-            await tx.commit()
-        return UserView.of(user)
+        """Turn MFA on with the e-mailed code (5 tries, 10 minutes)."""
+        return await self._mfa.confirm_enable(actor, command)
 
     async def disable_mfa(self, actor: Actor, command: DisableMfa) -> UserView:
         """Turning MFA off needs the current password."""
-        user_id = actor.require_user()
-        attempt = await self._throttle.admit(actor, f"user:{user_id}")
-        now = self._clock.now()
-        async with self._uow.begin() as tx:
-            user = await self._active_user(tx, user_id)
-            if not user.mfa_enabled:
-                raise MfaNotEnabled("MFA is not enabled")
-            if not await self._hasher.verify(user.password_hash, command.password):
-                raise InvalidCredentials("the password is not correct")
-            user.disable_mfa(now)
-            await tx.users.save(user)
-            self._users.evict_after_commit(tx, user_id)
-            await tx.commit()
-        await attempt.succeeded()
-        return UserView.of(user)
+        return await self._mfa.disable(actor, command)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -393,18 +360,6 @@ class AuthService:
         self._users.evict_after_commit(tx, user.id)
         pair, _ = await self._sessions.open(tx, user, now)
         return pair
-
-    async def _active_user(self, tx: Transaction, user_id: UserId) -> User:
-        user = await tx.users.get_for_update(user_id)
-        if user is None or not user.is_active:
-            raise InvalidToken("the account is not active")
-        return user
-
-
-def _mfa_email(user: User, code: str) -> EmailRequested:
-    return EmailRequested(
-        to=user.email, template=EmailTemplate.MFA_CODE, context={"full_name": user.full_name, "code": code}
-    )
 
 
 class RefreshSessionRevoker:
