@@ -18,6 +18,13 @@ from lms_core.users.entities import User
 CODE_DIGITS = 6
 
 
+# The e-mail that carries each kind of single-use link.
+_LINK_TEMPLATES = {
+    SecretPurpose.EMAIL_VERIFICATION: EmailTemplate.EMAIL_VERIFICATION,
+    SecretPurpose.PASSWORD_RESET: EmailTemplate.PASSWORD_RESET,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedSecret:
     token: str | None
@@ -87,20 +94,22 @@ class OneTimeSecrets:
 
     async def send_verification(self, tx: Transaction, user: User) -> None:
         """Issue a verification link for the account's address and record the e-mail that carries it."""
-        issued = await self.issue(
-            tx,
-            user.id,
-            SecretPurpose.EMAIL_VERIFICATION,
-            ttl=self._settings.email_verification_ttl,
-            token=True,
-            code=False,
+        await self._send_link(
+            tx, user, SecretPurpose.EMAIL_VERIFICATION, self._settings.email_verification_ttl, "verify-email"
         )
+
+    async def send_password_reset(self, tx: Transaction, user: User) -> None:
+        """Issue a password-reset link and record the e-mail that carries it."""
+        await self._send_link(
+            tx, user, SecretPurpose.PASSWORD_RESET, self._settings.password_reset_ttl, "reset-password"
+        )
+
+    async def _send_link(self, tx: Transaction, user: User, purpose: SecretPurpose, ttl: timedelta, path: str) -> None:
+        issued = await self.issue(tx, user.id, purpose, ttl=ttl, token=True, code=False)
+        template = _LINK_TEMPLATES[purpose]
+        link = self.link(path, issued.token or "")
         await tx.outbox.add(
-            EmailRequested(
-                to=user.email,
-                template=EmailTemplate.EMAIL_VERIFICATION,
-                context={"full_name": user.full_name, "link": self.link("verify-email", issued.token or "")},
-            )
+            EmailRequested(to=user.email, template=template, context={"full_name": user.full_name, "link": link})
         )
 
     def link(self, path: str, token: str) -> str:

@@ -41,8 +41,6 @@ from lms_core.auth.policy import (
 )
 from lms_core.auth.ports import AccessTokenCodec, AccessTokenDenylist, RateLimiter, SecretGenerator
 from lms_core.auth.views import Acknowledgement, AuthResponse, LoginResponse, TokenPair
-from lms_core.emails.entities import EmailTemplate
-from lms_core.emails.events import EmailRequested
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
 from lms_core.shared.ids import UserId
@@ -263,24 +261,7 @@ class AuthService:
         async with self._uow.begin() as tx:
             user = await tx.users.get_by_email(email)
             if user is not None and user.is_active:
-                issued = await self._one_time.issue(
-                    tx,
-                    user.id,
-                    SecretPurpose.PASSWORD_RESET,
-                    ttl=self._settings.password_reset_ttl,
-                    token=True,
-                    code=False,
-                )
-                await tx.outbox.add(
-                    EmailRequested(
-                        to=user.email,
-                        template=EmailTemplate.PASSWORD_RESET,
-                        context={
-                            "full_name": user.full_name,
-                            "link": self._one_time.link("reset-password", issued.token or ""),
-                        },
-                    )
-                )
+                await self._one_time.send_password_reset(tx, user)
                 await tx.commit()
         return Acknowledgement(detail=FORGOT_PASSWORD_ACK)
 
