@@ -238,7 +238,17 @@ def test_fuzzing_as_each_role_gets_documented_answers(
     token = aim_at_seeded_objects(case, role, world, live_server.mailbox)
     response = case.call(base_url=world.base_url, headers=_credentials(case, role, world, token), timeout=30)
     TALLY.record(role, case.operation.label, response.status_code)
-    case.validate_response(response, checks=CHECKS)
+    applied = CHECKS
+    if _vanishes_on_the_wire(case):
+        applied = [check for check in CHECKS if check is not checks.negative_data_rejection]
+    case.validate_response(response, checks=applied)
+
+
+def _vanishes_on_the_wire(case: FuzzCase) -> bool:
+    """A multipart form field given as an empty array is sent as no field at all: the invalid request
+    schemathesis meant is, on the wire, a valid one, so refusing it would be wrong."""
+    body = case.body
+    return case.media_type == "multipart/form-data" and isinstance(body, dict) and any(v == [] for v in body.values())
 
 
 def test_generating_a_certificate_again_answers_a_documented_status(live_server: LiveServer) -> None:
