@@ -15,7 +15,7 @@ from lms_cli.users import users
 
 
 @click.group()
-@click.version_option(package_name="lms")
+@click.version_option(package_name="lms-engine")
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def cli(verbose: bool) -> None:
     """Operate an LMS engine: serve the API, migrate, administer."""

@@ -43,7 +43,7 @@ def build_renderer(kind: RendererKind, font: str | None) -> WarmableRenderer:
         kind = "borb" if borb_installed() else "reportlab"
     if kind == "borb":
         if not borb_installed():
-            raise ConfigurationError("LMS_CERTIFICATE_RENDERER=borb needs borb: pip install 'lms[borb]'")
+            raise ConfigurationError("LMS_CERTIFICATE_RENDERER=borb needs borb: pip install 'lms-engine[borb]'")
         from lms_adapters.pdf.borb_renderer import BorbCertificateRenderer
 
         return BorbCertificateRenderer(font_path)
