@@ -256,6 +256,10 @@ async def test_catalogue_filters_over_http(client: AsyncClient, world: World) ->
     )
     assert paid.status_code == 201
     assert paid.json()["price"] == "250.00"
+    free = await client.post("/api/v1/courses", json={"title": "Free", "price": "0"}, headers=owner)
+    # One written form per price, whether the course was just created or read back from the database.
+    assert free.json()["price"] == "0.00"
+    assert (await client.get(f"/api/v1/courses/{free.json()['id']}", headers=owner)).json()["price"] == "0.00"
     await client.post(
         f"/api/v1/courses/{paid.json()['id']}/lessons",
         json={"title": "One", "lesson_type": "text", "content": "x"},

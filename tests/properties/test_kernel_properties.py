@@ -47,6 +47,16 @@ def test_money_addition_is_exact(a: int, b: int, currency: str) -> None:
     assert (Money.from_minor(a, currency) + Money.from_minor(b, currency)).to_minor() == a + b
 
 
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=3), currencies)
+def test_money_has_one_written_form_per_amount(whole: int, zeros: int, currency: str) -> None:
+    """"5", "5.0" and "5.00" are one EGP price: each is kept and shown with the currency's decimals."""
+    digits = minor_digits(currency)
+    assume(zeros <= digits)
+    given = f"{whole}.{'0' * zeros}" if zeros else str(whole)
+    expected = f"{whole}.{'0' * digits}" if digits else str(whole)
+    assert str(Money.of(given, currency).amount) == expected
+
+
 @given(currencies)
 def test_money_refuses_more_decimals_than_the_currency_has(currency: str) -> None:
     too_precise = Decimal(1).scaleb(-(minor_digits(currency) + 1))

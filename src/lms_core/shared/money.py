@@ -44,11 +44,14 @@ class Money:
         exponent = Decimal(1).scaleb(-digits)
         try:
             # quantize needs the result to fit the context's 28 digits: 1e28 or 1e400 do not.
-            exact = self.amount == self.amount.quantize(exponent, rounding=ROUND_HALF_EVEN)
+            canonical = self.amount.quantize(exponent, rounding=ROUND_HALF_EVEN)
         except InvalidOperation:
             raise ValueError("amount out of range") from None
-        if not exact:
+        if canonical != self.amount:
             raise ValueError(f"{self.currency} amounts have at most {digits} decimals")
+        # One written form per amount ("0" and "0.00" are the same price): what a caller gave and what the
+        # database gives back serialise alike.
+        object.__setattr__(self, "amount", canonical)
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str) -> Money:
