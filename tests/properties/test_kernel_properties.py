@@ -49,7 +49,7 @@ def test_money_addition_is_exact(a: int, b: int, currency: str) -> None:
 
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=3), currencies)
 def test_money_has_one_written_form_per_amount(whole: int, zeros: int, currency: str) -> None:
-    """"5", "5.0" and "5.00" are one EGP price: each is kept and shown with the currency's decimals."""
+    """ "5", "5.0" and "5.00" are one EGP price: each is kept and shown with the currency's decimals."""
     digits = minor_digits(currency)
     assume(zeros <= digits)
     given = f"{whole}.{'0' * zeros}" if zeros else str(whole)
