@@ -59,6 +59,8 @@ def resolve_fallbacks(configured: tuple[str, ...] | None) -> tuple[str, ...]:
             raise ConfigurationError(
                 f"LMS_CERTIFICATE_FALLBACK_FONTS: {spec!r} is not a TrueType or OpenType font (.ttf, .otf, .ttc)"
             )
+        if source.is_collection and not 0 <= source.index < _fonts_in_collection(source.path):
+            raise ConfigurationError(f"LMS_CERTIFICATE_FALLBACK_FONTS: {spec!r} names no font of the collection")
         try:
             from lms_adapters.pdf.fonts import font_face
 
@@ -66,6 +68,13 @@ def resolve_fallbacks(configured: tuple[str, ...] | None) -> tuple[str, ...]:
         except Exception as exc:  # fontTools raises many kinds of error on a broken file or a bad index
             raise ConfigurationError(f"LMS_CERTIFICATE_FALLBACK_FONTS: cannot read {spec!r}: {exc}") from exc
     return configured
+
+
+def _fonts_in_collection(path: Path) -> int:
+    """How many fonts a TrueType/OpenType collection holds (0 if it is not one): its header says."""
+    with path.open("rb") as file:
+        header = file.read(12)
+    return int.from_bytes(header[8:12], "big") if header[:4] == b"ttcf" else 0
 
 
 def load_picture(path: str, variable: str) -> Picture:

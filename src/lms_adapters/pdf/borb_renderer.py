@@ -206,8 +206,8 @@ def _paint(pdf: Any, page: Any, item: Item, font: Any) -> None:
         # A Path, never a str: borb fetches a str as a URL.
         pdf.Image(item.picture.path, size=size).paint((item.x, item.y, *size), page)
     elif isinstance(item, QrCode):
-        size = round(item.size)
-        pdf.QRCode(item.data, size=(size, size)).paint((item.x, item.y, size, size), page)
+        side = round(item.size)
+        pdf.QRCode(item.data, size=(side, side)).paint((item.x, item.y, side, side), page)
 
 
 def _polygon(
