@@ -360,5 +360,5 @@ def test_branding_files_are_checked_when_the_renderer_is_built(tmp_path: Any, im
     with pytest.raises(ConfigurationError, match="LMS_CERTIFICATE_FALLBACK_FONTS: .* is not a file"):
         build_renderer("reportlab", None, CertificateStyle(fallback_fonts=(str(tmp_path / "none.ttc"),)))
     with pytest.raises(ConfigurationError, match="names no font of the collection"):
-        build_renderer("reportlab", None, CertificateStyle(fallback_fonts=(f"{CJK_FONT}#9",)))
+        build_renderer("reportlab", None, CertificateStyle(fallback_fonts=(f"{CJK_FONT}#99",)))
     assert build_renderer("reportlab", None, CertificateStyle(logo=logo)).name == "reportlab"
