@@ -341,11 +341,11 @@ def test_without_an_issuer_the_metadata_names_the_instructor(renderer: WarmableR
 
 def test_branding_files_are_checked_when_the_renderer_is_built(tmp_path: Any, images: tuple[str, str]) -> None:
     logo, _ = images
-    with pytest.raises(ConfigurationError, match="LMS_CERTIFICATE_LOGO .* is not a file"):
+    with pytest.raises(ConfigurationError, match=r"LMS_CERTIFICATE_LOGO .* is not a file"):
         build_renderer("reportlab", None, CertificateStyle(logo=str(tmp_path / "missing.png")))
     text = tmp_path / "signature.png"
     text.write_text("not an image")
-    with pytest.raises(ConfigurationError, match="LMS_CERTIFICATE_SIGNATURE .* not a readable PNG or JPEG"):
+    with pytest.raises(ConfigurationError, match=r"LMS_CERTIFICATE_SIGNATURE .* not a readable PNG or JPEG"):
         build_renderer("reportlab", None, CertificateStyle(signature=str(text)))
     gif = tmp_path / "logo.gif"
     from PIL import Image
@@ -357,7 +357,7 @@ def test_branding_files_are_checked_when_the_renderer_is_built(tmp_path: Any, im
         ConfigurationError, match="LMS_CERTIFICATE_ISSUER: the issuer has characters no certificate font can draw"
     ):
         build_renderer("reportlab", None, CertificateStyle(issuer=HINDI))
-    with pytest.raises(ConfigurationError, match="LMS_CERTIFICATE_FALLBACK_FONTS: .* is not a file"):
+    with pytest.raises(ConfigurationError, match=r"LMS_CERTIFICATE_FALLBACK_FONTS: .* is not a file"):
         build_renderer("reportlab", None, CertificateStyle(fallback_fonts=(str(tmp_path / "none.ttc"),)))
     with pytest.raises(ConfigurationError, match="names no font of the collection"):
         build_renderer("reportlab", None, CertificateStyle(fallback_fonts=(f"{CJK_FONT}#99",)))
