@@ -79,7 +79,7 @@ async def test_fixing_the_name_and_issuing_again_clears_the_reason(
     assert again.certificate_pending_since == clock.now()
 
     admin = await create_admin(lms)
-    await lms.users.update_user(admin, done.learner.user_id, UpdateUser(full_name="Amit Sharma"))
+    await lms.users.update_user(admin, done.learner.require_user(), UpdateUser(full_name="Amit Sharma"))
     result = await lms.certificates.generate(done.room.owner, done.enrollment.id)
     assert result.created and result.certificate.student_name == "Amit Sharma"
     status = await lms.certificates.certificate_status(done.learner, done.enrollment.id)
@@ -99,7 +99,9 @@ async def test_a_batch_records_the_reason_and_a_later_batch_clears_it(lms: Lms, 
     assert (await lms.certificates.certificate_status(done.learner, done.enrollment.id)).certificate_pending_code == (
         "certificates.unrenderable_name"
     )
-    await lms.users.update_user(await create_admin(lms), done.learner.user_id, UpdateUser(full_name="Amit Sharma"))
+    await lms.users.update_user(
+        await create_admin(lms), done.learner.require_user(), UpdateUser(full_name="Amit Sharma")
+    )
     again = await lms.certificates.issue_missing(Actor.system(), IssueMissingCertificates(course_id=room.course.id))
     assert (again.issued, again.failed) == (1, [])
     assert await failure_rows(database_url) == []
