@@ -279,7 +279,10 @@ class Container(containers.DeclarativeContainer):
         publishing=providers.Singleton(configured.publishing_rules, settings),
     )
     certificate_renderer = providers.Singleton(
-        build_renderer, settings.provided.certificate_renderer, settings.provided.certificate_font
+        build_renderer,
+        settings.provided.certificate_renderer,
+        settings.provided.certificate_font,
+        providers.Callable(configured.certificate_style, settings),
     )
     certificates = providers.Singleton(
         CertificateService,

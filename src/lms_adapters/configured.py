@@ -4,6 +4,7 @@ at start-up, as a `ConfigurationError` naming the variable."""
 
 from __future__ import annotations
 
+from lms_adapters.pdf import CertificateStyle
 from lms_adapters.settings import ConfigurationError, Settings
 from lms_core.auth.entities import AuthSettings
 from lms_core.auth.policy import RegistrationMode, RegistrationRules
@@ -13,6 +14,20 @@ from lms_core.shared.actor import Role
 
 def certificate_verify_limit(settings: Settings) -> tuple[int, int]:
     return (settings.certificate_verify_limit, settings.certificate_verify_window_seconds)
+
+
+def certificate_style(settings: Settings) -> CertificateStyle:
+    """The certificate's fallback fonts and branding; the files are checked when the renderer is built."""
+    raw = settings.certificate_fallback_fonts
+    fallbacks: tuple[str, ...] | None = None
+    if raw is not None and raw.strip():
+        fallbacks = () if raw.strip().lower() == "none" else tuple(p.strip() for p in raw.split(",") if p.strip())
+    return CertificateStyle(
+        fallback_fonts=fallbacks,
+        issuer=settings.certificate_issuer,
+        logo=settings.certificate_logo,
+        signature=settings.certificate_signature,
+    )
 
 
 def auth_settings(settings: Settings) -> AuthSettings:

@@ -51,6 +51,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     certificate_renderer: Literal["auto", "borb", "reportlab"] = "auto"
     # A TrueType (.ttf) font; default: DejaVuSans.ttf under /usr/share/fonts, else Latin-1 Helvetica.
     certificate_font: str | None = None
+    # Fonts for the characters the certificate font lacks, tried in order: comma-separated paths, `path#N`
+    # for the N-th font of a collection (.ttc), or "none". Default: Noto Sans CJK (fonts-noto-cjk) if installed.
+    certificate_fallback_fonts: str | None = None
+    # The issuing organisation's name, printed above the title and named in the PDF's metadata.
+    certificate_issuer: str | None = None
+    # PNG or JPEG files: a logo above the title and a signature above the instructor's name.
+    certificate_logo: str | None = None
+    certificate_signature: str | None = None
     # Uploaded files and certificate PDFs: file://<dir> (created when first written), memory://<name>, or
     # s3://<bucket>/<prefix> with LMS_STORAGE_OPTIONS, a JSON object for s3fs (endpoint_url, key, secret...).
     storage_url: str = "file://./var/storage"

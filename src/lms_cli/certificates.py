@@ -55,7 +55,11 @@ def issue(course_id: UUID | None, all_courses: bool, workers: int | None, as_jso
     report = run_command(lambda: issue_missing(settings, course_id, workers or os.cpu_count() or 1), as_json=as_json)
     summary = report.summary
     for failure in summary.failed:
-        click.echo(f"not issued: enrolment {failure.enrollment_id}: [{failure.code}] {failure.message}", err=True)
+        click.echo(
+            f"not issued: {failure.student_name} <{failure.student_email}> (enrolment {failure.enrollment_id}): "
+            f"[{failure.code}] {failure.message}",
+            err=True,
+        )
     emit(
         {**msgspec.structs.asdict(report), "certificates_per_second": round(report.rate, 2)},
         as_json=as_json,

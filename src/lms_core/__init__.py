@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from lms_core.certificates.events import CertificateIssued, CertificateRevoked
     from lms_core.certificates.views import (
         CertificateFile,
+        CertificateStatusView,
         CertificateVerification,
         CertificateView,
         IssueFailure,
@@ -314,7 +315,8 @@ _SOURCES: dict[str, str] = {
     ),
     "lms_core.certificates.commands": "ListMyCertificates RevokeCertificate IssueMissingCertificates",
     "lms_core.certificates.views": (
-        "CertificateView CertificateVerification CertificateFile IssueResult IssueFailure IssueSummary"
+        "CertificateView CertificateVerification CertificateFile IssueResult IssueFailure IssueSummary "
+        "CertificateStatusView"
     ),
     "lms_core.certificates.errors": (
         "CertificateNotFound EnrollmentNotCompleted CertificateAlreadyIssued CertificateNumberTaken "
@@ -337,7 +339,8 @@ __all__ = [
     "AttemptResultView", "AttemptStatus", "AttemptTakingView", "AttemptView", "AuthResponse", "ByteRange",
     "CannotChangeOwnAccess", "CannotPublishEmptyCourse", "CertificateAlreadyIssued", "CertificateAlreadyRevoked",
     "CertificateFile", "CertificateIssued", "CertificateNotFound", "CertificateNumberTaken", "CertificateRevoked",
-    "CertificateVerification", "CertificateView", "Clock", "ConfirmEmail", "ConfirmMfa", "ConflictError",
+    "CertificateStatusView", "CertificateVerification", "CertificateView", "Clock", "ConfirmEmail", "ConfirmMfa",
+    "ConflictError",
     "CourseArchived", "CourseDeleted", "CourseEnrollmentStats", "CourseEnrollmentView", "CourseHasEnrollments",
     "CourseNotFound", "CourseNotOpen", "CoursePublished", "CourseSort", "CourseStateConflict", "CourseStatus",
     "CourseSummary", "CourseView", "CreateCourse", "CreateLesson", "CreateQuiz", "CreateUser", "DeadlinePassed",

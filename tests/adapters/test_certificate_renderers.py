@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from lms_adapters.pdf import WarmableRenderer, build_renderer, resolve_font
+from lms_adapters.pdf import CertificateStyle, RendererKind, WarmableRenderer, build_renderer, resolve_font
 from lms_adapters.pdf.borb_renderer import BorbCertificateRenderer
 from lms_adapters.pdf.reportlab_renderer import ReportlabCertificateRenderer
 from lms_adapters.settings import ConfigurationError
@@ -121,21 +121,34 @@ def test_arabic_is_shaped_and_ordered_right_to_left(renderer: WarmableRenderer) 
     assert any("DejaVu" in font for font in embedded_fonts(data))
 
 
+# Devanagari: no installed font has it (and it would need shaping, which neither library does).
+HINDI = "अमित शर्मा"
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"student_name": "李小龙"}, "student_name"),
-        ({"course_title": "日本語の入門"}, "course_title"),
-        ({"instructor_name": "김민준"}, "instructor_name"),
+        ({"student_name": HINDI}, "student_name"),
+        ({"course_title": f"Python {HINDI}"}, "course_title"),
+        ({"instructor_name": HINDI}, "instructor_name"),
     ],
 )
-def test_a_script_the_font_lacks_is_refused_before_drawing(
+def test_a_script_no_font_has_is_refused_before_drawing(
     renderer: WarmableRenderer, changes: dict[str, str], field: str
 ) -> None:
     with pytest.raises(UnrenderableName) as raised:
         renderer.render(content(**changes))
     assert raised.value.code == "certificates.unrenderable_name"
     assert raised.value.details["field"] == field
+    assert raised.value.details["characters"][0].startswith("U+09")
+
+
+@pytest.mark.parametrize("kind", ["borb", "reportlab"])
+def test_without_fallback_fonts_a_cjk_name_is_refused(kind: RendererKind) -> None:
+    plain = build_renderer(kind, None, CertificateStyle(fallback_fonts=()))
+    with pytest.raises(UnrenderableName) as raised:
+        plain.render(content("王小明"))
+    assert raised.value.details == {"field": "student_name", "characters": ["U+5C0F", "U+660E", "U+738B"]}
 
 
 @pytest.mark.parametrize("renderer_class", [BorbCertificateRenderer, ReportlabCertificateRenderer])
@@ -222,3 +235,130 @@ def test_borb_prints_nothing_to_stdout_over_many_documents(
         borb_renderer.render(content(f"Learner {number}"))
     captured = capfd.readouterr()
     assert captured.out == ""
+
+
+# -- fallback fonts, one page in every script, branding ------------------------------------------------
+
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+def page_count_and_text(data: bytes) -> tuple[int, str]:
+    return len(PdfReader(io.BytesIO(data)).pages), pdf_text(data)
+
+
+@pytest.mark.parametrize(
+    "name", ["王小明", "王小明 (Wang Xiaoming)", "山田 太郎", "김민준", "Иван Петрович Сидоров", "Ελένη Κωνσταντίνου"]
+)
+def test_cjk_and_mixed_names_are_drawn_with_a_fallback_font(renderer: WarmableRenderer, name: str) -> None:
+    pages, text = page_count_and_text(renderer.render(content(name, course_title="日本語の入門 Japanese 101")))
+    assert pages == 1
+    assert name in text, text
+    assert "日本語の入門 Japanese 101" in text
+
+
+def test_hebrew_names_are_drawn(renderer: WarmableRenderer) -> None:
+    data = renderer.render(content("דוד כהן"))
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+    text = pdf_text(data)
+    for word in ("דוד", "כהן"):
+        assert word in text, text
+
+
+def test_the_default_fallback_is_noto_sans_cjk_simplified_chinese() -> None:
+    from lms_adapters.pdf import resolve_fallbacks
+
+    assert resolve_fallbacks(None) == (f"{CJK_FONT}#2",)
+
+
+LONG_NAMES = [
+    "Maria Alexandrovna Konstantinopolskaya-Wolfeschlegelsteinhausenbergerdorff von Hohenzollern-Sigmaringen",
+    "王" * 60,
+    "Αλέξανδρος Κωνσταντίνος Παπαδημητρόπουλος-Χατζηγεωργίου Θεοδωρακόπουλος Ευαγγελόπουλος",
+    "محمد عبد الله بن عبد الرحمن بن عبد العزيز بن عبد اللطيف آل عبد الكريم الشمري القحطاني",
+    "Владимир Александрович Константинопольский-Преображенский Римский-Корсаков Достоевский",
+    "Xi" + "x" * 250,
+]
+
+
+@pytest.mark.parametrize("name", LONG_NAMES)
+def test_very_long_names_and_titles_stay_on_one_page(renderer: WarmableRenderer, name: str) -> None:
+    title = "Advanced Topics in " + "Computational Engineering and Applied Mathematics " * 5
+    data = renderer.render(content(name, course_title=title.strip()[:255], revoked_on=date(2026, 12, 1)))
+    pages, text = page_count_and_text(data)
+    assert pages == 1
+    for word in name.split()[:2]:
+        assert word[:8] in text.replace("\n", " "), (word, text)
+    assert NUMBER in text and URL in text
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    from PIL import Image, ImageDraw
+
+    directory = tmp_path_factory.mktemp("branding")
+    logo = Image.new("RGBA", (300, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).ellipse((10, 10, 110, 110), fill=(28, 56, 99, 255))
+    signature = Image.new("RGB", (480, 120), (255, 255, 255))
+    ImageDraw.Draw(signature).line([(10, 100), (120, 20), (260, 90), (460, 30)], fill=(20, 20, 60), width=5)
+    logo.save(directory / "logo.png")
+    signature.save(directory / "signature.jpg", quality=90)
+    return str(directory / "logo.png"), str(directory / "signature.jpg")
+
+
+def image_sizes(data: bytes) -> list[tuple[int, int]]:
+    return sorted(image.image.size for image in PdfReader(io.BytesIO(data)).pages[0].images if image.image is not None)
+
+
+@pytest.mark.parametrize("kind", ["borb", "reportlab"])
+def test_issuer_logo_and_signature_are_on_the_page_and_in_the_metadata(
+    kind: RendererKind, images: tuple[str, str]
+) -> None:
+    logo, signature = images
+    style = CertificateStyle(issuer="Babbage Institute of Computing", logo=logo, signature=signature)
+    branded = build_renderer(kind, None, style)
+    data = branded.render(content("王小明"))
+    pages, text = page_count_and_text(data)
+    assert pages == 1
+    assert "Babbage Institute of Computing" in text and "王小明" in text
+    # QR codes are drawn as vectors (reportlab) or an image (borb); the logo and signature are images.
+    assert {(300, 120), (480, 120)} <= set(image_sizes(data))
+    metadata = PdfReader(io.BytesIO(data)).metadata
+    assert metadata is not None
+    assert metadata.author == "Babbage Institute of Computing"
+    assert metadata.creator == "Babbage Institute of Computing (lms)"
+    assert metadata.title == "Certificate of Completion: 王小明, Analytical Engines"
+    assert metadata.subject == URL
+    assert metadata.producer == ("borb" if kind == "borb" else "lms with ReportLab")
+
+
+def test_without_an_issuer_the_metadata_names_the_instructor(renderer: WarmableRenderer) -> None:
+    data = renderer.render(content())
+    metadata = PdfReader(io.BytesIO(data)).metadata
+    assert metadata is not None
+    assert metadata.author == "Charles Babbage" and metadata.creator == "lms"
+    assert not {(300, 120), (480, 120)} & set(image_sizes(data))  # no logo, no signature
+
+
+def test_branding_files_are_checked_when_the_renderer_is_built(tmp_path: Any, images: tuple[str, str]) -> None:
+    logo, _ = images
+    with pytest.raises(ConfigurationError, match=r"LMS_CERTIFICATE_LOGO .* is not a file"):
+        build_renderer("reportlab", None, CertificateStyle(logo=str(tmp_path / "missing.png")))
+    text = tmp_path / "signature.png"
+    text.write_text("not an image")
+    with pytest.raises(ConfigurationError, match=r"LMS_CERTIFICATE_SIGNATURE .* not a readable PNG or JPEG"):
+        build_renderer("reportlab", None, CertificateStyle(signature=str(text)))
+    gif = tmp_path / "logo.gif"
+    from PIL import Image
+
+    Image.new("RGB", (10, 10)).save(gif)
+    with pytest.raises(ConfigurationError, match="must be a PNG or JPEG image, not GIF"):
+        build_renderer("reportlab", None, CertificateStyle(logo=str(gif)))
+    with pytest.raises(
+        ConfigurationError, match="LMS_CERTIFICATE_ISSUER: the issuer has characters no certificate font can draw"
+    ):
+        build_renderer("reportlab", None, CertificateStyle(issuer=HINDI))
+    with pytest.raises(ConfigurationError, match=r"LMS_CERTIFICATE_FALLBACK_FONTS: .* is not a file"):
+        build_renderer("reportlab", None, CertificateStyle(fallback_fonts=(str(tmp_path / "none.ttc"),)))
+    with pytest.raises(ConfigurationError, match="names no font of the collection"):
+        build_renderer("reportlab", None, CertificateStyle(fallback_fonts=(f"{CJK_FONT}#99",)))
+    assert build_renderer("reportlab", None, CertificateStyle(logo=logo)).name == "reportlab"

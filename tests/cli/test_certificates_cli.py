@@ -76,12 +76,14 @@ def test_issue_on_a_process_pool_then_again_with_nothing_left(env: dict[str, str
 
 
 def test_unrenderable_names_are_reported_and_give_a_failing_exit_code(env: dict[str, str]) -> None:
-    seed(env, {"Mixed": ["Łukasz Żółć", "李小龙"]})
+    seed(env, {"Mixed": ["Łukasz Żółć", "अमित शर्मा"]})  # Devanagari: no certificate font has it
     code, out, err = invoke(["certificates", "issue", "--all", "--workers", "1", "--json"], env)
     assert code == EXIT_INVALID
     summary = json.loads(out)["summary"]
     assert summary["issued"] == 1 and [f["code"] for f in summary["failed"]] == ["certificates.unrenderable_name"]
-    assert "not issued: enrolment" in err
+    failure = summary["failed"][0]
+    assert (failure["student_name"], failure["student_email"]) == ("अमित शर्मा", "mixed-1@example.com")
+    assert f"not issued: अमित शर्मा <mixed-1@example.com> (enrolment {failure['enrollment_id']}): " in err
 
 
 def test_issue_needs_a_course_or_all(env: dict[str, str]) -> None:

@@ -229,3 +229,36 @@ async def test_an_admin_revokes_a_certificate(client: AsyncClient, world: World,
     )
     assert_problem(again, 409, "certificates.already_revoked")
     assert (await lms.certificates.verify(Actor.system(), certificate["certificate_number"])).is_revoked
+
+
+async def test_a_pending_certificate_shows_its_reason_until_a_manager_issues_it(
+    client: AsyncClient, world: World
+) -> None:
+    learner, owner, admin = (world.headers[role] for role in ("owner_student", "course_instructor", "admin"))
+    enrollment = (await client.get(f"/api/v1/enrollments/{world.enrollment_id}", headers=learner)).json()
+    rename = f"/api/v1/users/{enrollment['student_id']}"
+    assert (await client.patch(rename, json={"full_name": "अमित शर्मा"}, headers=admin)).status_code == 200
+    path = f"{BASE}/enrollments/{world.enrollment_id}/status"
+    generate = f"{BASE}/enrollments/{world.enrollment_id}/generate"
+    refused = await client.post(generate, headers=owner)
+    assert refused.status_code == 422 and refused.json()["code"] == "certificates.unrenderable_name"
+    for headers in (learner, owner, admin):
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["certificate_status"] == "pending"
+        assert body["certificate_pending_code"] == "certificates.unrenderable_name"
+        assert body["certificate_pending_reason"].startswith("the student name has characters no certificate font")
+        assert body["certificate"] is None
+    for role in ("other_student", "other_instructor"):
+        hidden = await client.get(path, headers=world.headers[role])
+        assert hidden.status_code == 404 and hidden.json()["code"] == "enrollments.not_found"
+    assert (await client.get(path)).status_code == 401
+
+    # The admin fixes the name; the course's instructor issues the certificate; the reason is gone.
+    assert (await client.patch(rename, json={"full_name": "Amit Sharma"}, headers=admin)).status_code == 200
+    issued = await client.post(generate, headers=owner)
+    assert issued.status_code == 201 and issued.json()["student_name"] == "Amit Sharma"
+    body = (await client.get(path, headers=learner)).json()
+    assert body["certificate_status"] == "issued" and body["certificate_pending_reason"] is None
+    assert body["certificate"]["certificate_number"] == issued.json()["certificate_number"]

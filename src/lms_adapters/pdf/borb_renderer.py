@@ -27,16 +27,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lms_adapters.pdf.fonts import FontFace, drawable_fields, font_face
+from lms_adapters.pdf.fonts import BuiltFont, FontChain
 from lms_adapters.pdf.layout import (
     PAGE_HEIGHT,
     PAGE_WIDTH,
-    QR_SIZE,
-    REVOKED_COLOUR,
-    certificate_lines,
-    revocation_lines,
-    verification_line,
+    Branding,
+    Frame,
+    Image,
+    Item,
+    QrCode,
+    Rule,
+    Text,
+    compose,
+    document_title,
+    every_text,
 )
+from lms_adapters.pdf.metadata import PdfMetadata
 from lms_core.certificates.entities import CertificateContent
 
 log = logging.getLogger("lms.pdf.borb")
@@ -102,82 +108,140 @@ def _quiet_and_signal_safe() -> Iterator[None]:
 
 
 class BorbCertificateRenderer:
-    """`CertificateRenderer` on borb: A4 landscape, centred text, a QR code of the verification URL."""
+    """`CertificateRenderer` on borb: the page `layout.compose` plans, a QR code of the verification URL."""
 
     name = "borb"
 
-    def __init__(self, font_path: str | None) -> None:
+    def __init__(
+        self, font_path: str | None, *, fallbacks: tuple[str, ...] = (), branding: Branding | None = None
+    ) -> None:
         self._font_path = font_path
-        self._face: FontFace | None = None
+        self._fallbacks = fallbacks
+        self._branding = branding or Branding()
+        self._chain: FontChain | None = None
 
     def warm_up(self) -> None:
-        """Import borb and load the font now rather than on the first certificate."""
+        """Import borb and load the fonts now rather than on the first certificate."""
         _borb()
-        self._ensure_face()
+        self._ensure_chain()
         if self._font_path is not None:
             _load_font(self._font_path)
 
-    def _ensure_face(self) -> FontFace:
-        if self._face is None:
-            self._face = font_face(self._font_path)
-        return self._face
+    def _ensure_chain(self) -> FontChain:
+        if self._chain is None:
+            self._chain = FontChain.of(self._font_path, self._fallbacks)
+        return self._chain
 
     def render(self, content: CertificateContent) -> bytes:
-        face = self._ensure_face()
+        chain = self._ensure_chain()
+        chain.require_drawable(_fields(content))
         pdf = _borb()
+        items = compose(content, chain, self._branding)
+        text = every_text(items)
         loaded = _load_font(self._font_path) if self._font_path is not None else None
-        # A character the cmap has but borb cannot encode (no Unicode name for its glyph) counts as missing.
+        # A character the cmap has but borb cannot encode (no Unicode name for its glyph) needs the built font.
         encodable = None if loaded is None else (lambda c: loaded.font.get_character_code(c) >= 0)
-        prepared = drawable_fields(content, face, encodable)
-        revoked = revocation_lines(content)
-        lines = [*certificate_lines(content, prepared), verification_line(content)]
+        built = chain.built_font(text) if chain.needs_fallback(text, encodable) else None
+        metadata = PdfMetadata.of(content, self._branding, document_title(content))
         with _quiet_and_signal_safe():
-            every_text = "".join(line.text for line in [*revoked, *lines])
-            font: Any = "Helvetica" if loaded is None else _font_for(loaded, every_text)
+            if built is not None:
+                font: Any = _font_for(_load_built(built), text)
+            elif loaded is not None:
+                font = _font_for(loaded, text)
+            else:
+                font = "Helvetica"
             document = pdf.Document()
             page = pdf.Page(width_in_points=PAGE_WIDTH, height_in_points=PAGE_HEIGHT)
             document.append_page(page)
-            # A revoked certificate's mark takes most of the top margin, so the rest keeps its place.
-            layout = pdf.SingleColumnLayout(
-                page, margin_top=12 if revoked else 48, margin_bottom=24, margin_left=48, margin_right=48
-            )
-            middle = pdf.LayoutElement.HorizontalAlignment.MIDDLE
-            centred = pdf.LayoutElement.TextAlignment.CENTERED
-            for line in revoked:
-                layout.append_layout_element(
-                    pdf.Paragraph(
-                        line.text,
-                        font=font,
-                        font_size=line.size,
-                        font_color=pdf.RGBColor(*REVOKED_COLOUR),
-                        horizontal_alignment=middle,
-                        text_alignment=centred,
-                        margin_top=line.gap_before,
-                    )
-                )
-            *text_lines, verify = lines
-            for line in text_lines:
-                layout.append_layout_element(
-                    pdf.Paragraph(
-                        line.text,
-                        font=font,
-                        font_size=line.size,
-                        horizontal_alignment=middle,
-                        text_alignment=centred,
-                        margin_top=line.gap_before,
-                    )
-                )
-            layout.append_layout_element(
-                pdf.QRCode(
-                    content.verification_url, size=(QR_SIZE, QR_SIZE), horizontal_alignment=middle, margin_top=16
-                )
-            )
-            layout.append_layout_element(
-                pdf.Paragraph(verify.text, font=font, font_size=verify.size, horizontal_alignment=middle)
-            )
+            for item in items:
+                _paint(pdf, page, item, font)
+            info = document["Trailer"]["Info"]
+            # borb fills in /Producer borb when the document is written; the AGL asks that it stays.
+            for key, value in metadata.entries().items():
+                info[pdf.primitives.name(key)] = _text_string(value)
             buffer = io.BytesIO()
             pdf.PDF.write(what=document, where_to=buffer)
         return buffer.getvalue()
+
+
+def _text_string(text: str) -> Any:
+    """A PDF text string in UTF-16 with its byte-order mark, as hex: borb writes a `str` as a Latin-1
+    literal without escaping, which fails on other scripts and breaks on a parenthesis."""
+    from borb.pdf.primitives import hexstr
+
+    return hexstr("FEFF" + text.encode("utf-16-be").hex().upper())
+
+
+def _fields(content: CertificateContent) -> dict[str, str]:
+    return {
+        "student_name": content.student_name,
+        "course_title": content.course_title,
+        "instructor_name": content.instructor_name,
+    }
+
+
+def _paint(pdf: Any, page: Any, item: Item, font: Any) -> None:
+    if isinstance(item, Text):
+        paragraph = pdf.Paragraph(
+            item.text,
+            font=font,
+            font_size=round(item.size, 2),
+            font_color=pdf.RGBColor(*item.colour),
+            horizontal_alignment=pdf.LayoutElement.HorizontalAlignment.MIDDLE,
+            text_alignment=pdf.LayoutElement.TextAlignment.CENTERED,
+        )
+        # borb puts the first baseline one line height (its own figure) below the top of the box.
+        half = min(item.x, PAGE_WIDTH - item.x)
+        height = paragraph.get_size(available_space=(2 * half, PAGE_HEIGHT))[1]
+        paragraph.paint((item.x - half, item.y, 2 * half, height), page)
+    elif isinstance(item, Frame):
+        _polygon(pdf, page, [(0, 0), (item.w, 0), (item.w, item.h), (0, item.h), (0, 0)],
+                 (item.x, item.y, item.w, item.h), item.width, item.colour)  # fmt: skip
+    elif isinstance(item, Rule):
+        w, h = abs(item.x2 - item.x1), abs(item.y2 - item.y1)
+        _polygon(pdf, page, [(0, 0), (w, h)], (min(item.x1, item.x2), min(item.y1, item.y2), w, h),
+                 item.width, item.colour)  # fmt: skip
+    elif isinstance(item, Image):
+        size = (round(item.w), round(item.h))
+        # A Path, never a str: borb fetches a str as a URL.
+        pdf.Image(item.picture.path, size=size).paint((item.x, item.y, *size), page)
+    elif isinstance(item, QrCode):
+        side = round(item.size)
+        pdf.QRCode(item.data, size=(side, side)).paint((item.x, item.y, side, side), page)
+
+
+def _polygon(
+    pdf: Any,
+    page: Any,
+    points: list[tuple[float, float]],
+    box: tuple[float, float, float, float],
+    width: float,
+    colour: tuple[int, int, int],
+) -> None:
+    shape = pdf.Shape(coordinates=points, stroke_color=pdf.RGBColor(*colour), fill_color=None, line_width=width)
+    shape.paint(box, page)
+
+
+_BUILT_LOADED: dict[str, _LoadedFont] = {}
+
+
+def _load_built(built: BuiltFont) -> _LoadedFont:
+    """borb's font for a built font (read from a file, the one source borb takes), kept while it is in use
+    by recent documents."""
+    loaded = _BUILT_LOADED.get(built.name)
+    if loaded is None:
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory(prefix="lms-font-") as directory:
+            path = Path(directory) / f"{built.name}.ttf"
+            path.write_bytes(built.data)
+            font = _borb().TrueTypeFont.from_file(path)
+        font.get_character_code(" ")
+        if len(_BUILT_LOADED) >= 64:
+            _BUILT_LOADED.pop(next(iter(_BUILT_LOADED)))
+        loaded = _BUILT_LOADED[built.name] = _LoadedFont(font, {cid: [width] for cid, width in built.widths.items()})
+    return loaded
 
 
 def _font_for(loaded: _LoadedFont, text: str) -> Any:

@@ -13,16 +13,16 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
 
-from lms_adapters.pdf import RendererKind, WarmableRenderer, build_renderer
+from lms_adapters.pdf import CertificateStyle, RendererKind, WarmableRenderer, build_renderer
 from lms_core.certificates.entities import CertificateContent
 
 _renderer: WarmableRenderer | None = None
 
 
-def _start_worker(kind: RendererKind, font: str | None) -> None:
+def _start_worker(kind: RendererKind, font: str | None, style: CertificateStyle) -> None:
     global _renderer
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _renderer = build_renderer(kind, font)
+    _renderer = build_renderer(kind, font, style)
     _renderer.warm_up()
 
 
@@ -33,15 +33,26 @@ def _render(content: CertificateContent) -> bytes:
 
 
 class ProcessPoolRenderer:
-    """An async `render(content)` that runs the configured renderer in `workers` processes."""
+    """An async `render(content)` that runs the configured renderer in `workers` processes.
 
-    def __init__(self, kind: RendererKind, font: str | None, workers: int) -> None:
+    `style` (fallback fonts, issuer, logo, signature) defaults to the one the `LMS_*` variables give, as
+    for the engine's own renderer, so that a batch draws the same certificates as the server.
+    """
+
+    def __init__(
+        self, kind: RendererKind, font: str | None, workers: int, style: CertificateStyle | None = None
+    ) -> None:
+        if style is None:
+            from lms_adapters.configured import certificate_style
+            from lms_adapters.settings import Settings
+
+            style = certificate_style(Settings.from_env())
         self.workers = workers
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(kind, font),
+            initargs=(kind, font, style),
         )
 
     async def render(self, content: CertificateContent) -> bytes:

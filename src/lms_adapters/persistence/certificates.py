@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lms_adapters.persistence.models import certificates, courses, enrollments, users
+from lms_adapters.persistence.models import certificate_issue_failures, certificates, courses, enrollments, users
 from lms_adapters.persistence.paging import fetch_page
 from lms_core.certificates.commands import ListMyCertificates
-from lms_core.certificates.entities import Certificate
+from lms_core.certificates.entities import Certificate, CertificateIssueFailure
 from lms_core.certificates.ports import IssuableEnrollment
 from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.shared.ids import UserId
@@ -47,6 +47,7 @@ def _issuable_query() -> Select[Any]:
             courses.c.instructor_id,
             courses.c.title,
             _student.c.full_name.label("student_name"),
+            _student.c.email.label("student_email"),
             _instructor.c.full_name.label("instructor_name"),
         )
         .join(courses, courses.c.id == e.course_id)
@@ -66,6 +67,7 @@ def _to_issuable(m: Any) -> IssuableEnrollment:
         student_name=m["student_name"],
         course_title=m["title"],
         instructor_name=m["instructor_name"],
+        student_email=m["student_email"],
     )
 
 
@@ -93,6 +95,11 @@ class SqlCertificateRepository:
             update(enrollments)
             .where(enrollments.c.id == certificate.enrollment_id)
             .values(certificate_issued_at=certificate.issued_at)
+        )
+        await self._c.execute(
+            delete(certificate_issue_failures).where(
+                certificate_issue_failures.c.enrollment_id == certificate.enrollment_id
+            )
         )
 
     async def get(self, certificate_id: UUID) -> Certificate | None:
@@ -142,3 +149,38 @@ class SqlCertificateRepository:
     async def count_missing(self, *, course_id: UUID | None) -> int:
         query = select(func.count()).select_from(enrollments).where(*_missing_conditions(course_id))
         return int((await self._c.execute(query)).scalar_one())
+
+    async def record_failure(self, failure: CertificateIssueFailure) -> None:
+        values = {
+            "enrollment_id": failure.enrollment_id,
+            "code": failure.code,
+            "reason": failure.reason,
+            "field": failure.field,
+            "failed_at": failure.failed_at,
+        }
+        # One row per enrolment whatever the races: an upsert, in each dialect's own words.
+        if self._c.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        statement = upsert(certificate_issue_failures).values(values)
+        await self._c.execute(
+            statement.on_conflict_do_update(
+                index_elements=[certificate_issue_failures.c.enrollment_id],
+                set_={name: statement.excluded[name] for name in ("code", "reason", "field", "failed_at")},
+            )
+        )
+
+    async def failure_for(self, enrollment_id: UUID) -> CertificateIssueFailure | None:
+        row = (
+            await self._c.execute(
+                select(certificate_issue_failures).where(certificate_issue_failures.c.enrollment_id == enrollment_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return CertificateIssueFailure(
+            enrollment_id=m["enrollment_id"], code=m["code"], reason=m["reason"], field=m["field"],
+            failed_at=m["failed_at"],
+        )  # fmt: skip

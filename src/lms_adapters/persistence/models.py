@@ -6,9 +6,10 @@ from lms_adapters.persistence.metadata import metadata
 from lms_adapters.persistence.tables_assessment import grade_audit, quiz_attempts, quiz_questions, quizzes
 from lms_adapters.persistence.tables_identity import one_time_secrets, outbox, refresh_tokens, users
 from lms_adapters.persistence.tables_learning import courses, enrollments, lesson_progress, lessons
-from lms_adapters.persistence.tables_media import certificates, uploaded_files
+from lms_adapters.persistence.tables_media import certificate_issue_failures, certificates, uploaded_files
 
 __all__ = [
+    "certificate_issue_failures",
     "certificates",
     "courses",
     "enrollments",

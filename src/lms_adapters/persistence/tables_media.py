@@ -57,3 +57,15 @@ certificates = Table(
     Index(None, "student_id", "issued_at"),
     Index(None, "course_id"),
 )
+
+# Why a completed enrolment's certificate could not be issued (a name no certificate font draws): one row
+# per enrolment, the latest reason, deleted when the certificate is issued.
+certificate_issue_failures = Table(
+    "certificate_issue_failures",
+    metadata,
+    Column("enrollment_id", Uuid, ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("field", String(50), nullable=True),
+    Column("failed_at", UtcDateTime, nullable=False),
+)

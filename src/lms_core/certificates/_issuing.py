@@ -12,14 +12,26 @@ from lms_core.certificates.entities import (
     PDF_CONTENT_TYPE,
     Certificate,
     CertificateContent,
+    CertificateIssueFailure,
     new_certificate_number,
     pdf_path_for,
 )
 from lms_core.certificates.errors import CertificateAlreadyIssued, CertificateNumberTaken, UnrenderableName
 from lms_core.certificates.events import CertificateIssued
-from lms_core.certificates.policy import require_can_issue, require_can_issue_in_batches, require_completed
+from lms_core.certificates.policy import (
+    require_can_issue,
+    require_can_issue_in_batches,
+    require_can_see_enrollment,
+    require_completed,
+)
 from lms_core.certificates.ports import CertificateLinks, CertificateRenderer, IssuableEnrollment, RenderCall
-from lms_core.certificates.views import CertificateView, IssueFailure, IssueResult, IssueSummary
+from lms_core.certificates.views import (
+    CertificateStatusView,
+    CertificateView,
+    IssueFailure,
+    IssueResult,
+    IssueSummary,
+)
 from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.policy import not_found as enrollment_not_found
@@ -73,6 +85,28 @@ class IssuingUseCases:
         require_completed(enrollment)
         return await self._issue(enrollment, self._render_in_thread)
 
+    async def status(self, actor: Actor, enrollment_id: UUID) -> CertificateStatusView:
+        async with self._uow.begin(write=False) as tx:
+            enrollment = await tx.certificates.issuable(enrollment_id)
+            if enrollment is None:
+                raise enrollment_not_found(enrollment_id)
+            require_can_see_enrollment(actor, enrollment)
+            existing = await tx.certificates.get_for_enrollment(enrollment_id)
+            failure = None if existing is not None else await tx.certificates.failure_for(enrollment_id)
+        if existing is not None:
+            return CertificateStatusView(
+                enrollment_id=enrollment_id, certificate_status="issued", certificate=self.view(existing)
+            )
+        if enrollment.status is not EnrollmentStatus.COMPLETED:
+            return CertificateStatusView(enrollment_id=enrollment_id, certificate_status="not_completed")
+        return CertificateStatusView(
+            enrollment_id=enrollment_id,
+            certificate_status="pending",
+            certificate_pending_reason=None if failure is None else failure.reason,
+            certificate_pending_code=None if failure is None else failure.code,
+            certificate_pending_since=None if failure is None else failure.failed_at,
+        )
+
     async def on_enrollment_completed(self, event: DomainEvent) -> None:
         if not isinstance(event, EnrollmentCompleted):
             return
@@ -83,7 +117,7 @@ class IssuingUseCases:
             return
         try:
             await self._issue(enrollment, self._render_in_thread)
-        except UnrenderableName as exc:
+        except UnrenderableName as exc:  # recorded for the learner and managers to see; retrying would fail again
             log.warning("certificate of enrolment %s not issued: %s", event.enrollment_id, exc.message)
 
     async def count_missing(self, actor: Actor, command: IssueMissingCertificates) -> int:
@@ -113,7 +147,13 @@ class IssuingUseCases:
                     result = await self._issue(enrollment, render)
                 except LmsError as exc:  # this enrolment only (an unrenderable name): report it, go on
                     failed.append(
-                        IssueFailure(enrollment_id=enrollment.enrollment_id, code=exc.code, message=exc.message)
+                        IssueFailure(
+                            enrollment_id=enrollment.enrollment_id,
+                            code=exc.code,
+                            message=exc.message,
+                            student_name=enrollment.student_name,
+                            student_email=enrollment.student_email,
+                        )
                     )
                 else:
                     if result.created:
@@ -160,7 +200,11 @@ class IssuingUseCases:
                 certificate_number=number,
                 verification_url=self._links.verification_url(number),
             )
-            pdf = await render(content)
+            try:
+                pdf = await render(content)
+            except UnrenderableName as exc:
+                await self._record_failure(enrollment.enrollment_id, exc)
+                raise
             certificate = Certificate(
                 id=new_id(),
                 enrollment_id=enrollment.enrollment_id,
@@ -205,6 +249,21 @@ class IssuingUseCases:
                 raise
             return IssueResult(certificate=self.view(certificate), created=True)
         raise ExternalServiceError("could not draw an unused certificate number", code="certificates.no_number")
+
+    async def _record_failure(self, enrollment_id: UUID, error: LmsError) -> None:
+        """Keep why the certificate is pending, for the learner and the course's managers to see; issuing it
+        later forgets the reason in the same transaction as the certificate's row."""
+        field = error.details.get("field") if isinstance(error.details, dict) else None
+        failure = CertificateIssueFailure(
+            enrollment_id=enrollment_id,
+            code=error.code,
+            reason=error.message,
+            field=field if isinstance(field, str) else None,
+            failed_at=self._clock.now(),
+        )
+        async with self._uow.begin() as tx:
+            await tx.certificates.record_failure(failure)
+            await tx.commit()
 
     async def _existing(self, enrollment_id: UUID) -> IssueResult:
         """The certificate that won the race; read anew, as the losing transaction is gone."""

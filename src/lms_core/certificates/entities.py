@@ -72,6 +72,18 @@ class Certificate:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificateIssueFailure:
+    """Why an enrolment's certificate could not be issued (a name no certificate font draws...): kept
+    until the certificate is issued, so that the learner and the course's managers see why it is pending."""
+
+    enrollment_id: UUID
+    code: str
+    reason: str
+    field: str | None
+    failed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CertificateContent:
     """Everything printed on a certificate: the renderer's whole input."""
 

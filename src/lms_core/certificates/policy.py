@@ -33,6 +33,11 @@ def require_can_revoke(actor: Actor, certificate: Certificate, instructor_id: Us
         raise NotCertificateManager("only the course's instructor or an admin may revoke a certificate")
 
 
+def require_can_see_enrollment(actor: Actor, enrollment: IssuableEnrollment) -> None:
+    if not can_see(actor, enrollment.student_id, enrollment.instructor_id):
+        raise enrollment_not_found(enrollment.enrollment_id)
+
+
 def require_can_issue(actor: Actor, enrollment: IssuableEnrollment) -> None:
     if not can_see(actor, enrollment.student_id, enrollment.instructor_id):
         raise enrollment_not_found(enrollment.enrollment_id)

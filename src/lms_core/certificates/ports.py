@@ -9,7 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms_core.certificates.commands import ListMyCertificates
-from lms_core.certificates.entities import Certificate, CertificateContent
+from lms_core.certificates.entities import Certificate, CertificateContent, CertificateIssueFailure
 from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.shared.ids import UserId
 
@@ -27,11 +27,13 @@ class IssuableEnrollment:
     student_name: str
     course_title: str
     instructor_name: str
+    student_email: str = ""
 
 
 class CertificateRepository(Protocol):
     async def add(self, certificate: Certificate) -> None:
-        """Insert the certificate and stamp its enrolment's `certificate_issued_at`. Raises
+        """Insert the certificate, stamp its enrolment's `certificate_issued_at` and forget the enrolment's
+        issue failure, if any. Raises
         `CertificateAlreadyIssued` when the enrolment has one, `CertificateNumberTaken` when the number is used."""
         ...
 
@@ -56,6 +58,12 @@ class CertificateRepository(Protocol):
         ...
 
     async def count_missing(self, *, course_id: UUID | None) -> int: ...
+
+    async def record_failure(self, failure: CertificateIssueFailure) -> None:
+        """Keep why the enrolment's certificate was not issued, replacing an earlier reason."""
+        ...
+
+    async def failure_for(self, enrollment_id: UUID) -> CertificateIssueFailure | None: ...
 
 
 class CertificateRenderer(Protocol):

@@ -16,6 +16,7 @@ from lms_core.certificates.policy import require_can_revoke, require_can_see_cer
 from lms_core.certificates.ports import CertificateLinks, CertificateRenderer, RenderCall
 from lms_core.certificates.views import (
     CertificateFile,
+    CertificateStatusView,
     CertificateVerification,
     CertificateView,
     IssueResult,
@@ -46,7 +47,8 @@ class CertificateService:
     - a certificate row exists only once its PDF is stored: render, store the PDF at
       `certificates/{yyyy}/{number}.pdf`, then insert the row (stamping the enrolment's
       `certificate_issued_at`); a PDF whose row lost a race is deleted again; a name the renderer cannot
-      draw fails with `UnrenderableName` and leaves nothing behind;
+      draw fails with `UnrenderableName` and leaves nothing behind but the reason, kept (and shown to the
+      learner and the course's managers as the certificate's pending reason) until it is issued;
     - rendering is CPU work and runs off the event loop;
     - a certificate is visible (listed, downloaded) to its holder, the course's instructor and admins,
       and to nobody else (404); the instructor and admins revoke it, with a reason; a revoked certificate
@@ -88,12 +90,18 @@ class CertificateService:
         """Issue the certificate of a completed enrolment (its course's instructor, admins); idempotent."""
         return await self._issuing.generate(actor, enrollment_id)
 
+    async def certificate_status(self, actor: Actor, enrollment_id: UUID) -> CertificateStatusView:
+        """Where the enrolment's certificate stands (its learner, the course's instructor, admins): issued,
+        pending with the reason its issuing failed, or not yet earned."""
+        return await self._issuing.status(actor, enrollment_id)
+
     async def on_enrollment_completed(self, event: DomainEvent) -> None:
         """Outbox handler of `EnrollmentCompleted`: issue the certificate once (idempotent).
 
-        A name the renderer cannot draw is logged and not retried (it would fail again); `lms
-        certificates issue` catches up once the name is corrected. Anything else (storage down) raises,
-        and the outbox retries.
+        A name the renderer cannot draw is recorded as the certificate's pending reason (see
+        `certificate_status`) and not retried (it would fail again); once the name is corrected, a manager
+        issues it (`generate`), or `lms certificates issue` catches up. Anything else (storage down)
+        raises, and the outbox retries.
         """
         await self._issuing.on_enrollment_completed(event)
 

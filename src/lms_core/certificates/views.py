@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 import msgspec
@@ -91,9 +92,34 @@ class IssueResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class IssueFailure(msgspec.Struct, frozen=True, kw_only=True):
+    """A certificate a batch could not issue, and whose: the learner's name and e-mail, so that an operator
+    knows whom to fix."""
+
     enrollment_id: UUID
     code: str
     message: str
+    student_name: str = ""
+    student_email: str = ""
+
+
+CertificateState = Literal["not_completed", "pending", "issued"]
+
+
+class CertificateStatusView(msgspec.Struct, frozen=True, kw_only=True):
+    """Where an enrolment's certificate stands, for the learner and the course's managers.
+
+    `pending`: the course is completed and the certificate not issued yet; when issuing failed (a name no
+    certificate font can draw), `certificate_pending_reason` says why, `certificate_pending_code` is the
+    error's code and `certificate_pending_since` when it failed, until a manager fixes the cause and issues
+    it again (`POST /api/v1/certificates/enrollments/{enrollment_id}/generate`).
+    """
+
+    enrollment_id: UUID
+    certificate_status: CertificateState
+    certificate_pending_reason: str | None = None
+    certificate_pending_code: str | None = None
+    certificate_pending_since: datetime | None = None
+    certificate: CertificateView | None = None
 
 
 class IssueSummary(msgspec.Struct, frozen=True, kw_only=True):

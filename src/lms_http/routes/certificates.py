@@ -12,7 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from lms_core import Actor, Lms, Page
 from lms_core.certificates.commands import ListMyCertificates, RevokeCertificate
-from lms_core.certificates.views import CertificateVerification, CertificateView
+from lms_core.certificates.views import CertificateStatusView, CertificateVerification, CertificateView
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_anonymous_actor
 from lms_http.conditional import pdf_response
@@ -110,3 +110,12 @@ class CertificatesController(Controller):
         with a new certificate, 200 with the one the enrolment already has."""
         result = await lms.certificates.generate(actor, enrollment_id)
         return Response(result.certificate, status_code=201 if result.created else 200)
+
+    @get("/enrollments/{enrollment_id:uuid}/status", responses=problems(401, 404, 422), security=SIGNED_IN)
+    async def certificate_status(
+        self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], enrollment_id: FromPath[UUID]
+    ) -> CertificateStatusView:
+        """Where the enrolment's certificate stands (its learner, the course's instructor, admins): `issued`
+        with the certificate, `pending` with the reason issuing failed (a name no certificate font draws;
+        fix it, then `POST .../generate` issues it), or `not_completed`."""
+        return await lms.certificates.certificate_status(actor, enrollment_id)

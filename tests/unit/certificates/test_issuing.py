@@ -97,8 +97,12 @@ async def test_concurrent_generation_issues_one_certificate_and_one_pdf(lms: Lms
     assert pdf.name == f"{results[0].certificate.certificate_number}.pdf"
 
 
+# Devanagari: no certificate font has it (the default fallback, Noto Sans CJK, covers Chinese, Japanese, Korean).
+HINDI = "अमित शर्मा"
+
+
 async def test_a_name_the_font_cannot_draw_issues_nothing(lms: Lms, storage_dir: Path) -> None:
-    done = await completed(lms, name="李小龙", email="bruce@example.com")
+    done = await completed(lms, name=HINDI, email="amit@example.com")
     with pytest.raises(UnrenderableName) as raised:
         await lms.certificates.generate(done.room.owner, done.enrollment.id)
     assert raised.value.code == "certificates.unrenderable_name"
@@ -115,11 +119,14 @@ async def test_a_name_the_font_cannot_draw_issues_nothing(lms: Lms, storage_dir:
 async def test_non_latin_names_are_issued(lms: Lms, storage_dir: Path) -> None:
     room = await classroom(lms, title="Algebra", required=1)
     for name, email in [("Łukasz Żółć", "lukasz@example.com"), ("Αλέξανδρος Παπαδόπουλος", "alex@example.com"),
-                        ("محمد عبد الله", "mohamed@example.com")]:  # fmt: skip
+                        ("محمد عبد الله", "mohamed@example.com"), ("王小明", "wang@example.com"),
+                        ("王小明 (Wang Xiaoming)", "xiaoming@example.com")]:  # fmt: skip
         done = await completed(lms, name=name, email=email, room=room)
         result = await lms.certificates.generate(room.owner, done.enrollment.id)
         assert result.created and result.certificate.student_name == name
-    assert len(stored_pdfs(storage_dir)) == 3
+    pdfs = stored_pdfs(storage_dir)
+    assert len(pdfs) == 5
+    assert "王小明 (Wang Xiaoming)" in "\n".join(pdf_text(pdf.read_bytes()) for pdf in pdfs)
 
 
 async def test_a_taken_number_is_drawn_again_without_touching_the_other_pdf(
@@ -172,7 +179,7 @@ async def test_issue_missing_catches_up_once_and_reports_failures(lms: Lms, stor
     other = await classroom(lms, title="Elsewhere", required=1)
     for number in range(3):
         await completed(lms, name=f"Learner {number}", email=f"l{number}@example.com", room=room)
-    await completed(lms, name="李小龙", email="bruce@example.com", room=room)
+    await completed(lms, name=HINDI, email="amit@example.com", room=room)
     await completed(lms, email="elsewhere@example.com", room=other)
     command = IssueMissingCertificates(course_id=room.course.id)
     with pytest.raises(NotCertificateManager):
@@ -182,6 +189,7 @@ async def test_issue_missing_catches_up_once_and_reports_failures(lms: Lms, stor
     summary = await lms.certificates.issue_missing(Actor.system(), command, on_progress=lambda: ticks.append(1))
     assert (summary.issued, summary.already_issued, len(summary.failed)) == (3, 0, 1)
     assert summary.failed[0].code == "certificates.unrenderable_name"
+    assert (summary.failed[0].student_name, summary.failed[0].student_email) == (HINDI, "amit@example.com")
     assert len(ticks) == 4
     again = await lms.certificates.issue_missing(Actor.system(), command)
     assert (again.issued, len(again.failed)) == (0, 1)
