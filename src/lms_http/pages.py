@@ -101,8 +101,10 @@ def render_page(
     **context: Any,
 ) -> Response[str]:
     """A page from the templates; a `private` one (it carries a token) asks search engines to keep out."""
-    page = _templates().get_template(template).render(
-        site_name=SITE_NAME, stylesheet=STYLESHEET_PATH, private=private, **context
+    page = (
+        _templates()
+        .get_template(template)
+        .render(site_name=SITE_NAME, stylesheet=STYLESHEET_PATH, private=private, **context)
     )
     return Response(page, status_code=status, media_type=HTML, headers=headers)
 
@@ -261,7 +263,10 @@ async def verify_email(
         private=True,
         tone="ok",
         heading="E-mail address confirmed",
-        paragraphs=[f"Thank you, {user.full_name}. The address {user.email} is now verified.", "You can close this page."],
+        paragraphs=[
+            f"Thank you, {user.full_name}. The address {user.email} is now verified.",
+            "You can close this page.",
+        ],
     )
 
 

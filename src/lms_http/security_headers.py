@@ -27,8 +27,7 @@ DOCS_CSP = (
 )
 # The server's own pages (pages.py): their one stylesheet, and forms that post back here; no script at all.
 PAGES_CSP = (
-    b"default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; "
-    b"frame-ancestors 'none'"
+    b"default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 _NO_STORE = b"no-store"
