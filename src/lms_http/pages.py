@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 from typing import Annotated, Any
 
 import msgspec
@@ -34,12 +34,14 @@ from lms_core.certificates.errors import CertificateNotFound
 from lms_core.certificates.views import CertificateVerification
 from lms_core.shared.errors import InvalidInputError, LmsError, RateLimitedError, ServiceUnavailableError
 from lms_http.auth import provide_anonymous_actor
-from lms_http.docs_assets import DOCS_PATH
+from lms_http.docs_assets import ASSETS_PATH, DOCS_PATH
 from lms_http.errors import handle_lms_error, status_for
 
 SITE_NAME = "LMS"
 API_BASE = "/api/v1"
 STYLESHEET_PATH = "/assets/pages.css"
+# The docs' icon: without an icon of their own, browsers would ask for `/favicon.ico` (a 404).
+ICON_PATH = f"{ASSETS_PATH}/favicon-32x32.png"
 VERIFY_EMAIL_PATH = "/verify-email"
 RESET_PASSWORD_PATH = "/reset-password"
 CERTIFICATE_PAGE_PATH = "/certificates/verify"
@@ -104,7 +106,7 @@ def render_page(
     page = (
         _templates()
         .get_template(template)
-        .render(site_name=SITE_NAME, stylesheet=STYLESHEET_PATH, private=private, **context)
+        .render(site_name=SITE_NAME, stylesheet=STYLESHEET_PATH, icon=ICON_PATH, private=private, **context)
     )
     return Response(page, status_code=status, media_type=HTML, headers=headers)
 
@@ -166,16 +168,12 @@ class About(msgspec.Struct, frozen=True, kw_only=True):
     health: str
 
 
-@cache
-def _about() -> About:
-    try:
-        version = metadata.version("lms")
-    except metadata.PackageNotFoundError:
-        # Run from a source tree that was never installed.
-        version = "unknown"
+def _about(request: Request[Any, Any, Any]) -> About:
+    # The version the API document states: one number for what is running, wherever it is read.
+    config = request.app.openapi_config
     return About(
         name=SITE_NAME,
-        version=version,
+        version=config.version if config is not None else "",
         api=API_BASE,
         docs=f"{DOCS_PATH}/swagger",
         openapi=f"{DOCS_PATH}/openapi.json",
@@ -187,8 +185,8 @@ def _about() -> About:
 def home(request: Request[Any, Any, Any]) -> Response[Any]:
     """The server's name and version, and links to the API and its documentation."""
     if prefers_html(request):
-        return render_page("home.html", headers=_VARY, about=_about())
-    return Response(_about(), headers=_VARY)
+        return render_page("home.html", headers=_VARY, about=_about(request))
+    return Response(_about(request), headers=_VARY)
 
 
 # -- e-mail verification ----------------------------------------------------------------------
