@@ -32,7 +32,8 @@ def certificate_style(settings: Settings) -> CertificateStyle:
 
 def auth_settings(settings: Settings) -> AuthSettings:
     return AuthSettings(
-        public_base_url=settings.public_base_url,
+        # The auth module builds the account links of its e-mails on this base.
+        public_base_url=settings.account_pages_base_url(),
         ip_limit=(settings.auth_ip_limit, settings.auth_ip_window_seconds),
         account_email_limit=(settings.auth_email_limit, settings.auth_email_window_seconds),
         sign_in_free_per_address=settings.auth_sign_in_free_per_address,

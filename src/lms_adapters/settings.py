@@ -37,6 +37,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = "sqlite+aiosqlite:///./lms.db"
     secret_key: str | None = None
     public_base_url: str = "http://127.0.0.1:8000"
+    # Where the e-mailed account links (verify-email, reset-password...) lead: an embedding application's
+    # own front end, or empty for this server's pages at `public_base_url`.
+    account_pages_url: str = ""
     redis_url: str | None = None
     smtp_url: str | None = None
     mail_from: str = "LMS <no-reply@lms.local>"
@@ -157,6 +160,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             except ValueError as exc:
                 raise ConfigurationError(f"LMS_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from exc
         return networks
+
+    def account_pages_base_url(self) -> str:
+        """The base of the account links that e-mails carry: `account_pages_url`, else `public_base_url`."""
+        return self.account_pages_url or self.public_base_url
 
     def require_secret_key(self) -> str:
         if not self.secret_key:

@@ -18,6 +18,7 @@ from lms_http.client_address import STATE_KEY, ClientAddresses
 from lms_http.cors import cors_config
 from lms_http.docs_assets import DOCS_PATH, LocalSwaggerRenderPlugin, docs_router
 from lms_http.errors import EXCEPTION_HANDLERS, JsonBodyRequest
+from lms_http.pages import PAGE_ROUTES
 from lms_http.routes.attempts import AttemptsController
 from lms_http.routes.auth import AuthController
 from lms_http.routes.certificates import CertificatesController
@@ -74,6 +75,7 @@ def create_app(
             QuizQuestionsController,
             AttemptsController,
             *HEALTH_ROUTES,
+            *PAGE_ROUTES,
         ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
         state=State({STATE_KEY: ClientAddresses(http_settings.trusted_proxy_networks())}),

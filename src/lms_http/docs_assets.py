@@ -1,8 +1,9 @@
 """The interactive API docs (Swagger UI), served entirely by the app: no CDN, no inline script.
 
-Swagger UI's files come from the `swagger-ui-bundle` package (Apache-2.0), read once when first asked
-for. The page loads them and a small start-up script from `/schema/assets/`, so its Content-Security-Policy
-can allow scripts from 'self' only (see security_headers.py). Other renderers (Redoc, Elements, RapiDoc,
+Swagger UI's files come from the `swagger-ui-py` package (Apache-2.0; Swagger UI 5, the first to read
+the OpenAPI 3.1 documents Litestar writes), read once when first asked for. The page loads them and a
+small start-up script from `/schema/assets/`, so its Content-Security-Policy can allow scripts from
+'self' only (see security_headers.py). Other renderers (Redoc, Elements, RapiDoc,
 Scalar) would load theirs from a CDN: they are not offered, and their paths are unknown paths (404
 problem+json) like any other.
 """
@@ -26,7 +27,7 @@ from litestar.types import ControllerRouterHandler
 
 DOCS_PATH = "/schema"
 ASSETS_PATH = f"{DOCS_PATH}/assets"
-_SWAGGER_PACKAGE = "swagger_ui_bundle"
+_SWAGGER_PACKAGE = "swagger_ui"
 
 # Resolves the schema's URL from the script's own (`.../schema/assets/swagger-init.js`), so the docs work
 # under whatever prefix the app is mounted at.
@@ -59,11 +60,10 @@ _OWN = {
 
 
 def _vendor_dir() -> Traversable:
-    vendor = resources.files(_SWAGGER_PACKAGE) / "vendor"
-    versions = sorted((entry.name, entry) for entry in vendor.iterdir() if entry.name.startswith("swagger-ui-"))
-    if not versions:
-        raise RuntimeError("the swagger-ui-bundle package has no Swagger UI files")
-    return versions[-1][1]
+    static = resources.files(_SWAGGER_PACKAGE) / "static"
+    if not (static / "swagger-ui-bundle.js").is_file():
+        raise RuntimeError("the swagger-ui-py package has no Swagger UI files")
+    return static
 
 
 @cache

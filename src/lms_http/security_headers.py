@@ -10,6 +10,7 @@ from __future__ import annotations
 from litestar.types import Message, Scope
 
 from lms_http.docs_assets import DOCS_PATH
+from lms_http.pages import is_page_path
 
 # Responses that carry tokens or codes (login, token, refresh, register, MFA, reset and verification): every
 # answer of the auth routes, never stored by a browser or a proxy, whoever asks.
@@ -24,6 +25,10 @@ DOCS_CSP = (
     b"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     b"connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# The server's own pages (pages.py): their one stylesheet, and forms that post back here; no script at all.
+PAGES_CSP = (
+    b"default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 _NO_STORE = b"no-store"
 # ASGI header names are lower case (Litestar writes them so); no handler sets these, so they are appended
@@ -35,11 +40,16 @@ _API_HEADERS = (
     (b"content-security-policy", API_CSP),
 )
 _DOCS_HEADERS = (*_API_HEADERS[:3], (b"content-security-policy", DOCS_CSP))
+_PAGES_HEADERS = (*_API_HEADERS[:3], (b"content-security-policy", PAGES_CSP))
 _DOCS_PREFIX = DOCS_PATH + "/"
 
 
 def _is_docs(path: str) -> bool:
     return path == DOCS_PATH or path.startswith(_DOCS_PREFIX)
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name == b"content-type" and value.startswith(b"text/html") for name, value in headers)
 
 
 def _has_credentials(scope: Scope) -> bool:
@@ -60,7 +70,12 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     headers = sent if isinstance(sent, list) else list(sent or ())
     message["headers"] = headers
     path = scope["path"]
-    headers.extend(_DOCS_HEADERS if _is_docs(path) else _API_HEADERS)
+    if _is_docs(path):
+        headers.extend(_DOCS_HEADERS)
+    else:
+        # A page and JSON can share an address (content negotiation): the answer's type picks the policy, on
+        # the pages' addresses only (an uploaded file is never given a page's freedoms).
+        headers.extend(_PAGES_HEADERS if is_page_path(path) and _is_html(headers) else _API_HEADERS)
     if path.startswith(TOKEN_PATH_PREFIX) or (_has_credentials(scope) and not _handler_decided(headers)):
         _set_no_store(headers)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, get, head, post
+from litestar import Controller, Request, Response, get, head, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
@@ -17,6 +17,7 @@ from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_anonymous_actor
 from lms_http.conditional import pdf_response
 from lms_http.errors import problems
+from lms_http.pages import WithHtmlPage, certificate_verification
 from lms_http.paging import PageQuery, PageSizeQuery
 
 IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=4096)]
@@ -70,13 +71,18 @@ class CertificatesController(Controller):
         """The headers of the PDF's download, without the body (the same access rules)."""
         return pdf_response(await lms.certificates.download(actor, certificate_id), if_none_match, with_body=False)
 
-    @get("/verify/{certificate_number:str}", responses=problems(404, 429))
+    @get("/verify/{certificate_number:str}", responses=problems(404, 429), operation_class=WithHtmlPage)
     async def verify(
-        self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], certificate_number: FromPath[str]
-    ) -> CertificateVerification:
+        self,
+        request: Request[Any, Any, Any],
+        lms: NamedDependency[Lms],
+        anonymous: NamedDependency[Actor],
+        certificate_number: FromPath[str],
+    ) -> Response[CertificateVerification]:
         """Public: whether a certificate stands, whom and what it certifies, and its dates (rate limited per
-        client address: 429 with `Retry-After`)."""
-        return await lms.certificates.verify(anonymous, certificate_number)
+        client address: 429 with `Retry-After`). A client that prefers `text/html` (a browser following the
+        QR code) gets the same as a page."""
+        return await certificate_verification(request, lms, anonymous, certificate_number)
 
     @post(
         "/{certificate_id:uuid}/revoke",
