@@ -18,7 +18,7 @@ from lms_http.client_address import STATE_KEY, ClientAddresses
 from lms_http.cors import cors_config
 from lms_http.docs_assets import DOCS_PATH, LocalSwaggerRenderPlugin, docs_router
 from lms_http.errors import EXCEPTION_HANDLERS, JsonBodyRequest
-from lms_http.pages import PAGE_ROUTES
+from lms_http.pages import ISSUER_STATE_KEY, PAGE_ROUTES
 from lms_http.routes.attempts import AttemptsController
 from lms_http.routes.auth import AuthController
 from lms_http.routes.certificates import CertificatesController
@@ -78,7 +78,12 @@ def create_app(
             *PAGE_ROUTES,
         ],
         dependencies={"lms": Provide(provide_lms, sync_to_thread=False)},
-        state=State({STATE_KEY: ClientAddresses(http_settings.trusted_proxy_networks())}),
+        state=State(
+            {
+                STATE_KEY: ClientAddresses(http_settings.trusted_proxy_networks()),
+                ISSUER_STATE_KEY: http_settings.certificate_issuer,
+            }
+        ),
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,
         lifespan=[lifespan],

@@ -400,6 +400,16 @@ async def test_a_browser_sees_the_certificate_as_a_page_with_a_preview(
     assert "issued by mistake" not in revoked.text
 
 
+async def test_the_certificate_page_names_the_configured_issuer(lms: Lms) -> None:
+    """The page names the issuer the PDFs print (LMS_CERTIFICATE_ISSUER), not the server's address."""
+    number, _, _ = await issued_certificate(lms, "Ada Lovelace")
+    app = create_app(lms, settings=Settings(certificate_issuer="Cairo Academy of Computing"))
+    async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://testserver") as client:
+        page = html_page(await client.get(f"/certificates/verify/{number}", headers=BROWSER), 200)
+    assert "Issuer Cairo Academy of Computing Certificate number" in page.text
+    assert "testserver" not in page.text
+
+
 async def test_programs_still_get_the_json_verification(client: AsyncClient, lms: Lms) -> None:
     number, _, _ = await issued_certificate(lms, "Ada Lovelace")
     for headers in ({}, {"Accept": "application/json"}, {"Accept": "*/*"}, {"Accept": "application/json, text/html"}):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from lms_http.pages.account import reset_password, reset_password_page, verify_email, verify_email_page
 from lms_http.pages.public import WithHtmlPage, certificate_page, certificate_verification, home
-from lms_http.pages.rendering import is_page_path, pages_stylesheet
+from lms_http.pages.rendering import ISSUER_STATE_KEY, is_page_path, pages_stylesheet
 
 PAGE_ROUTES = [
     pages_stylesheet,
@@ -26,4 +26,4 @@ PAGE_ROUTES = [
     certificate_page,
 ]
 
-__all__ = ["PAGE_ROUTES", "WithHtmlPage", "certificate_verification", "is_page_path"]
+__all__ = ["ISSUER_STATE_KEY", "PAGE_ROUTES", "WithHtmlPage", "certificate_verification", "is_page_path"]

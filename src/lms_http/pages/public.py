@@ -23,6 +23,7 @@ from lms_http.pages.rendering import (
     API_BASE,
     CERTIFICATE_PAGE_PATH,
     HTML,
+    ISSUER_STATE_KEY,
     SITE_NAME,
     VARY,
     capitalized,
@@ -92,7 +93,7 @@ def _certificate_page(request: Request[Any, Any, Any], certificate: CertificateV
         description=description,
         # The address this page was opened at: a shared link previews under the address that was shared.
         url=str(request.url.with_replacements(query="", fragment="")),
-        issuer=request.url.netloc,
+        issuer=request.app.state.get(ISSUER_STATE_KEY) or f"{SITE_NAME} at {request.url.netloc}",
     )
 
 

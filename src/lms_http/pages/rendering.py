@@ -16,6 +16,8 @@ from lms_http.docs_assets import ASSETS_PATH
 from lms_http.errors import status_for
 
 SITE_NAME = "LMS"
+# Where the app keeps the certificate issuer's name (LMS_CERTIFICATE_ISSUER), the one the PDFs print.
+ISSUER_STATE_KEY = "certificate_issuer"
 API_BASE = "/api/v1"
 STYLESHEET_PATH = "/assets/pages.css"
 # The docs' icon: without an icon of their own, browsers would ask for `/favicon.ico` (a 404).
