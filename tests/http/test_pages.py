@@ -319,6 +319,29 @@ async def test_an_expired_reset_link_changes_nothing(
 # -- where the links lead ---------------------------------------------------------------------
 
 
+async def test_the_forgot_password_page_sends_a_link_without_saying_who_has_an_account(
+    client: AsyncClient, lms: Lms, mailer: RecordingMailer
+) -> None:
+    form = html_page(await client.get("/forgot-password"), 200)
+    assert "Reset your password" in form.texts
+    assert form.by_id["email"]["type"] == "email"
+
+    await register(client, "forgetful@example.com")
+    known = html_page(await client.post("/forgot-password", data={"email": " forgetful@example.com "}), 200)
+    unknown = html_page(await client.post("/forgot-password", data={"email": "nobody@example.com"}), 200)
+    assert known.text == unknown.text
+    assert "Check your e-mail If an account exists for that email, a reset link is on its way." in known.text
+    await lms.outbox.drain()
+    reset_link = mailed_link(mailer, "forgetful@example.com", "reset-password")
+    assert "Choose a new password" in html_page(await client.get(path_of(reset_link)), 200).texts
+    assert mailer.to("nobody@example.com") == []
+
+    too_long = "x" * 300 + "@example.com"
+    refused = html_page(await client.post("/forgot-password", data={"email": too_long}), 422)
+    assert refused.by_id["email"]["value"] == too_long
+    assert refused.by_id["email-error"]["role"] == "alert"
+
+
 @pytest.fixture
 async def front_end_lms(database_url: str, clock: FixedClock, mailer: RecordingMailer) -> AsyncIterator[Lms]:
     settings = make_settings(database_url, account_pages_url="https://app.example.org/account/")

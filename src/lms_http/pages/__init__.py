@@ -12,7 +12,14 @@ its view or its error. The JSON API beside them keeps its shapes; where one addr
 
 from __future__ import annotations
 
-from lms_http.pages.account import reset_password, reset_password_page, verify_email, verify_email_page
+from lms_http.pages.account import (
+    forgot_password,
+    forgot_password_page,
+    reset_password,
+    reset_password_page,
+    verify_email,
+    verify_email_page,
+)
 from lms_http.pages.public import WithHtmlPage, certificate_page, certificate_verification, home
 from lms_http.pages.rendering import ISSUER_STATE_KEY, is_page_path, pages_stylesheet
 
@@ -23,6 +30,8 @@ PAGE_ROUTES = [
     verify_email,
     reset_password_page,
     reset_password,
+    forgot_password_page,
+    forgot_password,
     certificate_page,
 ]
 

@@ -10,11 +10,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 
-from lms_core import Actor, ConfirmEmail, Lms, ResetPassword
+from lms_core import Actor, ConfirmEmail, ForgotPassword, Lms, ResetPassword
 from lms_core.auth.errors import InvalidOneTimeToken
 from lms_core.shared.errors import InvalidInputError, LmsError
 from lms_http.auth import provide_anonymous_actor
 from lms_http.pages.rendering import (
+    FORGOT_PASSWORD_PATH,
     PRIVATE,
     RESET_PASSWORD_PATH,
     VALIDATION_FAILED,
@@ -29,6 +30,10 @@ from lms_http.pages.rendering import (
 
 class TokenForm(msgspec.Struct, frozen=True, kw_only=True):
     token: str = ""
+
+
+class ForgotForm(msgspec.Struct, frozen=True, kw_only=True):
+    email: str = ""
 
 
 class ResetForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -165,4 +170,53 @@ async def reset_password(
             "Your password has been changed, and every device signed in to the account was signed out.",
             "Sign in with the new password.",
         ],
+    )
+
+
+# -- asking for a reset link ------------------------------------------------------------------
+
+
+def _forgot_form(*, status: int = 200, email: str = "", error: str | None = None) -> Response[str]:
+    return render_page(
+        "forgot_password.html",
+        status=status,
+        headers=PRIVATE,
+        private=True,
+        action=FORGOT_PASSWORD_PATH,
+        email=email,
+        error=error,
+    )
+
+
+@get(FORGOT_PASSWORD_PATH, include_in_schema=False, sync_to_thread=False)
+def forgot_password_page() -> Response[str]:
+    """Where the "forgot your password?" links lead: a form for the account's e-mail address."""
+    return _forgot_form()
+
+
+@post(
+    FORGOT_PASSWORD_PATH,
+    include_in_schema=False,
+    status_code=200,
+    dependencies={"anonymous": Provide(provide_anonymous_actor)},
+)
+async def forgot_password(
+    lms: NamedDependency[Lms],
+    anonymous: NamedDependency[Actor],
+    data: Annotated[ForgotForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[str]:
+    """Send a reset link; the page says the same whether or not the account exists, as the API does."""
+    try:
+        acknowledgement = await lms.auth.forgot_password(anonymous, ForgotPassword(email=data.email.strip()))
+    except InvalidInputError as exc:
+        return _forgot_form(status=422, email=data.email, error=f"{capitalized(exc.message)}.")
+    except LmsError as exc:
+        return error_page(exc, "No e-mail was sent", [capitalized(exc.message)], private=True)
+    return render_page(
+        "message.html",
+        headers=PRIVATE,
+        private=True,
+        tone="ok",
+        heading="Check your e-mail",
+        paragraphs=[acknowledgement.detail, "The link in it works once, for an hour."],
     )

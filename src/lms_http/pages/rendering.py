@@ -24,10 +24,11 @@ STYLESHEET_PATH = "/assets/pages.css"
 ICON_PATH = f"{ASSETS_PATH}/favicon-32x32.png"
 VERIFY_EMAIL_PATH = "/verify-email"
 RESET_PASSWORD_PATH = "/reset-password"
+FORGOT_PASSWORD_PATH = "/forgot-password"
 CERTIFICATE_PAGE_PATH = "/certificates/verify"
 
 # The addresses of the pages, exact and by prefix (security_headers.py gives their HTML the pages' policy).
-_PAGE_PATHS = frozenset({"/", VERIFY_EMAIL_PATH, RESET_PASSWORD_PATH})
+_PAGE_PATHS = frozenset({"/", VERIFY_EMAIL_PATH, RESET_PASSWORD_PATH, FORGOT_PASSWORD_PATH})
 _PAGE_PREFIXES = (f"{CERTIFICATE_PAGE_PATH}/", f"{CERTIFICATE_VERIFICATION_PATH}/")
 
 HTML = "text/html"
