@@ -20,7 +20,7 @@ from lms_core.quizzes.views import AttemptResultView, AttemptTakingView, Attempt
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor
 from lms_http.errors import problems
-from lms_http.paging import PageQuery, PageSizeQuery
+from lms_http.paging import AttemptPage, PageQuery, PageSizeQuery
 
 
 class AttemptsController(Controller):
@@ -52,7 +52,7 @@ class AttemptsController(Controller):
         quiz_id: FromPath[UUID],
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Page[AttemptView]:
+    ) -> AttemptPage:
         """My attempts at the quiz, latest first."""
         return await lms.quizzes.my_attempts(actor, quiz_id, ListMyAttempts(page=page, page_size=page_size))
 

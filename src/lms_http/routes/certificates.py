@@ -17,7 +17,7 @@ from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_anonymous_actor
 from lms_http.conditional import pdf_response
 from lms_http.errors import problems
-from lms_http.paging import PageQuery, PageSizeQuery
+from lms_http.paging import CertificatePage, PageQuery, PageSizeQuery
 
 IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=4096)]
 
@@ -34,7 +34,7 @@ class CertificatesController(Controller):
         actor: NamedDependency[Actor],
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Page[CertificateView]:
+    ) -> CertificatePage:
         """My certificates, newest first."""
         return await lms.certificates.my_certificates(actor, ListMyCertificates(page=page, page_size=page_size))
 
@@ -48,7 +48,7 @@ class CertificatesController(Controller):
         },
         security=SIGNED_IN,
     )
-    async def download(
+    async def download_certificate(
         self,
         lms: NamedDependency[Lms],
         actor: NamedDependency[Actor],
@@ -60,7 +60,7 @@ class CertificatesController(Controller):
         return pdf_response(await lms.certificates.download(actor, certificate_id), if_none_match, with_body=True)
 
     @head("/{certificate_id:uuid}/download", include_in_schema=False, security=SIGNED_IN)
-    async def download_head(
+    async def download_certificate_head(
         self,
         lms: NamedDependency[Lms],
         actor: NamedDependency[Actor],

@@ -26,7 +26,7 @@ from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
 from lms_http.encoding import EncodedViews
 from lms_http.errors import problems
-from lms_http.paging import PageQuery, PageSizeQuery
+from lms_http.paging import CoursePage, PageQuery, PageSizeQuery
 
 # Cached catalogue pages come back as the same objects: their JSON is encoded once.
 _catalogue_json = EncodedViews()
@@ -58,7 +58,7 @@ class CoursesController(Controller):
         sort: FromQuery[CourseSort] = CourseSort.NEWEST,
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Response[Page[CourseView]]:
+    ) -> Response[CoursePage]:
         """The catalogue: published courses, filtered and sorted. Other statuses: admins, or your own courses.
         Answers carry a weak ETag; `If-None-Match` with it gives 304 while the page is unchanged."""
         query = ListCourses(

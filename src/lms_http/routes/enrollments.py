@@ -27,7 +27,7 @@ from lms_core.enrollments.views import (
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor
 from lms_http.errors import problems
-from lms_http.paging import PageQuery, PageSizeQuery
+from lms_http.paging import CourseEnrollmentPage, EnrollmentPage, PageQuery, PageSizeQuery
 
 
 class EnrollmentsController(Controller):
@@ -51,7 +51,7 @@ class EnrollmentsController(Controller):
         status: FromQuery[EnrollmentStatus | None] = None,
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Page[EnrollmentView]:
+    ) -> EnrollmentPage:
         """My enrolments, newest first."""
         return await lms.enrollments.my_enrollments(
             actor, ListMyEnrollments(status=status, page=page, page_size=page_size)
@@ -118,7 +118,7 @@ class EnrollmentsController(Controller):
         status: FromQuery[EnrollmentStatus | None] = None,
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Page[CourseEnrollmentView]:
+    ) -> CourseEnrollmentPage:
         """A course's enrolments with student names and e-mails (the course's instructor, admins)."""
         query = ListCourseEnrollments(status=status, page=page, page_size=page_size)
         return await lms.enrollments.course_enrollments(actor, course_id, query)

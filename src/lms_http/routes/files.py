@@ -24,7 +24,7 @@ from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
 from lms_http.conditional import headers_only, none_match_fails
 from lms_http.errors import problems
-from lms_http.paging import PageQuery, PageSizeQuery
+from lms_http.paging import FilePage, PageQuery, PageSizeQuery
 from lms_http.uploads import FORM_OVERHEAD, StreamedForm
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -111,7 +111,7 @@ class FilesController(Controller):
         file_type: FromQuery[FileType | None] = None,
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Page[FileView]:
+    ) -> FilePage:
         """My uploads, newest first."""
         return await lms.files.list_my_files(actor, ListMyFiles(file_type=file_type, page=page, page_size=page_size))
 
@@ -128,7 +128,7 @@ class FilesController(Controller):
         response_description="The file",
         responses=_DOWNLOAD_RESPONSES,
     )
-    async def download(
+    async def download_file(
         self,
         request: Request[Any, Any, Any],
         lms: NamedDependency[Lms],
@@ -154,7 +154,7 @@ class FilesController(Controller):
         return Stream(result.content, status_code=206 if result.partial else 200, headers=download_headers(result))
 
     @head("/download/{file_id:uuid}", include_in_schema=False)
-    async def download_head(
+    async def download_file_head(
         self,
         request: Request[Any, Any, Any],
         lms: NamedDependency[Lms],

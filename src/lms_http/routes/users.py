@@ -13,7 +13,7 @@ from lms_core import Actor, CreateUser, ListUsers, Lms, Page, Role, UpdateMyProf
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor
 from lms_http.errors import problems
-from lms_http.paging import PageQuery, PageSizeQuery
+from lms_http.paging import PageQuery, PageSizeQuery, UserPage
 
 
 class UsersController(Controller):
@@ -32,7 +32,7 @@ class UsersController(Controller):
         q: Annotated[str | None, QueryParameter(max_length=255, description="search in email and full name")] = None,
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Page[UserView]:
+    ) -> UserPage:
         """All accounts (admin), newest first, filtered by role, activation and a search string."""
         query = ListUsers(role=role, is_active=is_active, q=q, page=page, page_size=page_size)
         return await lms.users.list_users(actor, query)
