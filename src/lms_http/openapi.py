@@ -12,12 +12,13 @@ bodies, clean component names, short operation ids, and an example of every requ
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec.enums import OpenAPIFormat
 from litestar.params import KwargDefinition
 from litestar.types.internal_types import PathParameterDefinition
 
@@ -133,6 +134,11 @@ REQUEST_EXAMPLES: dict[type[msgspec.Struct], dict[str, Any]] = {
     },
     GradeAttempt: {"grades": [{"question_id": _QUESTION, "points": "1.5", "feedback": "Right idea, no example."}]},
 }
+
+
+# Raw bytes of a download, documented as such (`type: string, format: binary`) so that generated clients
+# keep the response as bytes instead of dropping it.
+BinaryContent = Annotated[bytes, KwargDefinition(format=OpenAPIFormat.BINARY)]
 
 
 def component_name(name: str) -> KwargDefinition:

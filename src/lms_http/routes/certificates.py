@@ -17,6 +17,7 @@ from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_anonymous_actor
 from lms_http.conditional import pdf_response
 from lms_http.errors import problems
+from lms_http.openapi import BinaryContent
 from lms_http.paging import CertificatePage, PageQuery, PageSizeQuery
 
 IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=4096)]
@@ -41,8 +42,13 @@ class CertificatesController(Controller):
     @get(
         "/{certificate_id:uuid}/download",
         media_type="application/pdf",
-        response_description="The certificate as PDF",
         responses={
+            200: ResponseSpec(
+                data_container=BinaryContent,
+                description="The certificate as PDF",
+                media_type="application/pdf",
+                generate_examples=False,
+            ),
             **problems(401, 404, 422, 503),
             304: ResponseSpec(data_container=None, description="Not modified (the ETag still matches)"),
         },
@@ -84,7 +90,7 @@ class CertificatesController(Controller):
         responses=problems(401, 403, 404, 409, 422),
         security=SIGNED_IN,
     )
-    async def revoke(
+    async def revoke_certificate(
         self,
         lms: NamedDependency[Lms],
         actor: NamedDependency[Actor],
@@ -103,7 +109,7 @@ class CertificatesController(Controller):
         },
         security=SIGNED_IN,
     )
-    async def generate(
+    async def generate_certificate(
         self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], enrollment_id: FromPath[UUID]
     ) -> Response[CertificateView]:
         """Issue the certificate of a completed enrolment (the course's instructor, admins). Idempotent: 201

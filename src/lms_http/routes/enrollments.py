@@ -103,7 +103,7 @@ class EnrollmentsController(Controller):
         return await lms.enrollments.submit_review(actor, enrollment_id, data)
 
     @post("/{enrollment_id:uuid}/drop", status_code=200, responses=problems(401, 403, 404, 409))
-    async def drop(
+    async def drop_enrollment(
         self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], enrollment_id: FromPath[UUID]
     ) -> EnrollmentView:
         """Leave a course (the enrolled student or an admin). Enrolling again picks up where it stopped."""

@@ -24,6 +24,7 @@ from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
 from lms_http.conditional import headers_only, none_match_fails
 from lms_http.errors import problems
+from lms_http.openapi import BinaryContent
 from lms_http.paging import FilePage, PageQuery, PageSizeQuery
 from lms_http.uploads import FORM_OVERHEAD, StreamedForm
 
@@ -67,9 +68,20 @@ class UploadOperation(Operation):
             self.request_body = _UPLOAD_BODY
 
 
+# Documented as `application/octet-stream`: the real Content-Type is the file's own (`mime_type` in its
+# details), which no single media type in the document could name.
 _DOWNLOAD_RESPONSES: dict[int, ResponseSpec] = {
+    200: ResponseSpec(
+        data_container=BinaryContent,
+        description="The file's bytes, sent with the file's own Content-Type",
+        media_type="application/octet-stream",
+        generate_examples=False,
+    ),
     206: ResponseSpec(
-        data_container=bytes, description="One byte range of the file", media_type="*/*", generate_examples=False
+        data_container=BinaryContent,
+        description="One byte range of the file (`Content-Range` says which)",
+        media_type="application/octet-stream",
+        generate_examples=False,
     ),
     304: ResponseSpec(data_container=None, description="Not modified (`If-None-Match` names the file's ETag)"),
     307: ResponseSpec(data_container=None, description="Redirect to a short-lived pre-signed URL (S3 storage)"),
@@ -91,7 +103,7 @@ class FilesController(Controller):
         responses=problems(400, 401, 403, 404, 413, 415, 422, 503),
         security=SIGNED_IN,
     )
-    async def upload(
+    async def upload_file(
         self, request: Request[Any, Any, Any], lms: NamedDependency[Lms], actor: NamedDependency[Actor]
     ) -> FileView:
         """Upload a file (signed-in users), streamed to storage. Form fields: optional `is_public` and
@@ -125,7 +137,6 @@ class FilesController(Controller):
     @get(
         "/download/{file_id:uuid}",
         media_type="*/*",
-        response_description="The file",
         responses=_DOWNLOAD_RESPONSES,
     )
     async def download_file(
