@@ -14,9 +14,9 @@ from litestar import Controller, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from lms_core import Actor, Lms, Page
+from lms_core import Actor, Lms
 from lms_core.quizzes.commands import AnswerSheet, GradeAttempt, ListMyAttempts
-from lms_core.quizzes.views import AttemptResultView, AttemptTakingView, AttemptView
+from lms_core.quizzes.views import AttemptResultView, AttemptTakingView
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor
 from lms_http.errors import problems

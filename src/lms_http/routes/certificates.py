@@ -10,7 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from lms_core import Actor, Lms, Page
+from lms_core import Actor, Lms
 from lms_core.certificates.commands import ListMyCertificates, RevokeCertificate
 from lms_core.certificates.views import CertificateVerification, CertificateView
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE

@@ -8,7 +8,7 @@ from litestar import Controller, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from lms_core import Actor, Lms, Page
+from lms_core import Actor, Lms
 from lms_core.enrollments.commands import (
     EnrollInCourse,
     ListCourseEnrollments,
@@ -19,7 +19,6 @@ from lms_core.enrollments.commands import (
 from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.enrollments.views import (
     CourseEnrollmentStats,
-    CourseEnrollmentView,
     EnrollmentDetailView,
     EnrollmentView,
     LessonProgressResult,

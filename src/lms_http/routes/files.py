@@ -16,7 +16,7 @@ from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
-from lms_core import Actor, Lms, Page
+from lms_core import Actor, Lms
 from lms_core.files.commands import MAX_BYTE_OFFSET, ByteRange, ListMyFiles
 from lms_core.files.entities import FileType, attachment_disposition
 from lms_core.files.views import FileDownload, FileView
