@@ -28,7 +28,7 @@ class CertificatesController(Controller):
     tags = ["certificates"]
     dependencies = {"actor": Provide(provide_actor), "anonymous": Provide(provide_anonymous_actor)}
 
-    @get("/my-certificates", responses=problems(401, 422), security=SIGNED_IN)
+    @get("/my-certificates", summary="My certificates", responses=problems(401, 422), security=SIGNED_IN)
     async def my_certificates(
         self,
         lms: NamedDependency[Lms],
@@ -36,12 +36,16 @@ class CertificatesController(Controller):
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
     ) -> CertificatePage:
-        """My certificates, newest first."""
+        """Any signed-in user lists the certificates issued to them, newest first, revoked ones included.
+        Changes nothing.
+
+        Errors: 401 without a valid access token; 422 a query parameter out of range."""
         return await lms.certificates.my_certificates(actor, ListMyCertificates(page=page, page_size=page_size))
 
     @get(
         "/{certificate_id:uuid}/download",
         media_type="application/pdf",
+        summary="Download a certificate as PDF",
         responses={
             200: ResponseSpec(
                 data_container=BinaryContent,
@@ -61,8 +65,11 @@ class CertificatesController(Controller):
         certificate_id: FromPath[UUID],
         if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
-        """The certificate's PDF (its holder, the course's instructor, admins); `If-None-Match` with its
-        ETag gives 304."""
+        """Its holder, the course's instructor and admins download the certificate's PDF (rendered once, then
+        kept). Changes nothing. `If-None-Match` with its ETag gives 304.
+
+        Errors: 401 without a valid access token; 404 `certificates.not_found` for an unknown certificate or
+        one the caller may not see; 503 the renderer or storage unavailable (`Retry-After`)."""
         return pdf_response(await lms.certificates.download(actor, certificate_id), if_none_match, with_body=True)
 
     @head("/{certificate_id:uuid}/download", include_in_schema=False, security=SIGNED_IN)
@@ -76,7 +83,17 @@ class CertificatesController(Controller):
         """The headers of the PDF's download, without the body (the same access rules)."""
         return pdf_response(await lms.certificates.download(actor, certificate_id), if_none_match, with_body=False)
 
-    @get("/verify/{certificate_number:str}", responses=problems(404, 429))
+    @get(
+        "/verify/{certificate_number:str}",
+        summary="Verify a certificate by its number",
+        description=(
+            "Anyone (no sign-in) checks a certificate number: whether the certificate stands or was revoked, "
+            "whom and which course it certifies, and its dates. Changes nothing.\n\n"
+            "Errors: 404 `certificates.not_found` for an unknown number; 429 too many look-ups from the client "
+            "address (`Retry-After`)."
+        ),
+        responses=problems(404, 429),
+    )
     async def verify(
         self, lms: NamedDependency[Lms], anonymous: NamedDependency[Actor], certificate_number: FromPath[str]
     ) -> CertificateVerification:
@@ -87,6 +104,7 @@ class CertificatesController(Controller):
     @post(
         "/{certificate_id:uuid}/revoke",
         status_code=200,
+        summary="Revoke a certificate",
         responses=problems(401, 403, 404, 409, 422),
         security=SIGNED_IN,
     )
@@ -97,12 +115,18 @@ class CertificatesController(Controller):
         certificate_id: FromPath[UUID],
         data: JSONBody[RevokeCertificate],
     ) -> CertificateView:
-        """Revoke a certificate, with a reason (the course's instructor, admins)."""
+        """The course's instructor or an admin revokes a certificate, giving a reason; verification reports it
+        revoked from then on.
+
+        Errors: 401 without a valid access token; 403 `certificates.not_allowed` for anyone else; 404
+        `certificates.not_found`; 409 `certificates.already_revoked`; 422 a body that does not match
+        `RevokeCertificate`, such as a missing or empty `reason`."""
         return await lms.certificates.revoke(actor, certificate_id, data)
 
     @post(
         "/enrollments/{enrollment_id:uuid}/generate",
         status_code=201,
+        summary="Issue the certificate of a completed enrolment",
         responses={
             200: ResponseSpec(data_container=CertificateView, description="The certificate the enrolment already had"),
             **problems(401, 403, 404, 409, 422, 503),
@@ -112,7 +136,13 @@ class CertificatesController(Controller):
     async def generate_certificate(
         self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], enrollment_id: FromPath[UUID]
     ) -> Response[CertificateView]:
-        """Issue the certificate of a completed enrolment (the course's instructor, admins). Idempotent: 201
-        with a new certificate, 200 with the one the enrolment already has."""
+        """The course's instructor or an admin issues the certificate of a completed enrolment, with a new
+        number and its PDF (usually issued automatically on completion). Idempotent: 201 with a new
+        certificate, 200 with the one the enrolment already has.
+
+        Errors: 401 without a valid access token; 403 `certificates.not_allowed` for anyone else; 404
+        `enrollments.not_found`; 409 `certificates.enrollment_not_completed`; 422
+        `certificates.unrenderable_name` for a name the PDF fonts cannot show; 503 the renderer or storage
+        unavailable (`Retry-After`)."""
         result = await lms.certificates.generate(actor, enrollment_id)
         return Response(result.certificate, status_code=201 if result.created else 200)
