@@ -201,9 +201,9 @@ class CoursesController(Controller):
         `order_index` is given; `parent_lesson_id` nests it under another lesson of the course.
 
         Errors: 401 without a valid access token; 403 `courses.not_manager`; 404 `courses.not_found`, or
-        `lessons.not_found` for an unknown parent; 409 when another lesson took the same slug at the same moment (retry); 422
-        `lessons.invalid` (a parent in another course, too deep a nesting) or a body that does not match
-        `CreateLesson`."""
+        `lessons.not_found` for an unknown parent; 409 when another lesson took the same slug at the same
+        moment (retry); 422 `lessons.invalid` (a parent in another course, too deep a nesting) or a body
+        that does not match `CreateLesson`."""
         return await lms.courses.create_lesson(actor, course_id, data)
 
     @post(
