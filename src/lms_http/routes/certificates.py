@@ -69,7 +69,8 @@ class CertificatesController(Controller):
         kept). Changes nothing. `If-None-Match` with its ETag gives 304.
 
         Errors: 401 without a valid access token; 404 `certificates.not_found` for an unknown certificate or
-        one the caller may not see; 503 the renderer or storage unavailable (`Retry-After`)."""
+        one the caller may not see; 422 an `If-None-Match` header over 4096 characters; 503 the renderer or
+        storage unavailable (`Retry-After`)."""
         return pdf_response(await lms.certificates.download(actor, certificate_id), if_none_match, with_body=True)
 
     @head("/{certificate_id:uuid}/download", include_in_schema=False, security=SIGNED_IN)

@@ -53,7 +53,8 @@ _UPLOAD_BODY = RequestBody(
                     ),
                     "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
                 },
-            )
+            ),
+            example={"is_public": False, "course_id": "", "file": "(the file's bytes, with its own Content-Type)"},
         )
     },
 )
