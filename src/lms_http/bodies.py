@@ -61,4 +61,5 @@ def _explain(media_type: str, schema: str, required: list[str]) -> str:
         fields = f"its required field is `{required[0]}`"
     else:
         fields = "its required fields are " + ", ".join(f"`{name}`" for name in required)
-    return f"this request needs {kind} body and it is empty: send a {schema} object; {fields}"
+    article = "an" if schema[:1] in set("AEIOU") else "a"
+    return f"this request needs {kind} body and it is empty: send {article} {schema} object; {fields}"
