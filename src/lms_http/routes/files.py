@@ -11,7 +11,7 @@ from uuid import UUID
 from litestar import Controller, MediaType, Request, Response, delete, get, head, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
@@ -69,8 +69,21 @@ class UploadOperation(Operation):
             self.request_body = _UPLOAD_BODY
 
 
-# Documented as `application/octet-stream`: the real Content-Type is the file's own (`mime_type` in its
-# details), which no single media type in the document could name.
+@dataclass
+class DownloadOperation(Operation):
+    """A download is sent with the file's own Content-Type (`mime_type` in its details). It is documented as
+    `application/octet-stream` first, which client generators read as bytes, and as any media type (`*/*`),
+    with the same binary schema, since no single type names every file."""
+
+    def __post_init__(self) -> None:
+        for status in ("200", "206"):
+            response = (self.responses or {}).get(status)
+            if isinstance(response, OpenAPIResponse) and response.content:
+                octets = response.content.get("application/octet-stream")
+                if octets is not None:
+                    response.content["*/*"] = OpenAPIMediaType(schema=octets.schema)
+
+
 _DOWNLOAD_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(
         data_container=BinaryContent,
@@ -153,6 +166,7 @@ class FilesController(Controller):
     @get(
         "/download/{file_id:uuid}",
         media_type="*/*",
+        operation_class=DownloadOperation,
         summary="Download a file",
         responses=_DOWNLOAD_RESPONSES,
     )
