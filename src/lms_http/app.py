@@ -8,16 +8,15 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from lms_adapters.settings import Settings
 from lms_core import Lms
+from lms_http.bodies import require_body
 from lms_http.body_timeout import BodyTimeoutMiddleware
 from lms_http.client_address import STATE_KEY, ClientAddresses
 from lms_http.cors import cors_config
-from lms_http.docs_assets import DOCS_PATH, LocalSwaggerRenderPlugin, docs_router
 from lms_http.errors import EXCEPTION_HANDLERS, JsonBodyRequest
+from lms_http.openapi import ApiSchemaPlugin, openapi_config
 from lms_http.pages import ISSUER_STATE_KEY, PAGE_ROUTES
 from lms_http.routes.attempts import AttemptsController
 from lms_http.routes.auth import AuthController
@@ -93,17 +92,7 @@ def create_app(
         before_send=[add_security_headers],
         cors_config=cors_config(http_settings),
         middleware=[BodyTimeoutMiddleware(http_settings.http_body_timeout_seconds)],
-        openapi_config=OpenAPIConfig(
-            title="LMS API",
-            version="0.1.0",
-            description="Learning-management engine: authentication, users, courses and more.",
-            path=DOCS_PATH,
-            render_plugins=[LocalSwaggerRenderPlugin()],
-            openapi_router=docs_router(),
-            components=Components(
-                security_schemes={
-                    "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-                }
-            ),
-        ),
+        before_request=require_body,
+        plugins=[ApiSchemaPlugin()],
+        openapi_config=openapi_config(),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from httpx import AsyncClient
 
@@ -254,3 +256,85 @@ async def test_a_price_beyond_any_float_is_a_malformed_body(lms: Lms, client: As
         headers={**headers, "content-type": "application/json"},
     )
     assert_problem(response, 400, "request.malformed")
+
+
+# -- missing bodies ---------------------------------------------------------------------------------
+
+SOME_ID = "00000000-0000-7000-8000-000000000000"
+
+
+async def test_a_revoke_without_a_body_says_what_the_body_must_hold(lms: Lms, client: AsyncClient) -> None:
+    await create_admin(lms)
+    access, _ = await login_tokens(lms, "admin@example.com")
+    response = await client.post(f"/api/v1/certificates/{SOME_ID}/revoke", headers=bearer(access))
+    problem = assert_problem(response, 422, "request.body_required")
+    assert problem["detail"] == (
+        "this request needs a JSON body and it is empty: send a RevokeCertificate object; "
+        "its required field is `reason`"
+    )
+    assert problem["details"] == {
+        "media_type": "application/json",
+        "schema": "RevokeCertificate",
+        "required_fields": ["reason"],
+    }
+
+
+async def test_an_empty_json_login_body_names_both_required_fields(client: AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/login", content=b"", headers={"content-type": "application/json"})
+    problem = assert_problem(response, 422, "request.body_required")
+    assert problem["detail"] == (
+        "this request needs a JSON body and it is empty: send a Login object; "
+        "its required fields are `email`, `password`"
+    )
+
+
+async def test_an_update_without_a_body_says_every_field_is_optional(lms: Lms, client: AsyncClient) -> None:
+    _, headers = await signed_in(lms, "teacher@example.com")
+    created = await client.post("/api/v1/courses/", json={"title": "Kept"}, headers=headers)
+    url = f"/api/v1/courses/{created.json()['id']}"
+    problem = assert_problem(await client.patch(url, headers=headers), 422, "request.body_required")
+    assert problem["detail"] == (
+        "this request needs a JSON body and it is empty: send an UpdateCourse object; "
+        "none of its fields is required (send {} to change nothing)"
+    )
+    assert problem["details"]["required_fields"] == []
+    assert (await client.get(url, headers=headers)).json()["title"] == "Kept"
+
+
+async def test_an_empty_password_grant_form_says_a_form_body_is_required(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/token", content=b"", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    problem = assert_problem(response, 422, "request.body_required")
+    assert problem["detail"] == (
+        "this request needs an application/x-www-form-urlencoded body and it is empty: send a PasswordGrant "
+        "object; its required fields are `password`, `username`"
+    )
+
+
+async def test_a_logout_without_a_body_is_still_fine(lms: Lms, client: AsyncClient) -> None:
+    _, headers = await signed_in(lms, "teacher@example.com")
+    response = await client.post("/api/v1/auth/logout", headers=headers)
+    assert response.status_code == 200, response.text
+    assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 401
+
+
+async def test_every_operation_with_a_required_body_explains_an_empty_one(client: AsyncClient) -> None:
+    """Driven by the API document: each required body, sent empty, names its own schema and required fields."""
+    document = (await client.get("/schema/openapi.json")).json()
+    checked = 0
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody")
+            if not body or not body.get("required") or "multipart/form-data" in body["content"]:
+                continue
+            media_type, media = next(iter(body["content"].items()))
+            name = media["schema"]["$ref"].removeprefix("#/components/schemas/")
+            url = re.sub(r"\{[a-z_]+\}", SOME_ID, path)
+            response = await client.request(method.upper(), url, content=b"", headers={"content-type": media_type})
+            problem = assert_problem(response, 422, "request.body_required")
+            required = sorted(document["components"]["schemas"][name].get("required", []))
+            assert problem["details"] == {"media_type": media_type, "schema": name, "required_fields": required}
+            assert re.search(rf"send an? {name} object", problem["detail"]), problem["detail"]
+            checked += 1
+    assert checked >= 30

@@ -9,7 +9,7 @@ import msgspec
 from lms_core.shared.actor import Role
 from lms_core.shared.commands import Command
 from lms_core.shared.text import SingleLineText
-from lms_core.users.commands import Email, FullName, Password
+from lms_core.users.commands import Email, FullName, NewPassword, Password
 
 Secret = Annotated[SingleLineText, msgspec.Meta(min_length=1, max_length=512)]
 # What a person signs in with: not checked as an email, so that a typo fails like a wrong password.
@@ -22,7 +22,7 @@ class Register(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     nul_handled_fields: ClassVar[frozenset[str]] = frozenset({"password"})
 
     email: Email
-    password: Password
+    password: NewPassword
     full_name: FullName
     role: Role = Role.STUDENT
 
@@ -63,7 +63,7 @@ class ResetPassword(Command, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     nul_handled_fields: ClassVar[frozenset[str]] = frozenset({"new_password"})
 
     token: Secret
-    new_password: Password
+    new_password: NewPassword
 
 
 class ConfirmEmail(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):

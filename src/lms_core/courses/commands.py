@@ -21,6 +21,19 @@ Url = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=HTTP_URL
 Minutes = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 Content = Annotated[MultiLineText, msgspec.Meta(max_length=500_000)]
+# The service bounds prices (msgspec cannot bound a Decimal); the schema states the same rule as a pattern.
+PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,3})?$"
+Price = Annotated[
+    Decimal,
+    msgspec.Meta(
+        description=(
+            "a decimal string from 0 to 99999999.99, with at most as many decimals as the currency has "
+            "(2 for most, 3 for BHD, IQD, JOD, KWD, LYD, OMR and TND, none for CLP, ISK, JPY, KRW, VND, XAF and XOF)"
+        ),
+        examples=["0", "49.99"],
+        extra_json_schema={"extra": {"pattern": PRICE_PATTERN}},
+    ),
+]
 
 
 class CreateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -31,7 +44,7 @@ class CreateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     thumbnail_url: Url | None = None
     estimated_duration_minutes: Minutes | None = None
     course_metadata: dict[str, Any] | None = None
-    price: Decimal = Decimal(0)
+    price: Price = Decimal(0)
     currency: Currency = "EGP"
     # Admins may create a course on behalf of an instructor.
     instructor_id: UUID | None = None
@@ -48,7 +61,7 @@ class UpdateCourse(Command, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     thumbnail_url: Url | msgspec.UnsetType | None = msgspec.UNSET
     estimated_duration_minutes: Minutes | msgspec.UnsetType | None = msgspec.UNSET
     course_metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
-    price: Decimal | msgspec.UnsetType = msgspec.UNSET
+    price: Price | msgspec.UnsetType = msgspec.UNSET
     currency: Currency | msgspec.UnsetType = msgspec.UNSET
     status: CourseStatus | msgspec.UnsetType = msgspec.UNSET
     regenerate_slug: bool = False

@@ -11,12 +11,12 @@ from uuid import UUID
 from litestar import Controller, MediaType, Request, Response, delete, get, head, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
-from lms_core import Actor, Lms, Page
+from lms_core import Actor, Lms
 from lms_core.files.commands import MAX_BYTE_OFFSET, ByteRange, ListMyFiles
 from lms_core.files.entities import FileType, attachment_disposition
 from lms_core.files.views import FileDownload, FileView
@@ -24,7 +24,8 @@ from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor, provide_optional_actor
 from lms_http.conditional import headers_only, none_match_fails
 from lms_http.errors import problems
-from lms_http.paging import PageQuery, PageSizeQuery
+from lms_http.openapi import BinaryContent
+from lms_http.paging import FilePage, PageQuery, PageSizeQuery
 from lms_http.uploads import FORM_OVERHEAD, StreamedForm
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -52,7 +53,8 @@ _UPLOAD_BODY = RequestBody(
                     ),
                     "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
                 },
-            )
+            ),
+            example={"is_public": False, "course_id": "", "file": "(the file's bytes, with its own Content-Type)"},
         )
     },
 )
@@ -67,9 +69,33 @@ class UploadOperation(Operation):
             self.request_body = _UPLOAD_BODY
 
 
+@dataclass
+class DownloadOperation(Operation):
+    """A download is sent with the file's own Content-Type (`mime_type` in its details). It is documented as
+    `application/octet-stream` first, which client generators read as bytes, and as any media type (`*/*`),
+    with the same binary schema, since no single type names every file."""
+
+    def __post_init__(self) -> None:
+        for status in ("200", "206"):
+            response = (self.responses or {}).get(status)
+            if isinstance(response, OpenAPIResponse) and response.content:
+                octets = response.content.get("application/octet-stream")
+                if octets is not None:
+                    response.content["*/*"] = OpenAPIMediaType(schema=octets.schema)
+
+
 _DOWNLOAD_RESPONSES: dict[int, ResponseSpec] = {
+    200: ResponseSpec(
+        data_container=BinaryContent,
+        description="The file's bytes, sent with the file's own Content-Type",
+        media_type="application/octet-stream",
+        generate_examples=False,
+    ),
     206: ResponseSpec(
-        data_container=bytes, description="One byte range of the file", media_type="*/*", generate_examples=False
+        data_container=BinaryContent,
+        description="One byte range of the file (`Content-Range` says which)",
+        media_type="application/octet-stream",
+        generate_examples=False,
     ),
     304: ResponseSpec(data_container=None, description="Not modified (`If-None-Match` names the file's ETag)"),
     307: ResponseSpec(data_container=None, description="Redirect to a short-lived pre-signed URL (S3 storage)"),
@@ -85,25 +111,33 @@ class FilesController(Controller):
     @post(
         "/upload",
         status_code=201,
+        summary="Upload a file",
         # The whole-app body limit is far below a video's; this handler enforces its own, per file type.
         request_max_body_size=None,
         operation_class=UploadOperation,
         responses=problems(400, 401, 403, 404, 413, 415, 422, 503),
         security=SIGNED_IN,
     )
-    async def upload(
+    async def upload_file(
         self, request: Request[Any, Any, Any], lms: NamedDependency[Lms], actor: NamedDependency[Actor]
     ) -> FileView:
-        """Upload a file (signed-in users), streamed to storage. Form fields: optional `is_public` and
-        `course_id` (a course you manage), then `file`. Its type is read from its content and must match the
-        declared one: images up to 10 MiB, documents 50 MiB, videos 2 GiB by default (413 above, 415 for an
-        unaccepted or mismatched type). Learners publish (`is_public`) only images up to 2 MiB by default
-        (403 `files.publishing_not_allowed`); instructors and admins publish anything."""
+        """Any signed-in user uploads a file, streamed to storage and recorded as theirs. Form fields: optional
+        `is_public` and `course_id` (a course you manage), then `file`. Its type is read from its content and
+        must match the declared one: images up to 10 MiB, documents 50 MiB, videos 2 GiB by default.
+        Instructors and admins publish anything; learners publish (`is_public`) only small images.
+
+        Errors: 400 a malformed multipart body; 401 without a valid access token; 403
+        `files.publishing_not_allowed` for a learner publishing more than a small image, or
+        `courses.not_manager` for a course the caller does not manage; 404 `courses.not_found`; 413
+        `files.too_large` over the type's limit; 415 `files.unsupported_type` for a type not accepted or not
+        matching its content, or a body that is not multipart/form-data; 422 `files.missing_file`,
+        `files.empty`, `files.field_after_file` or a bad field value; 503 storage unavailable
+        (`Retry-After`)."""
         form = StreamedForm(request, max_body_bytes=lms.files.limits.largest + FORM_OVERHEAD)
         command = await form.command()
         return await lms.files.upload(actor, command, form.file_content())
 
-    @get("/my-files", responses=problems(401, 422), security=SIGNED_IN)
+    @get("/my-files", summary="My uploads", responses=problems(401, 422), security=SIGNED_IN)
     async def my_files(
         self,
         lms: NamedDependency[Lms],
@@ -111,34 +145,47 @@ class FilesController(Controller):
         file_type: FromQuery[FileType | None] = None,
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Page[FileView]:
-        """My uploads, newest first."""
+    ) -> FilePage:
+        """Any signed-in user lists their own uploads, newest first, optionally of one type. Changes nothing.
+
+        Errors: 401 without a valid access token; 422 a query parameter out of range."""
         return await lms.files.list_my_files(actor, ListMyFiles(file_type=file_type, page=page, page_size=page_size))
 
-    @get("/{file_id:uuid}", responses=problems(401, 404))
+    @get("/{file_id:uuid}", summary="A file's details", responses=problems(401, 404))
     async def get_file(
         self, lms: NamedDependency[Lms], viewer: NamedDependency[Actor], file_id: FromPath[UUID]
     ) -> FileView:
-        """A file's details, for those who may download it."""
+        """Those who may download a file read its details (name, type, size, digest, download URL): anyone for
+        public files; the uploader, admins and, for course files, the course's instructor and learners for
+        private ones. Changes nothing.
+
+        Errors: 401 for an invalid access token; 404 `files.not_found` for an unknown file or one the caller
+        may not see."""
         return await lms.files.get_file(viewer, file_id)
 
     @get(
         "/download/{file_id:uuid}",
         media_type="*/*",
-        response_description="The file",
+        operation_class=DownloadOperation,
+        summary="Download a file",
         responses=_DOWNLOAD_RESPONSES,
     )
-    async def download(
+    async def download_file(
         self,
         request: Request[Any, Any, Any],
         lms: NamedDependency[Lms],
         viewer: NamedDependency[Actor],
         file_id: FromPath[UUID],
     ) -> Response[Any]:
-        """Download a file: public files for anyone; private ones for the uploader, admins and, for course
-        files, the course's instructor and learners. Supports a single `Range: bytes=...` (206, or 416 when
-        unsatisfiable) and `If-None-Match` with the file's ETag (304). With S3 storage, answers with a
-        redirect to a short-lived pre-signed URL."""
+        """Download a file's bytes, with its own Content-Type: public files for anyone; private ones for the
+        uploader, admins and, for course files, the course's instructor and learners. Changes nothing.
+        Supports a single `Range: bytes=...` (206) and `If-None-Match` with the file's ETag (304). With S3
+        storage, answers with a redirect to a short-lived pre-signed URL (307).
+
+        Errors: 401 for an invalid access token; 404 `files.not_found` for an unknown file or one the caller
+        may not download, or `files.content_missing` when storage lost its bytes; 416
+        `files.range_not_satisfiable` for a range starting past the end; 503 storage unavailable
+        (`Retry-After`)."""
         if_none_match = request.headers.get("if-none-match")
         if if_none_match:
             # Checked before anything is opened in storage (the same access rule as the download's).
@@ -154,7 +201,7 @@ class FilesController(Controller):
         return Stream(result.content, status_code=206 if result.partial else 200, headers=download_headers(result))
 
     @head("/download/{file_id:uuid}", include_in_schema=False)
-    async def download_head(
+    async def download_file_head(
         self,
         request: Request[Any, Any, Any],
         lms: NamedDependency[Lms],
@@ -168,11 +215,20 @@ class FilesController(Controller):
             return headers_only(validator_headers(file), 304)
         return headers_only(representation_headers(file, length=file.file_size))
 
-    @delete("/{file_id:uuid}", status_code=204, responses=problems(401, 403, 404, 503), security=SIGNED_IN)
+    @delete(
+        "/{file_id:uuid}",
+        status_code=204,
+        summary="Delete a file",
+        responses=problems(401, 403, 404, 503),
+        security=SIGNED_IN,
+    )
     async def delete_file(
         self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], file_id: FromPath[UUID]
     ) -> None:
-        """Delete a file and its stored object (its uploader or an admin)."""
+        """Its uploader or an admin deletes a file's record and its stored bytes.
+
+        Errors: 401 without a valid access token; 403 `files.not_owner` for anyone else who may see it; 404
+        `files.not_found`; 503 storage unavailable (`Retry-After`)."""
         await lms.files.delete_file(actor, file_id)
 
 

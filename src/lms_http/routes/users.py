@@ -9,11 +9,11 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from lms_core import Actor, CreateUser, ListUsers, Lms, Page, Role, UpdateMyProfile, UpdateUser, UserView
+from lms_core import Actor, CreateUser, ListUsers, Lms, Role, UpdateMyProfile, UpdateUser, UserView
 from lms_core.shared.pagination import DEFAULT_PAGE_SIZE
 from lms_http.auth import SIGNED_IN, provide_actor
 from lms_http.errors import problems
-from lms_http.paging import PageQuery, PageSizeQuery
+from lms_http.paging import PageQuery, PageSizeQuery, UserPage
 
 
 class UsersController(Controller):
@@ -22,7 +22,7 @@ class UsersController(Controller):
     dependencies = {"actor": Provide(provide_actor)}
     security = SIGNED_IN
 
-    @get("/", responses=problems(401, 403, 422))
+    @get("/", summary="List accounts", responses=problems(401, 403, 422))
     async def list_users(
         self,
         lms: NamedDependency[Lms],
@@ -32,38 +32,55 @@ class UsersController(Controller):
         q: Annotated[str | None, QueryParameter(max_length=255, description="search in email and full name")] = None,
         page: PageQuery = 1,
         page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    ) -> Page[UserView]:
-        """All accounts (admin), newest first, filtered by role, activation and a search string."""
+    ) -> UserPage:
+        """Admins list every account, newest first, filtered by role, activation and a search in e-mail and
+        name. Changes nothing.
+
+        Errors: 401 without a valid access token; 403 `users.admin_only` for anyone but an admin; 422 a query
+        parameter out of range."""
         query = ListUsers(role=role, is_active=is_active, q=q, page=page, page_size=page_size)
         return await lms.users.list_users(actor, query)
 
-    @post("/", status_code=201, responses=problems(401, 403, 409, 422))
+    @post("/", status_code=201, summary="Create an account with any role", responses=problems(401, 403, 409, 422))
     async def create_user(
         self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], data: JSONBody[CreateUser]
     ) -> UserView:
-        """Create an account with any role (admin)."""
+        """Admins create an account with any role, active or not; the address counts as verified.
+
+        Errors: 401 without a valid access token; 403 `users.admin_only` for anyone but an admin; 409
+        `users.email_taken` for an address already registered; 422 `users.weak_password` for a password the
+        policy refuses, or a body that does not match `CreateUser`."""
         return await lms.users.create_user(actor, data)
 
-    @get("/me", responses=problems(401))
+    @get("/me", summary="My profile", responses=problems(401))
     async def get_me(self, lms: NamedDependency[Lms], actor: NamedDependency[Actor]) -> UserView:
-        """My profile."""
+        """Any signed-in user reads their own account. Changes nothing.
+
+        Errors: 401 without a valid access token."""
         return await lms.users.get_me(actor)
 
-    @patch("/me", responses=problems(401, 422))
+    @patch("/me", summary="Change my profile", responses=problems(401, 422))
     async def update_me(
         self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], data: JSONBody[UpdateMyProfile]
     ) -> UserView:
-        """Change my name or profile metadata (not my role or activation)."""
+        """Any signed-in user changes their own name or profile metadata; role and activation are not theirs
+        to change. Absent fields stay as they are.
+
+        Errors: 401 without a valid access token; 422 `users.profile_metadata_too_large` for metadata over
+        16 KiB, or a body that does not match `UpdateMyProfile`."""
         return await lms.users.update_me(actor, data)
 
-    @get("/{user_id:uuid}", responses=problems(401, 403, 404))
+    @get("/{user_id:uuid}", summary="One account", responses=problems(401, 403, 404))
     async def get_user(
         self, lms: NamedDependency[Lms], actor: NamedDependency[Actor], user_id: FromPath[UUID]
     ) -> UserView:
-        """One account (admin)."""
+        """Admins read any account. Changes nothing.
+
+        Errors: 401 without a valid access token; 403 `users.admin_only` for anyone but an admin; 404
+        `users.not_found` for an unknown id."""
         return await lms.users.get_user(actor, user_id)
 
-    @patch("/{user_id:uuid}", responses=problems(401, 403, 404, 422))
+    @patch("/{user_id:uuid}", summary="Change an account", responses=problems(401, 403, 404, 422))
     async def update_user(
         self,
         lms: NamedDependency[Lms],
@@ -71,5 +88,10 @@ class UsersController(Controller):
         user_id: FromPath[UUID],
         data: JSONBody[UpdateUser],
     ) -> UserView:
-        """Change an account's name, role, activation or profile (admin; never your own role or activation)."""
+        """Admins change an account's name, role, activation or profile metadata; deactivating an account ends
+        its sessions. Absent fields stay as they are.
+
+        Errors: 401 without a valid access token; 403 `users.admin_only` for anyone but an admin, or
+        `users.cannot_change_own_access` for an admin changing their own role or activation; 404
+        `users.not_found`; 422 metadata over 16 KiB or a body that does not match `UpdateUser`."""
         return await lms.users.update_user(actor, user_id, data)
