@@ -1,4 +1,8 @@
-"""The `lms` command."""
+"""The `lms` command.
+
+Starting it must stay cheap (`lms --help` and argument errors answer at once): the command modules
+import the engine (SQLAlchemy, the composition root, the web stack, rich) inside their command
+functions, never at module level. tests/cli/test_cli_startup.py holds them to it."""
 
 from __future__ import annotations
 
@@ -13,9 +17,36 @@ from lms_cli.grade import grade
 from lms_cli.serve import serve
 from lms_cli.users import users
 
+# The distribution's name, newest first: `lms-engine`, and `lms` for installs made before the rename.
+DISTRIBUTIONS = ("lms-engine", "lms")
+
+
+def installed_version() -> str:
+    from importlib import metadata  # not at start-up: reading the installed distributions takes a while
+
+    for name in DISTRIBUTIONS:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown (not installed as a distribution)"
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"lms, version {installed_version()}")
+        ctx.exit()
+
 
 @click.group()
-@click.version_option(package_name="lms")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def cli(verbose: bool) -> None:
     """Operate an LMS engine: serve the API, migrate, administer."""

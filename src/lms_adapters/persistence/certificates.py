@@ -69,12 +69,14 @@ def _to_issuable(m: Any) -> IssuableEnrollment:
     )
 
 
-def _missing_conditions(course_id: UUID | None) -> list[ColumnElement[bool]]:
+def _missing_conditions(course_id: UUID | None, *, issued: bool = False) -> list[ColumnElement[bool]]:
+    """Completed enrolments of the course (or all) without a certificate; with one when `issued`."""
     e = enrollments.c
+    has_certificate = select(certificates.c.id).where(certificates.c.enrollment_id == e.id).exists()
     conditions = [
         e.status == EnrollmentStatus.COMPLETED.value,
         e.completed_at.is_not(None),
-        ~select(certificates.c.id).where(certificates.c.enrollment_id == e.id).exists(),
+        has_certificate if issued else ~has_certificate,
     ]
     if course_id is not None:
         conditions.append(e.course_id == course_id)
@@ -141,4 +143,8 @@ class SqlCertificateRepository:
 
     async def count_missing(self, *, course_id: UUID | None) -> int:
         query = select(func.count()).select_from(enrollments).where(*_missing_conditions(course_id))
+        return int((await self._c.execute(query)).scalar_one())
+
+    async def count_issued(self, *, course_id: UUID | None) -> int:
+        query = select(func.count()).select_from(enrollments).where(*_missing_conditions(course_id, issued=True))
         return int((await self._c.execute(query)).scalar_one())

@@ -57,6 +57,10 @@ class CertificateRepository(Protocol):
 
     async def count_missing(self, *, course_id: UUID | None) -> int: ...
 
+    async def count_issued(self, *, course_id: UUID | None) -> int:
+        """Completed enrolments that have their certificate (of one course or all)."""
+        ...
+
 
 class CertificateRenderer(Protocol):
     """Draws a certificate as PDF bytes. CPU-bound and synchronous: callers run it off the event loop.

@@ -38,8 +38,11 @@ class OutboxRepository(Protocol):
         """`add` for many events in one statement."""
         ...
 
-    async def claim_due(self, *, now: datetime, claim_until: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Lock up to `limit` due messages for this relay until `claim_until` and return them."""
+    async def claim_due(
+        self, *, now: datetime, claim_until: datetime, limit: int, recorded_since: datetime | None = None
+    ) -> Sequence[OutboxMessage]:
+        """Lock up to `limit` due messages for this relay until `claim_until` and return them; with
+        `recorded_since`, only messages recorded at or after that time."""
         ...
 
     async def delete(self, message_id: UUID) -> None: ...
@@ -95,11 +98,14 @@ class OutboxRelay:
         async with self._uow.begin(write=False) as tx:
             return await tx.outbox.count_pending()
 
-    async def run_once(self, limit: int = 100) -> int:
-        """Deliver the events that are due now; return how many were delivered."""
+    async def run_once(self, limit: int = 100, *, recorded_since: datetime | None = None) -> int:
+        """Deliver the events that are due now (recorded at or after `recorded_since`, when given); return
+        how many were delivered."""
         now = self._clock.now()
         async with self._uow.begin() as tx:
-            batch = await tx.outbox.claim_due(now=now, claim_until=now + timedelta(seconds=CLAIM_SECONDS), limit=limit)
+            batch = await tx.outbox.claim_due(
+                now=now, claim_until=now + timedelta(seconds=CLAIM_SECONDS), limit=limit, recorded_since=recorded_since
+            )
             await tx.commit()
         delivered = 0
         for message in batch:
@@ -107,11 +113,12 @@ class OutboxRelay:
                 delivered += 1
         return delivered
 
-    async def drain(self, max_rounds: int = 50) -> int:
-        """Deliver until nothing is due (events may record further events)."""
+    async def drain(self, max_rounds: int = 50, *, recorded_since: datetime | None = None) -> int:
+        """Deliver until nothing is due (events may record further events). A one-shot job passes the time
+        it started as `recorded_since`, to deliver what it recorded and leave older events to the workers."""
         total = 0
         for _ in range(max_rounds):
-            count = await self.run_once()
+            count = await self.run_once(recorded_since=recorded_since)
             total += count
             if count == 0:
                 break
