@@ -65,7 +65,7 @@ def cases(world: World) -> dict[tuple[str, ...], Case]:
             ],
             0,
             "created admin root@example.com",
-        ),  # fmt: skip
+        ),
         ("certificates", "issue"): Case(
             ["certificates", "issue", "--course", str(world.course_id), "--workers", "1"],
             0,
