@@ -54,8 +54,9 @@ def run_lms(
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
+        printed = [part.decode() if isinstance(part, bytes) else part for part in (exc.stdout, exc.stderr) if part]
         raise AssertionError(
-            f"`lms {' '.join(args)}` was still running after {timeout} s:\n{exc.stdout!r}\n{exc.stderr!r}"
+            f"`lms {' '.join(args)}` was still running after {timeout} s:\n{''.join(printed)}"
         ) from None
 
 
