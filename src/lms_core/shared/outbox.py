@@ -98,9 +98,22 @@ class OutboxRelay:
         async with self._uow.begin(write=False) as tx:
             return await tx.outbox.count_pending()
 
-    async def run_once(self, limit: int = 100, *, recorded_since: datetime | None = None) -> int:
-        """Deliver the events that are due now (recorded at or after `recorded_since`, when given); return
-        how many were delivered."""
+    async def run_once(self, limit: int = 100) -> int:
+        """Deliver the events that are due now; return how many were delivered."""
+        return await self._deliver_due(limit, recorded_since=None)
+
+    async def drain(self, max_rounds: int = 50, *, recorded_since: datetime | None = None) -> int:
+        """Deliver until nothing is due (events may record further events). A one-shot job passes the time
+        it started as `recorded_since`, to deliver what it recorded and leave older events to the workers."""
+        total = 0
+        for _ in range(max_rounds):
+            count = await self._deliver_due(100, recorded_since=recorded_since)
+            total += count
+            if count == 0:
+                break
+        return total
+
+    async def _deliver_due(self, limit: int, *, recorded_since: datetime | None) -> int:
         now = self._clock.now()
         async with self._uow.begin() as tx:
             batch = await tx.outbox.claim_due(
@@ -112,17 +125,6 @@ class OutboxRelay:
             if await self._deliver(message):
                 delivered += 1
         return delivered
-
-    async def drain(self, max_rounds: int = 50, *, recorded_since: datetime | None = None) -> int:
-        """Deliver until nothing is due (events may record further events). A one-shot job passes the time
-        it started as `recorded_since`, to deliver what it recorded and leave older events to the workers."""
-        total = 0
-        for _ in range(max_rounds):
-            count = await self.run_once(recorded_since=recorded_since)
-            total += count
-            if count == 0:
-                break
-        return total
 
     async def _deliver(self, message: OutboxMessage) -> bool:
         try:
