@@ -1,5 +1,5 @@
 """`python -m lms_cli` runs the `lms` command."""
 
-from lms_cli.main import cli
+from lms_cli.entry import main
 
-cli()
+main()

@@ -6,18 +6,20 @@ import os
 import sys
 import time
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import click
 import msgspec
 
-from lms_adapters.bootstrap import open_lms
-from lms_adapters.settings import Settings
-from lms_cli.output import EXIT_INVALID, emit, load_settings, run_command
+from lms_cli.output import EXIT_INVALID, EXIT_REVOKED, emit, load_settings, run_on_engine
 from lms_core import Actor
 from lms_core.certificates.commands import IssueMissingCertificates, RevokeCertificate
-from lms_core.certificates.ports import RenderCall
 from lms_core.certificates.views import CertificateVerification, CertificateView, IssueSummary
+
+if TYPE_CHECKING:
+    from lms_adapters.settings import Settings
+    from lms_core import Lms
 
 
 @click.group("certificates")
@@ -51,8 +53,12 @@ def issue(course_id: UUID | None, all_courses: bool, workers: int | None, as_jso
     certificate is recorded only once its PDF is stored, and the next run issues what is still missing."""
     if (course_id is None) == (not all_courses):
         raise click.UsageError("give either --course ID or --all")
-    settings = msgspec.structs.replace(load_settings(as_json=as_json), outbox_worker=False)
-    report = run_command(lambda: issue_missing(settings, course_id, workers or os.cpu_count() or 1), as_json=as_json)
+    settings = load_settings(as_json=as_json)
+    report = run_on_engine(
+        lambda lms: issue_missing(lms, settings, course_id, workers or os.cpu_count() or 1),
+        as_json=as_json,
+        settings=settings,
+    )
     summary = report.summary
     for failure in summary.failed:
         click.echo(
@@ -73,55 +79,53 @@ def issue(course_id: UUID | None, all_courses: bool, workers: int | None, as_jso
         sys.exit(EXIT_INVALID)
 
 
-async def issue_missing(settings: Settings, course_id: UUID | None, workers: int) -> IssueReport:
-    """The body of `lms certificates issue` (also what the benchmark measures)."""
+async def issue_missing(lms: Lms, settings: Settings, course_id: UUID | None, workers: int) -> IssueReport:
+    """The body of `lms certificates issue`."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from lms_adapters.pdf.pool import ProcessPoolRenderer
+    from lms_core.certificates.ports import RenderCall
 
     command = IssueMissingCertificates(course_id=course_id)
-    async with open_lms(settings) as lms:
-        started = time.perf_counter()
-        total = await lms.certificates.count_missing(Actor.system(), command)
-        pool = (
-            ProcessPoolRenderer(settings.certificate_renderer, settings.certificate_font, workers)
-            if workers > 1
-            else None
+    started = time.perf_counter()
+    total = await lms.certificates.count_missing(Actor.system(), command)
+    pool = (
+        ProcessPoolRenderer(settings.certificate_renderer, settings.certificate_font, workers) if workers > 1 else None
+    )
+    progress = Progress(
+        TextColumn("certificates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )  # fmt: skip
+    with pool or nullcontext(), progress:
+        task = progress.add_task("issuing", total=total)
+        render: RenderCall | None = pool.render if pool is not None else None
+        summary = await lms.certificates.issue_missing(
+            Actor.system(),
+            command,
+            render=render,
+            concurrency=workers * 2,  # one certificate rendering and one being stored per worker
+            on_progress=lambda: progress.advance(task),
         )
-        progress = Progress(
-            TextColumn("certificates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True),
-        )  # fmt: skip
-        with pool or nullcontext(), progress:
-            task = progress.add_task("issuing", total=total)
-            render: RenderCall | None = pool.render if pool is not None else None
-            summary = await lms.certificates.issue_missing(
-                Actor.system(),
-                command,
-                render=render,
-                concurrency=workers * 2,  # one certificate rendering and one being stored per worker
-                on_progress=lambda: progress.advance(task),
-            )
-        return IssueReport(
-            summary=summary,
-            renderer=lms.certificates.renderer_name,
-            workers=workers,
-            seconds=time.perf_counter() - started,
-        )
+    return IssueReport(
+        summary=summary,
+        renderer=lms.certificates.renderer_name,
+        workers=workers,
+        seconds=time.perf_counter() - started,
+    )
 
 
 @certificates.command("verify")
 @click.argument("number")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def verify(number: str, as_json: bool) -> None:
-    """Tell whether the certificate NUMBER stands, and what it certifies."""
+    """Tell whether the certificate NUMBER stands, and what it certifies. Exits 0 for a valid certificate
+    and 10 for a revoked one (its details printed all the same)."""
 
-    async def action() -> CertificateVerification:
-        async with open_lms(load_settings(as_json=as_json)) as lms:
-            return await lms.certificates.verify(Actor.system(), number)
+    async def action(lms: Lms) -> CertificateVerification:
+        return await lms.certificates.verify(Actor.system(), number)
 
-    found = run_command(action, as_json=as_json)
+    found = run_on_engine(action, as_json=as_json, read_only=True)
     state = "valid" if found.valid else f"REVOKED on {found.revoked_at:%Y-%m-%d}"
     emit(
         found,
@@ -131,6 +135,8 @@ def verify(number: str, as_json: bool) -> None:
             f"  completed {found.completion_date:%Y-%m-%d}, issued {found.issued_at:%Y-%m-%d}"
         ),
     )
+    if not found.valid:
+        sys.exit(EXIT_REVOKED)
 
 
 @certificates.command("revoke")
@@ -140,9 +146,8 @@ def verify(number: str, as_json: bool) -> None:
 def revoke(number: str, reason: str, as_json: bool) -> None:
     """Revoke the certificate NUMBER."""
 
-    async def action() -> CertificateView:
-        async with open_lms(load_settings(as_json=as_json)) as lms:
-            return await lms.certificates.revoke_by_number(Actor.system(), number, RevokeCertificate(reason=reason))
+    async def action(lms: Lms) -> CertificateView:
+        return await lms.certificates.revoke_by_number(Actor.system(), number, RevokeCertificate(reason=reason))
 
-    view = run_command(action, as_json=as_json)
+    view = run_on_engine(action, as_json=as_json)
     emit(view, as_json=as_json, text=f"revoked {view.certificate_number} ({view.student_name}, {view.course_title})")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lms_adapters.persistence.migrate import current_revision, upgrade_database
-from lms_cli.output import emit, load_settings, run_command
+from lms_cli.output import emit, load_settings, require_database, run_command
 
 
 @click.group("db")
@@ -16,7 +15,9 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision: str) -> None:
-    """Migrate the database at LMS_DATABASE_URL to the latest schema."""
+    """Migrate the database at LMS_DATABASE_URL to the latest schema (a SQLite file is created if missing)."""
+    from lms_adapters.persistence.migrate import current_revision, upgrade_database
+
     settings = load_settings()
 
     async def action() -> str | None:
@@ -31,6 +32,9 @@ def upgrade(revision: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def current(as_json: bool) -> None:
     """Show the database's schema revision."""
+    from lms_adapters.persistence.migrate import current_revision
+
     settings = load_settings(as_json=as_json)
+    require_database(settings, as_json=as_json)
     revision = run_command(lambda: current_revision(settings.database_url), as_json=as_json)
     emit({"revision": revision}, as_json=as_json, text=f"revision: {revision or 'none (empty database)'}")

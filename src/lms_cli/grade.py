@@ -8,27 +8,21 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import click
 import msgspec
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
-from lms_adapters.bootstrap import open_lms
-from lms_cli.output import emit, load_settings, run_command
-from lms_core import Actor, Lms
+from lms_cli.output import emit, run_on_engine
+from lms_core import Actor
 from lms_core.quizzes.commands import ExportGrades, GradePending, ImportedGrade, ImportGrades, RegradeQuiz
 from lms_core.quizzes.errors import InvalidGrade
-from lms_core.quizzes.views import (
-    GradeChangeView,
-    GradeImportReport,
-    GradeRecordView,
-    RegradeReport,
-)
 from lms_core.shared.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from lms_core import Lms
+    from lms_core.quizzes.views import GradeChangeView, GradeImportReport, GradeRecordView, RegradeReport
 
 T = TypeVar("T")
 Listener = Callable[[int, int], None]
@@ -99,7 +93,10 @@ def regrade(quiz_id: UUID, dry_run: bool, as_json: bool) -> None:
     """
     command = RegradeQuiz(quiz_id=quiz_id, dry_run=dry_run)
     report = _run(
-        "regrading", lambda lms, listen: lms.quizzes.regrade(Actor.system(), command, progress=listen), as_json
+        "regrading",
+        lambda lms, listen: lms.quizzes.regrade(Actor.system(), command, progress=listen),
+        as_json,
+        read_only=dry_run,
     )
     if as_json:
         emit(report, as_json=True, text="")
@@ -151,30 +148,39 @@ def import_grades(quiz_id: UUID, file: Path, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--pending", "pending_only", is_flag=True, help="Only questions waiting for a person.")
 def export_grades(quiz_id: UUID, fmt: str, pending_only: bool) -> None:
-    """Write every question of every closed attempt of a quiz, with its grade and student, to stdout."""
+    """Write every question of every closed attempt of a quiz, with its grade and student, to stdout.
+    Nothing is written when the command fails (an unknown quiz...): the error goes to stderr."""
     command = ExportGrades(quiz_id=quiz_id, pending_only=pending_only)
-    settings = load_settings(as_json=fmt == "json")
     out = sys.stdout
 
-    async def action() -> int:
+    async def action(lms: Lms) -> int:
+        records = aiter(lms.quizzes.export_grades(Actor.system(), command))
+        # The quiz is looked up (and an unknown one refused) when the first record is asked for: before
+        # a single byte goes to stdout, so a failed export never leaves a file that looks like an empty one.
+        first = await anext(records, None)
         written = 0
-        async with open_lms(settings) as lms:
-            records = lms.quizzes.export_grades(Actor.system(), command)
-            if fmt == "json":
-                out.write("[")
-                async for record in records:
-                    out.write(("\n" if not written else ",\n") + msgspec.json.encode(record).decode())
-                    written += 1
-                out.write("\n]\n" if written else "]\n")
-            else:
-                writer = csv.writer(out, lineterminator="\n")
-                writer.writerow(EXPORT_COLUMNS)
-                async for record in records:
-                    writer.writerow(_csv_row(record))
-                    written += 1
+        if fmt == "json":
+            out.write("[")
+            if first is not None:
+                out.write("\n" + msgspec.json.encode(first).decode())
+                written += 1
+            async for record in records:
+                out.write(",\n" + msgspec.json.encode(record).decode())
+                written += 1
+            out.write("\n]\n" if written else "]\n")
+        else:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(EXPORT_COLUMNS)
+            if first is not None:
+                writer.writerow(_csv_row(first))
+                written += 1
+            async for record in records:
+                writer.writerow(_csv_row(record))
+                written += 1
         return written
 
-    run_command(action, as_json=fmt == "json")
+    # Errors go to stderr in both formats: stdout is the exported data, usually redirected to a file.
+    run_on_engine(action, read_only=True)
 
 
 # -- running -----------------------------------------------------------------------------------------
@@ -186,21 +192,30 @@ def _run(
     as_json: bool,
     *,
     show_progress: bool = True,
+    read_only: bool = False,
 ) -> T:
-    """Open the engine from `LMS_*` settings and run `body` with a progress listener drawing on stderr."""
-    settings = load_settings(as_json=as_json)
+    """Run `body` on an engine opened for this command, with a progress listener drawing on stderr."""
 
-    async def action() -> T:
-        async with open_lms(settings) as lms:
-            with _progress_bar(what, enabled=show_progress) as listen:
-                return await body(lms, listen)
+    async def action(lms: Lms) -> T:
+        with _progress_bar(what, enabled=show_progress) as listen:
+            return await body(lms, listen)
 
-    return run_command(action, as_json=as_json)
+    return run_on_engine(action, as_json=as_json, read_only=read_only)
 
 
 @contextmanager
 def _progress_bar(what: str, *, enabled: bool) -> Iterator[Listener]:
     """A rich progress bar on stderr, drawn only on a terminal (so scripts and logs stay clean)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     console = Console(stderr=True)
     if not enabled or not console.is_terminal:
         yield lambda done, total: None
@@ -280,6 +295,9 @@ def _csv_row(record: GradeRecordView) -> list[Any]:
 
 
 def _summary(title: str, rows: list[tuple[str, object]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     click.echo(title)
     table = Table(show_header=False)
     table.add_column("what")

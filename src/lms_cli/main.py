@@ -1,4 +1,8 @@
-"""The `lms` command."""
+"""The `lms` command.
+
+Starting it must stay cheap (`lms --help` and argument errors answer at once): the command modules
+import the engine (SQLAlchemy, the composition root, the web stack, rich) inside their command
+functions, never at module level. tests/cli/test_cli_startup.py holds them to it."""
 
 from __future__ import annotations
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import click
 
 from lms_adapters.settings import ConfigurationError
-from lms_cli.output import config_failure, load_settings
+from lms_cli.output import EXIT_CONFIG, config_failure, fail, load_settings
 
 ASGI_TARGET = "lms_http.asgi:app"
+
+reuse_port_option = click.option(
+    "--reuse-port",
+    is_flag=True,
+    help="Share the port with servers already listening on it (SO_REUSEPORT); by default a port in use stops "
+    "the start.",
+)
 
 
 def serve_http(host: str, port: int, workers: int, *, header_timeout_seconds: float = 10.0) -> None:
@@ -33,11 +43,42 @@ def serve_http(host: str, port: int, workers: int, *, header_timeout_seconds: fl
     ).serve()
 
 
+def require_free_port(host: str, port: int) -> None:
+    """Stop (exit 7) when another process listens on host:port.
+
+    Granian binds with SO_REUSEPORT, so a second server on a port in use would start without a word and
+    take a share of the first one's connections. Binding the port once ourselves, without SO_REUSEPORT,
+    tells whether anyone holds it. SO_REUSEADDR keeps a restart from being refused for the connections of
+    the previous run still in TIME_WAIT; Linux still refuses it while a socket listens on the port.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        fail("serve.bad_host", f"cannot resolve --host {host}: {exc.strerror}", EXIT_CONFIG, as_json=False)
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(
+                    "serve.port_in_use",
+                    f"port {port} on {host} is already in use (is another server running?); stop it, choose "
+                    "another --port, or pass --reuse-port to share the port with it",
+                    EXIT_CONFIG,
+                    as_json=False,
+                )
+            fail("serve.cannot_bind", f"cannot listen on {host}:{port}: {exc.strerror}", EXIT_CONFIG, as_json=False)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
-def serve(host: str, port: int, workers: int) -> None:
+@reuse_port_option
+def serve(host: str, port: int, workers: int, reuse_port: bool) -> None:
     """Serve the HTTP API (settings from LMS_* variables)."""
     settings = load_settings()
     try:
@@ -45,4 +86,6 @@ def serve(host: str, port: int, workers: int) -> None:
         settings.require_shared_state_for(workers)
     except ConfigurationError as exc:
         config_failure(exc)
+    if not reuse_port:
+        require_free_port(host, port)
     serve_http(host, port, workers, header_timeout_seconds=settings.http_header_timeout_seconds)

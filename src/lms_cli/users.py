@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from lms_adapters.bootstrap import open_lms
-from lms_cli.output import emit, run_command
-from lms_core import Actor, CreateUser, Role, UserView
+from lms_cli.output import emit, run_on_engine
+from lms_core import Actor, CreateUser, Role
+
+if TYPE_CHECKING:
+    from lms_core import Lms, UserView
 
 
 @click.group("users")
@@ -22,11 +26,10 @@ def users() -> None:
 def create_admin(email: str, full_name: str, password: str, as_json: bool) -> None:
     """Create an administrator account."""
 
-    async def action() -> UserView:
-        async with open_lms() as lms:
-            return await lms.users.create_user(
-                Actor.system(), CreateUser(email=email, password=password, full_name=full_name, role=Role.ADMIN)
-            )
+    async def action(lms: Lms) -> UserView:
+        return await lms.users.create_user(
+            Actor.system(), CreateUser(email=email, password=password, full_name=full_name, role=Role.ADMIN)
+        )
 
-    view = run_command(action, as_json=as_json)
+    view = run_on_engine(action, as_json=as_json)
     emit(view, as_json=as_json, text=f"created admin {view.email} ({view.id})")

@@ -14,7 +14,7 @@ import pytest
 
 from lms_adapters.bootstrap import open_lms
 from lms_adapters.settings import Settings
-from lms_cli.output import EXIT_INVALID, EXIT_NOT_FOUND
+from lms_cli.output import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_REVOKED
 from tests.e2e.servers import LMS
 from tests.support.certificates import completed, stored_pdfs
 from tests.support.cli import cli_env, invoke
@@ -69,10 +69,25 @@ def test_issue_on_a_process_pool_then_again_with_nothing_left(env: dict[str, str
     assert all((tmp_path / "storage" / path).is_file() for _, path in rows)
 
     code, out, _ = invoke(["certificates", "issue", "--course", ids["Looms"], "--json"], env)
-    assert code == 0 and json.loads(out)["summary"]["issued"] == 0
+    assert code == 0 and json.loads(out)["summary"] == {"issued": 0, "already_issued": 5, "failed": []}
     code, out, _ = invoke(["certificates", "issue", "--all", "--workers", "1"], env)
-    assert code == 0 and out.startswith("issued 1 certificate(s)")
+    assert code == 0 and out.startswith("issued 1 certificate(s), 5 already issued, 0 failed")
     assert len(certificate_rows(env)) == 6
+    code, out, _ = invoke(["certificates", "issue", "--all", "--workers", "1"], env)
+    assert code == 0 and out.startswith("issued 0 certificate(s), 6 already issued, 0 failed")
+    code, out, _ = invoke(["certificates", "issue", "--course", ids["Other"], "--workers", "1"], env)
+    assert code == 0 and out.startswith("issued 0 certificate(s), 1 already issued, 0 failed")
+
+
+def test_issuing_for_an_unknown_course_is_not_found(env: dict[str, str]) -> None:
+    seed(env, {"Looms": ["Ada Lovelace"]})
+    unknown = "00000000-0000-7000-8000-000000000000"
+    code, out, err = invoke(["certificates", "issue", "--course", unknown, "--workers", "1"], env)
+    assert (code, out) == (EXIT_NOT_FOUND, "")
+    assert err.startswith("error [courses.not_found]: ")
+    code, out, _ = invoke(["certificates", "issue", "--course", unknown, "--json"], env)
+    assert code == EXIT_NOT_FOUND and json.loads(out)["error"]["code"] == "courses.not_found"
+    assert certificate_rows(env) == []
 
 
 def test_unrenderable_names_are_reported_and_give_a_failing_exit_code(env: dict[str, str]) -> None:
@@ -103,7 +118,13 @@ def test_verify_and_revoke_by_number(env: dict[str, str]) -> None:
     code, out, _ = invoke(["certificates", "revoke", number, "--reason", "plagiarism", "--json"], env)
     assert code == 0 and json.loads(out)["is_revoked"] is True
     code, out, _ = invoke(["certificates", "verify", number], env)
-    assert f"{number}: REVOKED on" in out
+    assert code == EXIT_REVOKED  # scripts see a revoked certificate without parsing the text
+    assert out.startswith(f"{number}: REVOKED on ") and "Ada Lovelace, Looms" in out
+    code, out, _ = invoke(["certificates", "verify", number, "--json"], env)
+    assert code == EXIT_REVOKED
+    assert (json.loads(out)["valid"], json.loads(out)["is_revoked"], json.loads(out)["student_name"]) == (
+        False, True, "Ada Lovelace",
+    )  # fmt: skip
     code, out, _ = invoke(["certificates", "verify", "CERT-20260101-FFFFFFFF", "--json"], env)
     assert code == EXIT_NOT_FOUND and json.loads(out)["error"]["code"] == "certificates.not_found"
     code, _, _ = invoke(["certificates", "revoke", number, "--reason", " "], env)

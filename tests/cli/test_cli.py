@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 
 from lms_adapters.persistence.migrate import alembic_config
 from lms_cli.output import EXIT_CONFIG, EXIT_CONFLICT, EXIT_INVALID
-from tests.support.cli import cli_env, invoke
+from tests.support.cli import cli_env, invoke, run_lms
 
 
 @pytest.fixture
@@ -18,14 +18,30 @@ def env(tmp_path: Path) -> dict[str, str]:
     return cli_env(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", tmp_path)
 
 
-def test_db_upgrade_then_current(env: dict[str, str]) -> None:
-    code, _, _ = invoke(["db", "current", "--json"], env)
-    assert code == 0
+def test_db_upgrade_then_current(env: dict[str, str], tmp_path: Path) -> None:
+    code, out, _ = invoke(["db", "current", "--json"], env)
+    assert code == EXIT_CONFIG and json.loads(out)["error"]["code"] == "database.missing"
+    assert not (tmp_path / "cli.db").exists()
     code, out, _ = invoke(["db", "upgrade"], env)
     assert code == 0, out
     code, out, _ = invoke(["db", "current", "--json"], env)
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert json.loads(out) == {"revision": head}
+
+
+def test_current_on_an_empty_database_file_says_so(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "cli.db").touch()  # an existing file: SQLite opens it as an empty database
+    code, out, _ = invoke(["db", "current"], env)
+    assert (code, out) == (0, "revision: none (empty database)\n")
+
+
+def test_the_default_database_is_not_created_by_a_read_only_command(tmp_path: Path) -> None:
+    env = {key: value for key, value in cli_env("", tmp_path).items() if key != "LMS_DATABASE_URL"}
+    result = run_lms(["db", "current"], env, tmp_path)  # LMS_DATABASE_URL unset: ./lms.db
+    assert result.returncode == EXIT_CONFIG
+    assert "error [database.missing]: the database lms.db does not exist" in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "lms.db").exists()
 
 
 def test_create_admin_json_and_exit_codes(env: dict[str, str]) -> None:

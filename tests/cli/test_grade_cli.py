@@ -194,3 +194,11 @@ def test_an_unknown_quiz_is_not_found(env: dict[str, str]) -> None:
     assert code == EXIT_NOT_FOUND and json.loads(out)["error"]["code"] == "quizzes.not_found"
     code, _, err = invoke(["grade", "export", "--quiz", missing], env)
     assert code == EXIT_NOT_FOUND and "quizzes.not_found" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_exporting_an_unknown_quiz_writes_nothing_to_stdout(env: dict[str, str], fmt: str) -> None:
+    missing = "00000000-0000-7000-8000-000000000000"
+    code, out, err = invoke(["grade", "export", "--quiz", missing, "--format", fmt], env)
+    assert (code, out) == (EXIT_NOT_FOUND, "")  # `> grades.csv` leaves an empty file, not a header alone
+    assert err.startswith("error [quizzes.not_found]: ")

@@ -71,12 +71,14 @@ def _to_issuable(m: Any) -> IssuableEnrollment:
     )
 
 
-def _missing_conditions(course_id: UUID | None) -> list[ColumnElement[bool]]:
+def _completed_conditions(course_id: UUID | None, *, certified: bool) -> list[ColumnElement[bool]]:
+    """Completed enrolments of the course (or of all) that have their certificate (`certified`) or lack it."""
     e = enrollments.c
+    has_certificate = select(certificates.c.id).where(certificates.c.enrollment_id == e.id).exists()
     conditions = [
         e.status == EnrollmentStatus.COMPLETED.value,
         e.completed_at.is_not(None),
-        ~select(certificates.c.id).where(certificates.c.enrollment_id == e.id).exists(),
+        has_certificate if certified else ~has_certificate,
     ]
     if course_id is not None:
         conditions.append(e.course_id == course_id)
@@ -140,14 +142,18 @@ class SqlCertificateRepository:
         return _to_issuable(row._mapping) if row else None
 
     async def missing(self, *, course_id: UUID | None, after: UUID | None, limit: int) -> list[IssuableEnrollment]:
-        conditions = _missing_conditions(course_id)
+        conditions = _completed_conditions(course_id, certified=False)
         if after is not None:
             conditions.append(enrollments.c.id > after)
         rows = await self._c.execute(_issuable_query().where(*conditions).order_by(enrollments.c.id).limit(limit))
         return [_to_issuable(r._mapping) for r in rows]
 
     async def count_missing(self, *, course_id: UUID | None) -> int:
-        query = select(func.count()).select_from(enrollments).where(*_missing_conditions(course_id))
+        query = select(func.count()).select_from(enrollments).where(*_completed_conditions(course_id, certified=False))
+        return int((await self._c.execute(query)).scalar_one())
+
+    async def count_issued(self, *, course_id: UUID | None) -> int:
+        query = select(func.count()).select_from(enrollments).where(*_completed_conditions(course_id, certified=True))
         return int((await self._c.execute(query)).scalar_one())
 
     async def record_failure(self, failure: CertificateIssueFailure) -> None:

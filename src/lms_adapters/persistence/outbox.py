@@ -78,13 +78,17 @@ class SqlOutboxRepository:
         if self._on_write is not None:
             self._on_write()
 
-    async def claim_due(self, *, now: datetime, claim_until: datetime, limit: int) -> Sequence[OutboxMessage]:
+    async def claim_due(
+        self, *, now: datetime, claim_until: datetime, limit: int, recorded_since: datetime | None = None
+    ) -> Sequence[OutboxMessage]:
         due = (
             select(outbox.c.id)
             .where(outbox.c.dead.is_(False), outbox.c.available_at <= now)
             .order_by(outbox.c.available_at, outbox.c.id)
             .limit(limit)
         )
+        if recorded_since is not None:
+            due = due.where(outbox.c.created_at >= recorded_since)
         if self._c.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         ids = list((await self._c.execute(due)).scalars())

@@ -32,6 +32,7 @@ from lms_core.certificates.views import (
     IssueResult,
     IssueSummary,
 )
+from lms_core.courses.access import load_course
 from lms_core.enrollments.entities import EnrollmentStatus
 from lms_core.enrollments.events import EnrollmentCompleted
 from lms_core.enrollments.policy import not_found as enrollment_not_found
@@ -41,7 +42,7 @@ from lms_core.shared.clock import Clock
 from lms_core.shared.errors import ExternalServiceError, LmsError
 from lms_core.shared.events import DomainEvent
 from lms_core.shared.ids import new_id
-from lms_core.shared.ports import UnitOfWork
+from lms_core.shared.ports import Transaction, UnitOfWork
 
 log = logging.getLogger("lms.certificates")
 
@@ -123,6 +124,7 @@ class IssuingUseCases:
     async def count_missing(self, actor: Actor, command: IssueMissingCertificates) -> int:
         require_can_issue_in_batches(actor)
         async with self._uow.begin(write=False) as tx:
+            await _require_target(tx, command)
             return await tx.certificates.count_missing(course_id=command.course_id)
 
     async def issue_missing(
@@ -135,9 +137,13 @@ class IssuingUseCases:
         on_progress: Callable[[], None] | None,
     ) -> IssueSummary:
         require_can_issue_in_batches(actor)
+        async with self._uow.begin(write=False) as tx:
+            await _require_target(tx, command)
+            # Those issued before this run; certificates a concurrent issuer records during it are added below.
+            already = await tx.certificates.count_issued(course_id=command.course_id)
         render = render or self._render_in_thread
         gate = asyncio.Semaphore(max(1, concurrency))
-        issued = already = 0
+        issued = 0
         failed: list[IssueFailure] = []
 
         async def one(enrollment: IssuableEnrollment) -> None:
@@ -275,3 +281,9 @@ class IssuingUseCases:
 
     async def _render_in_thread(self, content: CertificateContent) -> bytes:
         return await asyncio.to_thread(self._renderer.render, content)
+
+
+async def _require_target(tx: Transaction, command: IssueMissingCertificates) -> None:
+    """The course a batch is limited to must exist: an unknown one is `CourseNotFound`, not an empty batch."""
+    if command.course_id is not None:
+        await load_course(tx, command.course_id)

@@ -65,6 +65,10 @@ class CertificateRepository(Protocol):
 
     async def failure_for(self, enrollment_id: UUID) -> CertificateIssueFailure | None: ...
 
+    async def count_issued(self, *, course_id: UUID | None) -> int:
+        """Completed enrolments that have their certificate (of one course or all)."""
+        ...
+
 
 class CertificateRenderer(Protocol):
     """Draws a certificate as PDF bytes. CPU-bound and synchronous: callers run it off the event loop.

@@ -106,7 +106,8 @@ class CertificateService:
         await self._issuing.on_enrollment_completed(event)
 
     async def count_missing(self, actor: Actor, command: IssueMissingCertificates) -> int:
-        """How many completed enrolments lack their certificate (operators and admins)."""
+        """How many completed enrolments lack their certificate (operators and admins); an unknown course
+        is `CourseNotFound`."""
         return await self._issuing.count_missing(actor, command)
 
     async def issue_missing(
@@ -122,7 +123,10 @@ class CertificateService:
 
         `render` draws one PDF (default: the renderer in a thread; the CLI passes a process pool), with up
         to `concurrency` certificates in flight. Safe to run twice and to interrupt: a certificate is
-        recorded only once its PDF is stored, and the next run picks up what is still missing.
+        recorded only once its PDF is stored, and the next run picks up what is still missing. An unknown
+        course is `CourseNotFound`. The summary's `already_issued` counts the completed enrolments of the
+        target (the course, or all) that had their certificate before the run, or got it from a concurrent
+        issuer during it; so a second run reports every certificate the first one issued.
         """
         return await self._issuing.issue_missing(
             actor, command, render=render, concurrency=concurrency, on_progress=on_progress

@@ -38,8 +38,11 @@ class OutboxRepository(Protocol):
         """`add` for many events in one statement."""
         ...
 
-    async def claim_due(self, *, now: datetime, claim_until: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Lock up to `limit` due messages for this relay until `claim_until` and return them."""
+    async def claim_due(
+        self, *, now: datetime, claim_until: datetime, limit: int, recorded_since: datetime | None = None
+    ) -> Sequence[OutboxMessage]:
+        """Lock up to `limit` due messages for this relay until `claim_until` and return them; with
+        `recorded_since`, only messages recorded at or after that time."""
         ...
 
     async def delete(self, message_id: UUID) -> None: ...
@@ -97,25 +100,31 @@ class OutboxRelay:
 
     async def run_once(self, limit: int = 100) -> int:
         """Deliver the events that are due now; return how many were delivered."""
+        return await self._deliver_due(limit, recorded_since=None)
+
+    async def drain(self, max_rounds: int = 50, *, recorded_since: datetime | None = None) -> int:
+        """Deliver until nothing is due (events may record further events). A one-shot job passes the time
+        it started as `recorded_since`, to deliver what it recorded and leave older events to the workers."""
+        total = 0
+        for _ in range(max_rounds):
+            count = await self._deliver_due(100, recorded_since=recorded_since)
+            total += count
+            if count == 0:
+                break
+        return total
+
+    async def _deliver_due(self, limit: int, *, recorded_since: datetime | None) -> int:
         now = self._clock.now()
         async with self._uow.begin() as tx:
-            batch = await tx.outbox.claim_due(now=now, claim_until=now + timedelta(seconds=CLAIM_SECONDS), limit=limit)
+            batch = await tx.outbox.claim_due(
+                now=now, claim_until=now + timedelta(seconds=CLAIM_SECONDS), limit=limit, recorded_since=recorded_since
+            )
             await tx.commit()
         delivered = 0
         for message in batch:
             if await self._deliver(message):
                 delivered += 1
         return delivered
-
-    async def drain(self, max_rounds: int = 50) -> int:
-        """Deliver until nothing is due (events may record further events)."""
-        total = 0
-        for _ in range(max_rounds):
-            count = await self.run_once()
-            total += count
-            if count == 0:
-                break
-        return total
 
     async def _deliver(self, message: OutboxMessage) -> bool:
         try:
