@@ -43,7 +43,7 @@ def test_the_distribution_is_lms_engine_and_its_extras_refer_to_it() -> None:
     assert self_references, "the extras build on each other through self-references"
     assert all(requirement.startswith(f"{DISTRIBUTION}[") for requirement in self_references), self_references
     # The command keeps its short name.
-    assert project["scripts"] == {"lms": "lms_cli.main:cli"}
+    assert project["scripts"] == {"lms": "lms_cli.entry:main"}
 
 
 def test_no_document_or_message_installs_the_bare_lms_name() -> None:
@@ -68,7 +68,7 @@ def test_the_installed_distribution_and_lms_version_name_lms_engine() -> None:
     ours = [
         ep
         for ep in importlib.metadata.entry_points(group="console_scripts", name="lms")
-        if ep.value == "lms_cli.main:cli"
+        if ep.value == "lms_cli.entry:main"
     ]
     if not ours:
         pytest.skip("the project is not installed in this environment")
