@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
 from datetime import timedelta
@@ -12,6 +13,7 @@ import pytest
 
 import lms_core
 from lms_adapters.bootstrap import Container
+from lms_adapters.tasks.outbox_worker import OutboxWorker
 from lms_core import Lms
 from lms_core.auth.events import UserRegistered
 from lms_core.emails.events import EmailRequested
@@ -90,6 +92,22 @@ async def test_the_worker_is_woken_by_new_events_only(sqlite_url: str) -> None:
     # empty round before the next registration's round, so an empty round never follows an empty round.
     assert rounds, "the worker never ran"
     assert all(earlier or later for earlier, later in pairwise(rounds)), rounds
+
+
+async def test_the_worker_stops_when_a_wake_up_and_the_stop_arrive_together(lms: Lms) -> None:
+    """A command that records an event and closes the engine at once wakes the worker and stops it in one
+    step: the stop must win, or the process never exits."""
+    worker = OutboxWorker(lms.outbox, poll_seconds=3600)
+    await worker.start()
+    for _ in range(3):  # let the worker reach its wait (scheduling turns, not time)
+        await asyncio.sleep(0)
+    worker.kick()
+    stopping = asyncio.create_task(worker.stop())
+    try:
+        await eventually(stopping.done, within=30, what="the worker to stop")
+    finally:
+        stopping.cancel()
+    assert stopping.exception() is None
 
 
 class _Greeted(DomainEvent, frozen=True, kw_only=True):

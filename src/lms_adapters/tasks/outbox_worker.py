@@ -20,25 +20,37 @@ class OutboxWorker:
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def kick(self) -> None:
         self._wake.set()
 
     async def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="lms-outbox-worker")
 
     async def stop(self) -> None:
         if self._task is not None:
+            self._stopping = True
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._task
+            except asyncio.CancelledError:
+                # The worker's own cancellation is expected; the caller's is not ours to swallow.
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        # `asyncio.timeout`, not `wait_for`: on Python 3.11, `wait_for` drops a cancellation that arrives as
+        # the wake-up completes (an event recorded just before the engine closes), and the stop never ends.
+        # The flag ends the loop even if a cancellation is lost some other way.
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 while await self._relay.run_once() > 0:
