@@ -169,7 +169,7 @@ def test_the_learning_journey_through_the_generated_client(generated: Generated,
         body=model("CreateCourse")(title="Numbers from Scratch", description="Counting and adding.", price="0"),
     )
     assert isinstance(course, model("CourseView")), course
-    assert (course.title, course.status, course.price) == ("Numbers from Scratch", model("CourseStatus").DRAFT, "0")
+    assert (course.title, course.status, course.price) == ("Numbers from Scratch", model("CourseStatus").DRAFT, "0.00")
 
     reading = op("courses", "createLesson").sync(
         client=teacher,
