@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from lms_adapters.bootstrap import open_lms
 from lms_adapters.settings import Settings
@@ -27,6 +29,11 @@ from tests.support.doubles import RecordingMailer
 from tests.support.log_scan import SecretScanningHandler
 
 TEST_SECRET = secrets.token_urlsafe(48)
+
+# Properties are about what the code does, not how fast: on a shared, loaded machine, a slow draw or a slow
+# example is a scheduling accident, not a failure (speed is measured by the benchmarks).
+hypothesis_settings.register_profile("lms", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("lms")
 
 # The log scan -------------------------------------------------------------------------------------
 # Every record of the run (from every logger, ours at DEBUG) goes through one handler that remembers

@@ -27,14 +27,18 @@ from lms_core.quizzes.grading import (
 )
 from lms_core.quizzes.views import percentage_of, points_of
 
-option_texts = st.text(alphabet="abcdefghij XYZ", min_size=1, max_size=6).filter(lambda t: t.strip() == t)
+# Option texts never start or end with a space (the service trims them): built that way, not filtered, so
+# input generation stays fast on a loaded machine.
+option_texts = st.from_regex(r"[a-jXYZ]([a-jXYZ ]{0,4}[a-jXYZ])?", fullmatch=True)
 points = st.integers(min_value=1, max_value=100_000)
 passing_scores = st.integers(min_value=0, max_value=100)
 
 
 @st.composite
-def questions(draw: st.DrawFn) -> FrozenQuestion:
-    kind = draw(st.sampled_from([MULTIPLE_CHOICE, TRUE_FALSE, SHORT_ANSWER, ESSAY]))
+def questions(
+    draw: st.DrawFn, kinds: tuple[str, ...] = (MULTIPLE_CHOICE, TRUE_FALSE, SHORT_ANSWER, ESSAY)
+) -> FrozenQuestion:
+    kind = draw(st.sampled_from(kinds))
     options: list[str] | None = None
     partial = False
     if kind == MULTIPLE_CHOICE:
@@ -180,9 +184,8 @@ def test_regrading_an_unchanged_quiz_changes_nothing(
     assert not summarize(frozen, regraded, passing).pending_manual
 
 
-@given(questions(), option_texts)
+@given(questions(kinds=(MULTIPLE_CHOICE,)), option_texts)
 def test_an_option_the_question_does_not_have_is_refused(question: FrozenQuestion, text: str) -> None:
-    assume(question.question_type == MULTIPLE_CHOICE)
     assume(text not in (question.options or []))
     assert check_answer(question, text) is not None
     assert check_answer(question, [*(question.options or [])[:1], text]) is not None
