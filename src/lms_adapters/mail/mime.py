@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
-from email.policy import SMTP, Policy
+from email.policy import Policy, default
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from lms_core.emails.entities import OutgoingEmail
@@ -31,7 +31,7 @@ class AddressListHeader(UnstructuredHeader):
 
 _HEADERS = HeaderRegistry()
 _HEADERS.map_to_type("list-unsubscribe", AddressListHeader)
-_POLICY = SMTP.clone(header_factory=_HEADERS)
+_POLICY = default.clone(header_factory=_HEADERS)
 
 
 def build_mime_message(message: OutgoingEmail) -> EmailMessage:
