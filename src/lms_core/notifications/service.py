@@ -76,7 +76,7 @@ class NotificationService:
         async def build(tx: Transaction, user: User) -> tuple[NotificationKey, EmailRequested] | None:
             enrollment = await tx.enrollments.get(event.enrollment_id)
             course = await tx.courses.get(event.course_id)
-            if enrollment is None or course is None or enrollment.status is not EnrollmentStatus.ACTIVE:
+            if enrollment is None or course is None or enrolment_has_ended(enrollment.status):
                 return None
             context: EmailContext = {
                 "full_name": user.full_name,

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from lms_adapters.mail.unsubscribe import ONE_CLICK_UNSUBSCRIBE_PATH, UNSUBSCRIBE_PAGE_PATH
@@ -36,7 +36,7 @@ class NotificationsController(Controller):
         return await lms.notifications.unsubscribe(anonymous, Unsubscribe(token=token))
 
     @get("/unsubscribe", status_code=HTTP_303_SEE_OTHER, include_in_schema=False, sync_to_thread=False)
-    def unsubscribe_page(self, token: str = "") -> Response[None]:
+    def unsubscribe_page(self, token: FromQuery[str] = "") -> Response[None]:
         """A mail client without one-click support opens the header's address: the page asks first, since
         a GET (a link scanner's too) must never unsubscribe."""
         return Response(
