@@ -147,6 +147,12 @@ if TYPE_CHECKING:
     from lms_core.files.events import FileDeleted, FileUploaded
     from lms_core.files.ports import FileStorage
     from lms_core.files.views import FileDownload, FileView
+
+    # Notifications: course e-mails, scheduled summaries and reminders, e-mail preferences, unsubscribing.
+    from lms_core.notifications.commands import SendReminders, SendWeeklyProgress, Unsubscribe
+    from lms_core.notifications.entities import MailingList
+    from lms_core.notifications.errors import InvalidUnsubscribeToken, NotNotificationsOperator
+    from lms_core.notifications.views import JobEmail, JobOutcome, NotificationJobReport, UnsubscribeView
     from lms_core.quizzes.commands import (
         AddQuestion,
         AnswerItem,
@@ -222,7 +228,7 @@ if TYPE_CHECKING:
     from lms_core.shared.health import Health
     from lms_core.shared.ids import UserId
     from lms_core.shared.pagination import Page, PageRequest
-    from lms_core.users.commands import CreateUser, ListUsers, UpdateMyProfile, UpdateUser
+    from lms_core.users.commands import ChangeEmailPreferences, CreateUser, ListUsers, UpdateMyProfile, UpdateUser
     from lms_core.users.errors import (
         CannotChangeOwnAccess,
         EmailAlreadyRegistered,
@@ -232,15 +238,7 @@ if TYPE_CHECKING:
         WeakPassword,
     )
     from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
-    from lms_core.users.views import UserView
-
-    # Notifications: course e-mails, scheduled summaries and reminders, e-mail preferences, unsubscribing.
-    from lms_core.notifications.commands import SendReminders, SendWeeklyProgress, Unsubscribe
-    from lms_core.notifications.entities import MailingList
-    from lms_core.notifications.errors import InvalidUnsubscribeToken, NotNotificationsOperator
-    from lms_core.notifications.views import JobEmail, JobOutcome, NotificationJobReport, UnsubscribeView
-    from lms_core.users.commands import ChangeEmailPreferences
-    from lms_core.users.views import EmailPreferencesView
+    from lms_core.users.views import EmailPreferencesView, UserView
 
 # Where each public name is defined: `__getattr__` imports that module the first time one of its names is used.
 _SOURCES: dict[str, str] = {

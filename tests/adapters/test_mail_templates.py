@@ -82,7 +82,7 @@ def test_every_template_in_english(renderer: JinjaEmailRenderer, template: Email
     rendered = renderer.render(template, contexts("Ada Lovelace", "Analytical Engines")[template])
 
     assert "Academy" in rendered.subject and "\n" not in rendered.subject
-    assert rendered.html.startswith("<!DOCTYPE html>\n<html lang=\"en\" dir=\"ltr\">")
+    assert rendered.html.startswith('<!DOCTYPE html>\n<html lang="en" dir="ltr">')
     assert 'Hello <span dir="ltr">Ada Lovelace</span>,' in rendered.html
     assert "Hello Ada Lovelace," in rendered.text
     for text in (rendered.html, rendered.text):
@@ -144,3 +144,35 @@ def test_a_line_break_in_a_course_title_does_not_break_the_subject_line(renderer
 )
 def test_direction_follows_the_first_strong_character(text: str, direction: str) -> None:
     assert text_direction(text) == direction
+
+
+@pytest.mark.parametrize("flatten", ["file", "smtp"])
+def test_a_long_one_click_address_stays_one_readable_header(flatten: str) -> None:
+    import email
+    import email.policy
+
+    from aiosmtplib.email import flatten_message
+
+    from lms_adapters.mail.mime import build_mime_message
+    from lms_core.emails.entities import OutgoingEmail
+
+    address = f"{BASE_URL}/api/v1/notifications/unsubscribe?token={'0' * 32}-weekly_progress-{'A' * 43}"
+    message = OutgoingEmail(
+        sender="Academy <no-reply@academy.test>",
+        to="ada@example.com",
+        subject="Your week",
+        html="<p>Hi</p>",
+        text="Hi",
+        list_unsubscribe=address,
+    )
+    mime = build_mime_message(message)
+    data = mime.as_bytes(policy=email.policy.SMTP) if flatten == "file" else flatten_message(mime)
+
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert f"List-Unsubscribe: <{address}>\r\n".encode() in data
+    assert parsed["List-Unsubscribe"] == f"<{address}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    plain = build_mime_message(
+        OutgoingEmail(sender=message.sender, to=message.to, subject="Hi", html="<p>Hi</p>", text="Hi")
+    )
+    assert plain["List-Unsubscribe"] is None and plain["List-Unsubscribe-Post"] is None

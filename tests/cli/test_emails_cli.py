@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import json
+from email.message import EmailMessage
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,13 +45,14 @@ def seed(env: dict[str, str], *, days_ago: int) -> None:
     asyncio.run(body())
 
 
-def mailed(tmp_path: Path, subject_prefix: str) -> list[email.message.EmailMessage]:
-    found = []
+def mailed(tmp_path: Path, subject_prefix: str) -> list[EmailMessage]:
+    found: list[EmailMessage] = []
     for path in sorted((tmp_path / "mail").glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
         if str(message["Subject"]).startswith(subject_prefix):
             found.append(message)
-    return found  # type: ignore[return-value]
+    return found
 
 
 def test_weekly_progress_dry_run_then_for_real_then_nothing_more(env: dict[str, str], tmp_path: Path) -> None:

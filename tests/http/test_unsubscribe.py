@@ -122,9 +122,7 @@ async def test_preferences_are_read_and_changed_in_the_profile(client: AsyncClie
     me = expect(await client.get("/api/v1/users/me", headers=headers), 200)
     assert me["email_preferences"] == {"weekly_progress": True, "reminders": True}
 
-    changed = await client.patch(
-        "/api/v1/users/me", json={"email_preferences": {"reminders": False}}, headers=headers
-    )
+    changed = await client.patch("/api/v1/users/me", json={"email_preferences": {"reminders": False}}, headers=headers)
     assert expect(changed, 200)["email_preferences"] == {"weekly_progress": True, "reminders": False}
     assert expect(await client.get("/api/v1/users/me", headers=headers), 200)["email_preferences"] == {
         "weekly_progress": True,
@@ -132,4 +130,3 @@ async def test_preferences_are_read_and_changed_in_the_profile(client: AsyncClie
     }
     unknown = await client.patch("/api/v1/users/me", json={"email_preferences": {"newsletter": False}}, headers=headers)
     assert_problem(unknown, 422, "request.validation_failed")
-

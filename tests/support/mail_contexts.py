@@ -17,7 +17,11 @@ UNSUBSCRIBE_LINK = f"{BASE_URL}/unsubscribe?token=0193a1b2c3d47e5f8a9b0c1d2e3f4a
 def course_contexts(full_name: str, course_title: str) -> dict[EmailTemplate, EmailContext]:
     """The course e-mails' contexts (notifications and payments) for a learner and a course."""
     return {
-        EmailTemplate.COURSE_ENROLLED: {"full_name": full_name, "course_title": course_title, "course_link": COURSE_LINK},
+        EmailTemplate.COURSE_ENROLLED: {
+            "full_name": full_name,
+            "course_title": course_title,
+            "course_link": COURSE_LINK,
+        },
         EmailTemplate.COURSE_COMPLETED: {
             "full_name": full_name,
             "course_title": course_title,

@@ -4,7 +4,7 @@ unsubscribe headers on the messages a recipient may opt out of."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.headerregistry import HeaderRegistry, UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import Policy, default
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -16,7 +16,7 @@ _FALLBACK_DOMAIN = "lms.local"
 _MAX_LINE = 998
 
 
-class AddressListHeader(UnstructuredHeader):
+class AddressListHeader(UnstructuredHeader, BaseHeader):
     """`List-Unsubscribe` (`<https://...>`): an address longer than a folded line has no place to fold, and
     the standard folding would then encode it as an RFC 2047 encoded-word, which no mail client reads as an
     address. The header object folds itself whatever policy writes the message (aiosmtplib uses its own),
@@ -25,7 +25,8 @@ class AddressListHeader(UnstructuredHeader):
     def fold(self, *, policy: Policy) -> str:
         line = f"{self.name}: {self}"
         if len(line) > _MAX_LINE or not line.isascii():
-            return super().fold(policy=policy)
+            folded: str = BaseHeader.fold(self, policy=policy)
+            return folded
         return line + policy.linesep
 
 

@@ -101,7 +101,9 @@ class SqlSentNotificationRepository:
             sent_notifications.c.sent_at >= inactive_since,
         )
         rows = await self._c.execute(
-            select(enrollments.c.id, enrollments.c.student_id, enrollments.c.last_accessed_at, enrollments.c.enrolled_at)
+            select(
+                enrollments.c.id, enrollments.c.student_id, enrollments.c.last_accessed_at, enrollments.c.enrolled_at
+            )
             .join(users, and_(users.c.id == enrollments.c.student_id, users.c.is_active.is_(True)))
             .where(enrollments.c.status == _ACTIVE, inactive_since <= inactive_before, ~reminded)
             .order_by(enrollments.c.id)
@@ -114,4 +116,3 @@ class SqlSentNotificationRepository:
             )
             for row in rows
         ]
-

@@ -51,7 +51,10 @@ def _values(user: User, names: set[str] | None = None) -> dict[str, Any]:
         values["role"] = user.role.value
     if "email_preferences" in values:
         preferences = user.email_preferences
-        values["email_preferences"] = {"weekly_progress": preferences.weekly_progress, "reminders": preferences.reminders}
+        values["email_preferences"] = {
+            "weekly_progress": preferences.weekly_progress,
+            "reminders": preferences.reminders,
+        }
     return values
 
 

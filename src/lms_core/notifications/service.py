@@ -177,9 +177,13 @@ class NotificationService:
             key = NotificationKey.weekly(user_id, week)
             planned = JobEmail(user_id=user.id, email=user.email)
             if dry_run:
-                return (JobOutcome.ALREADY_SENT, None) if await tx.notifications.is_claimed(key) else (
-                    JobOutcome.WOULD_SEND,
-                    planned,
+                return (
+                    (JobOutcome.ALREADY_SENT, None)
+                    if await tx.notifications.is_claimed(key)
+                    else (
+                        JobOutcome.WOULD_SEND,
+                        planned,
+                    )
                 )
             if not await tx.notifications.claim(key, user_id=user.id, now=self._clock.now()):
                 return JobOutcome.ALREADY_SENT, None
@@ -197,7 +201,9 @@ class NotificationService:
                     for course in courses
                 ],
             }
-            await tx.outbox.add(self._optional_email(user, EmailTemplate.WEEKLY_PROGRESS, MailingList.WEEKLY_PROGRESS, context))
+            await tx.outbox.add(
+                self._optional_email(user, EmailTemplate.WEEKLY_PROGRESS, MailingList.WEEKLY_PROGRESS, context)
+            )
             await tx.commit()
             return JobOutcome.SENT, planned
 
@@ -237,11 +243,17 @@ class NotificationService:
             if course is None:
                 return JobOutcome.NOT_APPLICABLE, None
             key = NotificationKey.reminder(enrollment.id, inactive_since)
-            planned = JobEmail(user_id=user.id, email=user.email, enrollment_id=enrollment.id, course_title=course.title)
+            planned = JobEmail(
+                user_id=user.id, email=user.email, enrollment_id=enrollment.id, course_title=course.title
+            )
             if command.dry_run:
-                return (JobOutcome.ALREADY_SENT, None) if await tx.notifications.is_claimed(key) else (
-                    JobOutcome.WOULD_SEND,
-                    planned,
+                return (
+                    (JobOutcome.ALREADY_SENT, None)
+                    if await tx.notifications.is_claimed(key)
+                    else (
+                        JobOutcome.WOULD_SEND,
+                        planned,
+                    )
                 )
             if not await tx.notifications.claim(key, user_id=user.id, now=now):
                 return JobOutcome.ALREADY_SENT, None
@@ -252,7 +264,9 @@ class NotificationService:
                 "progress": f"{enrollment.progress_percentage}",
                 "inactive_days": str(max((now - inactive_since).days, command.inactive_days)),
             }
-            await tx.outbox.add(self._optional_email(user, EmailTemplate.COURSE_REMINDER, MailingList.REMINDERS, context))
+            await tx.outbox.add(
+                self._optional_email(user, EmailTemplate.COURSE_REMINDER, MailingList.REMINDERS, context)
+            )
             await tx.commit()
             return JobOutcome.SENT, planned
 

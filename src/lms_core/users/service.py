@@ -15,7 +15,13 @@ from lms_core.shared.ids import UserId, new_user_id
 from lms_core.shared.pagination import Page
 from lms_core.shared.ports import Transaction, UnitOfWork
 from lms_core.users.commands import ChangeEmailPreferences, CreateUser, ListUsers, UpdateMyProfile, UpdateUser
-from lms_core.users.entities import EmailPreferences, User, check_password_policy, check_profile_metadata, normalize_email
+from lms_core.users.entities import (
+    EmailPreferences,
+    User,
+    check_password_policy,
+    check_profile_metadata,
+    normalize_email,
+)
 from lms_core.users.errors import user_not_found
 from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
 from lms_core.users.policy import require_not_own_access_change, require_user_admin

@@ -210,4 +210,3 @@ async def test_only_admins_and_the_system_run_the_jobs(lms: Lms, room: Classroom
         await lms.notifications.send_weekly_progress(ada, SendWeeklyProgress())
     with pytest.raises(NotNotificationsOperator):
         await lms.notifications.send_reminders(ada, SendReminders())
-
