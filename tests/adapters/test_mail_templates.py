@@ -3,12 +3,16 @@ content, links, escaping and the direction of right-to-left text."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 
 import pytest
+from aiosmtplib.email import flatten_message
 
+from lms_adapters.mail.mime import build_mime_message
 from lms_adapters.mail.rendering import JinjaEmailRenderer, text_direction
-from lms_core.emails.entities import EmailContext, EmailTemplate
+from lms_core.emails.entities import EmailContext, EmailTemplate, OutgoingEmail
 from tests.support.mail_contexts import (
     BASE_URL,
     COURSE_LINK,
@@ -148,14 +152,6 @@ def test_direction_follows_the_first_strong_character(text: str, direction: str)
 
 @pytest.mark.parametrize("flatten", ["file", "smtp"])
 def test_a_long_one_click_address_stays_one_readable_header(flatten: str) -> None:
-    import email
-    import email.policy
-
-    from aiosmtplib.email import flatten_message
-
-    from lms_adapters.mail.mime import build_mime_message
-    from lms_core.emails.entities import OutgoingEmail
-
     address = f"{BASE_URL}/api/v1/notifications/unsubscribe?token={'0' * 32}-weekly_progress-{'A' * 43}"
     message = OutgoingEmail(
         sender="Academy <no-reply@academy.test>",

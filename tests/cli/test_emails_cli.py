@@ -6,8 +6,8 @@ import asyncio
 import email
 import email.policy
 import json
-from email.message import EmailMessage
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
