@@ -19,6 +19,7 @@ from lms_adapters.links import ApiLinks
 from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
+from lms_adapters.mail.unsubscribe import HmacUnsubscribeTokens, NotificationLinks
 from lms_adapters.pdf import build_renderer
 from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.uow import SqlUnitOfWork
@@ -32,6 +33,7 @@ from lms_core.auth import events as auth_events
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService, RefreshSessionRevoker
 from lms_core.certificates import events as certificate_events
+from lms_core.certificates.events import CertificateIssued
 from lms_core.certificates.service import CertificateService
 from lms_core.courses import events as course_events
 from lms_core.courses.ports import CatalogueCache
@@ -42,12 +44,14 @@ from lms_core.emails.ports import Mailer
 from lms_core.emails.service import EmailService
 from lms_core.enrollments import events as enrollment_events
 from lms_core.enrollments.completion import LessonCompletion
-from lms_core.enrollments.events import EnrollmentCompleted
+from lms_core.enrollments.events import EnrollmentCompleted, StudentEnrolled
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
 from lms_core.files import events as file_events
 from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
+from lms_core.notifications import events as notification_events
+from lms_core.notifications.service import NotificationService
 from lms_core.quizzes import events as quiz_events
 from lms_core.quizzes.gate import QuizCompletionGate
 from lms_core.quizzes.leaving import AttemptsClosedOnDrop
@@ -159,6 +163,7 @@ def _event_catalogue() -> EventCatalogue:
         *quiz_events.EVENTS,
         *certificate_events.EVENTS,
         *email_events.EVENTS,
+        *notification_events.EVENTS,
     )
 
 
@@ -176,10 +181,15 @@ def _relay(
     sealer: PayloadSealer,
     emails: EmailService,
     certificates: CertificateService,
+    notifications: NotificationService,
 ) -> OutboxRelay:
     relay = OutboxRelay(uow=uow, clock=clock, events=events, sealer=sealer)
     relay.subscribe(EmailRequested, emails.deliver)
     relay.subscribe(EnrollmentCompleted, certificates.on_enrollment_completed)
+    # Course e-mails: each handler records its `EmailRequested` once per event (keyed in sent_notifications).
+    relay.subscribe(StudentEnrolled, notifications.on_student_enrolled)
+    relay.subscribe(EnrollmentCompleted, notifications.on_enrollment_completed)
+    relay.subscribe(CertificateIssued, notifications.on_certificate_issued)
     return relay
 
 
@@ -294,8 +304,14 @@ class Container(containers.DeclarativeContainer):
         rate_limiter=rate_limiter,
         verify_limit=providers.Callable(configured.certificate_verify_limit, settings),
     )
+    # Notifications: course e-mails after learning events, weekly summaries and reminders, unsubscribing.
+    notification_links = providers.Singleton(NotificationLinks, settings.provided.public_base_url)
+    unsubscribe_tokens = providers.Singleton(HmacUnsubscribeTokens, secret_key)
+    notifications = providers.Singleton(
+        NotificationService, uow=uow, clock=clock, links=notification_links, tokens=unsubscribe_tokens, users=users
+    )
     events = providers.Singleton(_event_catalogue)
-    relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates)
+    relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates, notifications)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
 
     health = providers.Singleton(_health, engine, redis)
@@ -310,6 +326,7 @@ class Container(containers.DeclarativeContainer):
         quizzes=quizzes,
         certificates=certificates,
         emails=emails,
+        notifications=notifications,
         outbox=relay,
         clock=clock,
         health=health,

@@ -13,6 +13,7 @@ import click
 from lms_cli.certificates import certificates
 from lms_cli.db import db
 from lms_cli.demo import demo
+from lms_cli.emails import emails
 from lms_cli.grade import grade
 from lms_cli.serve import serve
 from lms_cli.users import users
@@ -32,3 +33,4 @@ cli.add_command(db)
 cli.add_command(users)
 cli.add_command(certificates)
 cli.add_command(grade)
+cli.add_command(emails)

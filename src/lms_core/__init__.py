@@ -147,6 +147,12 @@ if TYPE_CHECKING:
     from lms_core.files.events import FileDeleted, FileUploaded
     from lms_core.files.ports import FileStorage
     from lms_core.files.views import FileDownload, FileView
+
+    # Notifications: course e-mails, scheduled summaries and reminders, e-mail preferences, unsubscribing.
+    from lms_core.notifications.commands import SendReminders, SendWeeklyProgress, Unsubscribe
+    from lms_core.notifications.entities import MailingList
+    from lms_core.notifications.errors import InvalidUnsubscribeToken, NotNotificationsOperator
+    from lms_core.notifications.views import JobEmail, JobOutcome, NotificationJobReport, UnsubscribeView
     from lms_core.quizzes.commands import (
         AddQuestion,
         AnswerItem,
@@ -222,7 +228,7 @@ if TYPE_CHECKING:
     from lms_core.shared.health import Health
     from lms_core.shared.ids import UserId
     from lms_core.shared.pagination import Page, PageRequest
-    from lms_core.users.commands import CreateUser, ListUsers, UpdateMyProfile, UpdateUser
+    from lms_core.users.commands import ChangeEmailPreferences, CreateUser, ListUsers, UpdateMyProfile, UpdateUser
     from lms_core.users.errors import (
         CannotChangeOwnAccess,
         EmailAlreadyRegistered,
@@ -232,7 +238,7 @@ if TYPE_CHECKING:
         WeakPassword,
     )
     from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
-    from lms_core.users.views import UserView
+    from lms_core.users.views import EmailPreferencesView, UserView
 
 # Where each public name is defined: `__getattr__` imports that module the first time one of its names is used.
 _SOURCES: dict[str, str] = {
@@ -329,7 +335,15 @@ _SOURCES: dict[str, str] = {
     "lms_core.files.events": "FileDeleted FileUploaded",
     "lms_core.users.events": "UserDeactivated UserReactivated UserRoleChanged",
     "lms_core.quizzes.events": "QuizPassed",
+    # Notifications: course e-mails, scheduled summaries and reminders, e-mail preferences, unsubscribing.
+    "lms_core.notifications.commands": "SendWeeklyProgress SendReminders Unsubscribe",
+    "lms_core.notifications.entities": "MailingList",
+    "lms_core.notifications.errors": "InvalidUnsubscribeToken NotNotificationsOperator",
+    "lms_core.notifications.views": "JobEmail JobOutcome NotificationJobReport UnsubscribeView",
 }
+# Names defined beside others in a module listed above.
+_SOURCES["lms_core.users.commands"] += " ChangeEmailPreferences"
+_SOURCES["lms_core.users.views"] += " EmailPreferencesView"
 _SOURCE_OF: dict[str, str] = {name: module for module, names in _SOURCES.items() for name in names.split()}
 
 # fmt: off
@@ -339,40 +353,40 @@ __all__ = [
     "AttemptResultView", "AttemptStatus", "AttemptTakingView", "AttemptView", "AuthResponse", "ByteRange",
     "CannotChangeOwnAccess", "CannotPublishEmptyCourse", "CertificateAlreadyIssued", "CertificateAlreadyRevoked",
     "CertificateFile", "CertificateIssued", "CertificateNotFound", "CertificateNumberTaken", "CertificateRevoked",
-    "CertificateStatusView", "CertificateVerification", "CertificateView", "Clock", "ConfirmEmail", "ConfirmMfa",
-    "ConflictError",
-    "CourseArchived", "CourseDeleted", "CourseEnrollmentStats", "CourseEnrollmentView", "CourseHasEnrollments",
-    "CourseNotFound", "CourseNotOpen", "CoursePublished", "CourseSort", "CourseStateConflict", "CourseStatus",
-    "CourseSummary", "CourseView", "CreateCourse", "CreateLesson", "CreateQuiz", "CreateUser", "DeadlinePassed",
-    "Difficulty", "DisableMfa", "DomainEvent", "EmailAlreadyRegistered", "EmailAlreadyVerified",
-    "EmailDeliveryFailed", "EmailNotVerified", "EmailRequested", "EmptyFile", "EnrollInCourse",
-    "EnrollmentCompleted", "EnrollmentDetailView", "EnrollmentNotActive", "EnrollmentNotCompleted",
-    "EnrollmentNotFound", "EnrollmentStatus", "EnrollmentView", "ExportGrades", "ExternalServiceError",
-    "FileContentMissing", "FileDeleted", "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType",
-    "FileUploaded", "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt", "GradeChangeView",
-    "GradeImportReport", "GradePending", "GradeRecordView", "Health", "ImportGrades", "ImportedGrade",
-    "InstructorRoleRequired", "InstructorSummary", "InvalidAnswers", "InvalidCredentials", "InvalidGrade",
-    "InvalidInputError", "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress",
-    "InvalidQuestion", "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken", "IssueFailure",
-    "IssueMissingCertificates", "IssueResult", "IssueSummary", "KeptQuestionView", "LessonHasChildren",
-    "LessonNotFound", "LessonNotInCourse", "LessonProgressResult", "LessonProgressView", "LessonType", "LessonView",
-    "ListCourseEnrollments", "ListCourses", "ListMyAttempts", "ListMyCertificates", "ListMyEnrollments",
-    "ListMyFiles", "ListUsers", "ListingForbidden", "Lms", "LmsError", "Login", "LoginResponse", "Logout", "Mailer",
-    "ManagedQuestionView", "ManualGrade", "MetadataTooLarge", "MfaAlreadyEnabled", "MfaLogin", "MfaNotEnabled",
-    "MfaRequired", "NoAttemptsLeft", "NotAttemptOwner", "NotAuthenticatedError", "NotCertificateManager",
-    "NotCourseManager", "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotQuizManager", "NotUserAdmin",
-    "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
-    "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
-    "ProgressStatus", "PublishingNotAllowed", "QuestionNotFound", "QuestionOutcomeView", "QuestionType",
-    "QuestionView", "QuestionsForLearnersOnly", "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound",
-    "QuizNotOpen", "QuizNotPassed", "QuizPassed", "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError",
-    "RefreshSession", "Register", "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport", "ReorderLessons",
-    "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate", "Role", "RoleNotAllowed",
-    "ServiceUnavailableError", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
-    "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse",
-    "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",
-    "UserDeactivated", "UserId", "UserNotFound", "UserReactivated", "UserRegistered", "UserRoleChanged", "UserView",
-    "WeakPassword",
+    "CertificateStatusView", "CertificateVerification", "CertificateView", "ChangeEmailPreferences", "Clock",
+    "ConfirmEmail", "ConfirmMfa", "ConflictError", "CourseArchived", "CourseDeleted", "CourseEnrollmentStats",
+    "CourseEnrollmentView", "CourseHasEnrollments", "CourseNotFound", "CourseNotOpen", "CoursePublished", "CourseSort",
+    "CourseStateConflict", "CourseStatus", "CourseSummary", "CourseView", "CreateCourse", "CreateLesson", "CreateQuiz",
+    "CreateUser", "DeadlinePassed", "Difficulty", "DisableMfa", "DomainEvent", "EmailAlreadyRegistered",
+    "EmailAlreadyVerified", "EmailDeliveryFailed", "EmailNotVerified", "EmailPreferencesView", "EmailRequested",
+    "EmptyFile", "EnrollInCourse", "EnrollmentCompleted", "EnrollmentDetailView", "EnrollmentNotActive",
+    "EnrollmentNotCompleted", "EnrollmentNotFound", "EnrollmentStatus", "EnrollmentView", "ExportGrades",
+    "ExternalServiceError", "FileContentMissing", "FileDeleted", "FileDownload", "FileNotFound", "FileStorage",
+    "FileTooLarge", "FileType", "FileUploaded", "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt",
+    "GradeChangeView", "GradeImportReport", "GradePending", "GradeRecordView", "Health", "ImportGrades",
+    "ImportedGrade", "InstructorRoleRequired", "InstructorSummary", "InvalidAnswers", "InvalidCredentials",
+    "InvalidGrade", "InvalidInputError", "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress",
+    "InvalidQuestion", "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken",
+    "InvalidUnsubscribeToken", "IssueFailure", "IssueMissingCertificates", "IssueResult", "IssueSummary", "JobEmail",
+    "JobOutcome", "KeptQuestionView", "LessonHasChildren", "LessonNotFound", "LessonNotInCourse",
+    "LessonProgressResult", "LessonProgressView", "LessonType", "LessonView", "ListCourseEnrollments", "ListCourses",
+    "ListMyAttempts", "ListMyCertificates", "ListMyEnrollments", "ListMyFiles", "ListUsers", "ListingForbidden", "Lms",
+    "LmsError", "Login", "LoginResponse", "Logout", "Mailer", "MailingList", "ManagedQuestionView", "ManualGrade",
+    "MetadataTooLarge", "MfaAlreadyEnabled", "MfaLogin", "MfaNotEnabled", "MfaRequired", "NoAttemptsLeft",
+    "NotAttemptOwner", "NotAuthenticatedError", "NotCertificateManager", "NotCourseManager", "NotEnrollmentOwner",
+    "NotFileOwner", "NotFoundError", "NotNotificationsOperator", "NotQuizManager", "NotUserAdmin",
+    "NotificationJobReport", "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant",
+    "PaymentRequired", "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError",
+    "ProfileMetadataTooLarge", "ProgressStatus", "PublishingNotAllowed", "QuestionNotFound", "QuestionOutcomeView",
+    "QuestionType", "QuestionView", "QuestionsForLearnersOnly", "QuizAlreadyExists", "QuizHasNoQuestions",
+    "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizPassed", "QuizType", "QuizView", "RangeNotSatisfiable",
+    "RateLimitedError", "RefreshSession", "Register", "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport",
+    "ReorderLessons", "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate", "Role",
+    "RoleNotAllowed", "SendReminders", "SendWeeklyProgress", "ServiceUnavailableError", "SlugTaken", "StudentEnrolled",
+    "StudentRoleRequired", "StudentSummary", "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName",
+    "Unsubscribe", "UnsubscribeView", "UnsupportedFileType", "UpdateCourse", "UpdateLesson", "UpdateMyProfile",
+    "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile", "UserDeactivated", "UserId",
+    "UserNotFound", "UserReactivated", "UserRegistered", "UserRoleChanged", "UserView", "WeakPassword",
 ]
 # fmt: on
 

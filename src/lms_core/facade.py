@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from lms_core.emails.service import EmailService
     from lms_core.enrollments.service import EnrollmentService
     from lms_core.files.service import FileService
+    from lms_core.notifications.service import NotificationService
     from lms_core.quizzes.service import QuizService
     from lms_core.shared.clock import Clock
     from lms_core.shared.health import HealthService
@@ -41,6 +42,7 @@ class Lms:
         "enrollments",
         "files",
         "health",
+        "notifications",
         "outbox",
         "quizzes",
         "users",
@@ -54,6 +56,7 @@ class Lms:
     quizzes: QuizService
     certificates: CertificateService
     emails: EmailService
+    notifications: NotificationService
     outbox: OutboxRelay
     clock: Clock
     health: HealthService
@@ -69,6 +72,7 @@ class Lms:
         quizzes: QuizService,
         certificates: CertificateService,
         emails: EmailService,
+        notifications: NotificationService,
         outbox: OutboxRelay,
         clock: Clock,
         health: HealthService,
@@ -82,6 +86,7 @@ class Lms:
             "quizzes": quizzes,
             "certificates": certificates,
             "emails": emails,
+            "notifications": notifications,
             "outbox": outbox,
             "clock": clock,
             "health": health,

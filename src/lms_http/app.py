@@ -25,6 +25,7 @@ from lms_http.routes.courses import CoursesController, LessonsController
 from lms_http.routes.enrollments import EnrollmentsController
 from lms_http.routes.files import FilesController
 from lms_http.routes.health import HEALTH_ROUTES
+from lms_http.routes.notifications import NotificationsController
 from lms_http.routes.quizzes import CourseQuizzesController, QuizQuestionsController
 from lms_http.routes.users import UsersController
 from lms_http.security_headers import add_security_headers
@@ -73,6 +74,7 @@ def create_app(
             CourseQuizzesController,
             QuizQuestionsController,
             AttemptsController,
+            NotificationsController,
             *HEALTH_ROUTES,
             *PAGE_ROUTES,
         ],

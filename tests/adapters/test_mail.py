@@ -19,8 +19,9 @@ from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.mime import build_mime_message
 from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
-from lms_core.emails.entities import EmailTemplate, OutgoingEmail
+from lms_core.emails.entities import EmailContext, EmailTemplate, OutgoingEmail
 from lms_core.emails.errors import EmailDeliveryFailed, UnknownEmailTemplate
+from tests.support.mail_contexts import course_contexts
 from tests.support.network import free_port
 
 BASE_URL = "https://lms.example.com"
@@ -30,7 +31,7 @@ SMTP_PASSWORD = "p@ss:w/rd"
 # The test server has no certificate; aiosmtpd warns about AUTH over plain text.
 allow_plain_auth = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
-CONTEXTS: dict[EmailTemplate, dict[str, str]] = {
+CONTEXTS: dict[EmailTemplate, EmailContext] = {
     EmailTemplate.WELCOME: {"full_name": "Ada Lovelace"},
     EmailTemplate.PASSWORD_RESET: {"full_name": "Ada Lovelace", "link": LINK},
     EmailTemplate.EMAIL_VERIFICATION: {"full_name": "Ada Lovelace", "link": LINK},
@@ -40,6 +41,7 @@ CONTEXTS: dict[EmailTemplate, dict[str, str]] = {
         "sign_in_link": BASE_URL + "/login",
         "reset_link": BASE_URL + "/forgot-password",
     },
+    **course_contexts("Ada Lovelace", "Analytical Engines"),
 }
 
 
@@ -178,7 +180,7 @@ def test_a_missing_context_variable_is_an_error(
         renderer.render(template, context)
 
 
-@pytest.mark.parametrize("name", ["course_completed", "base", "../rendering", ""])
+@pytest.mark.parametrize("name", ["course_abandoned", "base", "../rendering", ""])
 def test_an_unknown_template_is_refused_by_name(renderer: JinjaEmailRenderer, name: str) -> None:
     with pytest.raises(UnknownEmailTemplate) as caught:
         renderer.render(name, {"full_name": "Ada"})

@@ -85,6 +85,10 @@ def cases(world: World) -> dict[tuple[str, ...], Case]:
             ["grade", "import", "--quiz", quiz, str(world.grades_file), "--json"], 0, '"grades_applied":1'
         ),
         ("grade", "regrade"): Case(["grade", "regrade", "--quiz", quiz, "--json"], 0, '"attempts_regraded":1'),
+        ("emails", "weekly-progress"): Case(["emails", "weekly-progress", "--json"], 0, '"job":"weekly-progress"'),
+        ("emails", "send-reminders"): Case(
+            ["emails", "send-reminders", "--inactive-days", "30", "--json"], 0, '"job":"send-reminders"'
+        ),
     }
 
 

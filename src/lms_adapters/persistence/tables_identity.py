@@ -24,6 +24,8 @@ users = Table(
     Column("last_login_at", UtcDateTime, nullable=True),
     Column("email_verified_at", UtcDateTime, nullable=True),
     Column("token_version", Integer, nullable=False),
+    # {"weekly_progress": bool, "reminders": bool}; NULL (every account before 0007) means all switched on.
+    Column("email_preferences", JsonDocument, nullable=True),
     CheckConstraint("role IN ('admin', 'instructor', 'student')", name="role"),
     Index(None, "role"),
     Index(None, "created_at"),

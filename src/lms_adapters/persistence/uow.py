@@ -23,6 +23,7 @@ from lms_adapters.persistence.grading_batch import SqlGradingBatchStore
 from lms_adapters.persistence.integrity import domain_error
 from lms_adapters.persistence.lesson_progress import SqlLessonProgressRepository
 from lms_adapters.persistence.lessons import SqlLessonRepository
+from lms_adapters.persistence.notifications import SqlSentNotificationRepository
 from lms_adapters.persistence.outbox import SqlOutboxRepository
 from lms_adapters.persistence.quizzes import SqlQuestionRepository, SqlQuizRepository
 from lms_adapters.persistence.users import SqlUserRepository
@@ -112,6 +113,10 @@ class SqlTransaction:
     def certificates(self) -> SqlCertificateRepository:
 
         return SqlCertificateRepository(self._connection)
+
+    @cached_property
+    def notifications(self) -> SqlSentNotificationRepository:
+        return SqlSentNotificationRepository(self._connection)
 
     @cached_property
     def outbox(self) -> SqlOutboxRepository:

@@ -12,7 +12,7 @@ from lms_adapters.persistence.paging import fetch_page
 from lms_core.shared.actor import Role
 from lms_core.shared.ids import UserId
 from lms_core.users.commands import ListUsers
-from lms_core.users.entities import User, normalize_email
+from lms_core.users.entities import EmailPreferences, User, normalize_email
 
 _COLUMNS = [c.name for c in users.columns]
 
@@ -33,6 +33,15 @@ def _to_user(row: Row[Any]) -> User:
         last_login_at=m["last_login_at"],
         email_verified_at=m["email_verified_at"],
         token_version=m["token_version"],
+        email_preferences=_preferences(m["email_preferences"]),
+    )
+
+
+def _preferences(stored: dict[str, Any] | None) -> EmailPreferences:
+    if not stored:
+        return EmailPreferences()
+    return EmailPreferences(
+        weekly_progress=bool(stored.get("weekly_progress", True)), reminders=bool(stored.get("reminders", True))
     )
 
 
@@ -40,6 +49,12 @@ def _values(user: User, names: set[str] | None = None) -> dict[str, Any]:
     values = {name: getattr(user, name) for name in (names if names is not None else _COLUMNS)}
     if "role" in values:
         values["role"] = user.role.value
+    if "email_preferences" in values:
+        preferences = user.email_preferences
+        values["email_preferences"] = {
+            "weekly_progress": preferences.weekly_progress,
+            "reminders": preferences.reminders,
+        }
     return values
 
 

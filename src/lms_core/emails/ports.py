@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from lms_core.emails.entities import OutgoingEmail, RenderedEmail
+from lms_core.emails.entities import EmailContext, OutgoingEmail, RenderedEmail
 
 
 class EmailRenderer(Protocol):
-    def render(self, template: str, context: dict[str, str]) -> RenderedEmail:
+    def render(self, template: str, context: EmailContext) -> RenderedEmail:
         """Subject, HTML and plain-text bodies for a named template; `UnknownEmailTemplate` for a name it
         does not have."""
         ...

@@ -12,7 +12,8 @@ class EmailService:
     """Turns `EmailRequested` events into sent messages.
 
     Rules: every message has an HTML body and a plain-text alternative from the same template;
-    the sender is the configured `LMS_MAIL_FROM`; a failure raises so the outbox retries.
+    the sender is the configured `LMS_MAIL_FROM`; a failure raises so the outbox retries; a message the
+    recipient may opt out of carries its one-click unsubscribe address to the mailer.
     """
 
     def __init__(self, *, renderer: EmailRenderer, mailer: Mailer, sender: str) -> None:
@@ -26,6 +27,11 @@ class EmailService:
         rendered = self._renderer.render(event.template, event.context)
         await self._mailer.send(
             OutgoingEmail(
-                sender=self._sender, to=event.to, subject=rendered.subject, html=rendered.html, text=rendered.text
+                sender=self._sender,
+                to=event.to,
+                subject=rendered.subject,
+                html=rendered.html,
+                text=rendered.text,
+                list_unsubscribe=event.list_unsubscribe,
             )
         )

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from lms_core.courses.ports import CourseRepository, LessonRepository
     from lms_core.enrollments.ports import EnrollmentRepository, LessonProgressRepository
     from lms_core.files.ports import FileRepository
+    from lms_core.notifications.ports import SentNotificationRepository
     from lms_core.quizzes.ports import (
         AttemptRepository,
         GradeAuditRepository,
@@ -74,6 +75,9 @@ class Transaction(Protocol):
 
     @property
     def certificates(self) -> CertificateRepository: ...
+
+    @property
+    def notifications(self) -> SentNotificationRepository: ...
 
     async def commit(self) -> None: ...
 

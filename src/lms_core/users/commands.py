@@ -58,11 +58,19 @@ class UpdateUser(Command, frozen=True, kw_only=True, forbid_unknown_fields=True)
     profile_metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
 
 
+class ChangeEmailPreferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Optional e-mails switched on (true) or off (false); absent ones stay as they are."""
+
+    weekly_progress: bool | msgspec.UnsetType = msgspec.UNSET
+    reminders: bool | msgspec.UnsetType = msgspec.UNSET
+
+
 class UpdateMyProfile(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A user changes their own profile. Role and activation are not here on purpose."""
 
     full_name: FullName | msgspec.UnsetType = msgspec.UNSET
     profile_metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
+    email_preferences: ChangeEmailPreferences | msgspec.UnsetType = msgspec.UNSET
 
 
 class ListUsers(PageRequest, frozen=True, kw_only=True, forbid_unknown_fields=True):

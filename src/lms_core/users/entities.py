@@ -140,6 +140,15 @@ def check_profile_metadata(metadata: dict[str, Any] | None) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class EmailPreferences:
+    """Which optional e-mails the account receives. Transactional e-mails (account links, enrolment,
+    completion, certificates) are not optional and have no switch here."""
+
+    weekly_progress: bool = True
+    reminders: bool = True
+
+
 @dataclass(kw_only=True, slots=True)
 class User:
     id: UserId
@@ -157,6 +166,7 @@ class User:
     # Access tokens carry the version they were issued under; bumping it (password reset,
     # deactivation, role change) refuses every earlier token at once, whatever the clocks say.
     token_version: int = 0
+    email_preferences: EmailPreferences = field(default_factory=EmailPreferences)
     changed: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def _touch(self, now: datetime, *names: str) -> None:
@@ -221,6 +231,14 @@ class User:
     def rename(self, full_name: str, now: datetime) -> None:
         self.full_name = full_name
         self._touch(now, "full_name")
+
+    def set_email_preferences(self, preferences: EmailPreferences, now: datetime) -> bool:
+        """Switch optional e-mails on or off; False if nothing changed."""
+        if preferences == self.email_preferences:
+            return False
+        self.email_preferences = preferences
+        self._touch(now, "email_preferences")
+        return True
 
     def set_profile_metadata(self, metadata: dict[str, Any] | None, now: datetime) -> None:
         check_profile_metadata(metadata)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from uuid import UUID
 
@@ -13,8 +14,14 @@ from lms_core.shared.events import DomainEvent
 from lms_core.shared.ids import UserId, new_user_id
 from lms_core.shared.pagination import Page
 from lms_core.shared.ports import Transaction, UnitOfWork
-from lms_core.users.commands import CreateUser, ListUsers, UpdateMyProfile, UpdateUser
-from lms_core.users.entities import User, check_password_policy, check_profile_metadata, normalize_email
+from lms_core.users.commands import ChangeEmailPreferences, CreateUser, ListUsers, UpdateMyProfile, UpdateUser
+from lms_core.users.entities import (
+    EmailPreferences,
+    User,
+    check_password_policy,
+    check_profile_metadata,
+    normalize_email,
+)
 from lms_core.users.errors import user_not_found
 from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
 from lms_core.users.policy import require_not_own_access_change, require_user_admin
@@ -31,6 +38,7 @@ class UserService:
     - emails are unique case-insensitively and stored lower-cased;
     - passwords follow the policy (10+ characters, not the email) and are stored as argon2id hashes;
     - `profile_metadata` is a JSON object of at most 16 KiB;
+    - users switch their own optional e-mails (weekly progress, reminders) on and off in their profile;
     - deactivating a user or changing their role cuts their live access tokens at once; deactivating
       also ends their sessions (refresh tokens), in the same transaction;
     - role changes, deactivations and reactivations are recorded as events (`users.*`).
@@ -150,6 +158,8 @@ class UserService:
                 user.rename(command.full_name.strip(), now)
             if command.profile_metadata is not msgspec.UNSET:
                 user.set_profile_metadata(command.profile_metadata, now)
+            if command.email_preferences is not msgspec.UNSET:
+                user.set_email_preferences(_changed_preferences(user.email_preferences, command.email_preferences), now)
             await tx.users.save(user)
             self.evict_after_commit(tx, me)
             await tx.commit()
@@ -169,3 +179,8 @@ async def _load(tx: Transaction, user_id: UserId, *, for_update: bool = False) -
     if user is None:
         raise user_not_found(user_id)
     return user
+
+
+def _changed_preferences(current: EmailPreferences, change: ChangeEmailPreferences) -> EmailPreferences:
+    fields = {name: getattr(change, name) for name in change.__struct_fields__}
+    return dataclasses.replace(current, **{name: value for name, value in fields.items() if value is not msgspec.UNSET})

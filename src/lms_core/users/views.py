@@ -9,7 +9,19 @@ from uuid import UUID
 import msgspec
 
 from lms_core.shared.actor import Role
-from lms_core.users.entities import User
+from lms_core.users.entities import EmailPreferences, User
+
+
+class EmailPreferencesView(msgspec.Struct, frozen=True, kw_only=True):
+    """The optional e-mails the account receives (each can be switched off in the profile or by the
+    unsubscribe link of the e-mail itself)."""
+
+    weekly_progress: bool
+    reminders: bool
+
+    @classmethod
+    def of(cls, preferences: EmailPreferences) -> EmailPreferencesView:
+        return cls(weekly_progress=preferences.weekly_progress, reminders=preferences.reminders)
 
 
 class UserView(msgspec.Struct, frozen=True, kw_only=True):
@@ -24,6 +36,7 @@ class UserView(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     last_login_at: datetime | None
     email_verified_at: datetime | None
+    email_preferences: EmailPreferencesView
 
     @classmethod
     def of(cls, user: User) -> UserView:
@@ -39,4 +52,5 @@ class UserView(msgspec.Struct, frozen=True, kw_only=True):
             updated_at=user.updated_at,
             last_login_at=user.last_login_at,
             email_verified_at=user.email_verified_at,
+            email_preferences=EmailPreferencesView.of(user.email_preferences),
         )

@@ -22,6 +22,7 @@ from lms_http.pages.account import (
 )
 from lms_http.pages.public import WithHtmlPage, certificate_page, certificate_verification, home
 from lms_http.pages.rendering import ISSUER_STATE_KEY, is_page_path, pages_stylesheet
+from lms_http.pages.unsubscribe import unsubscribe, unsubscribe_page
 
 PAGE_ROUTES = [
     pages_stylesheet,
@@ -33,6 +34,8 @@ PAGE_ROUTES = [
     forgot_password_page,
     forgot_password,
     certificate_page,
+    unsubscribe_page,
+    unsubscribe,
 ]
 
 __all__ = ["ISSUER_STATE_KEY", "PAGE_ROUTES", "WithHtmlPage", "certificate_verification", "is_page_path"]

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Request, Response, get
 
 from lms_adapters.links import CERTIFICATE_VERIFICATION_PATH
+from lms_adapters.mail.unsubscribe import UNSUBSCRIBE_PAGE_PATH
 from lms_core.shared.errors import LmsError, RateLimitedError, ServiceUnavailableError
 from lms_http.docs_assets import ASSETS_PATH
 from lms_http.errors import status_for
@@ -28,7 +29,7 @@ FORGOT_PASSWORD_PATH = "/forgot-password"
 CERTIFICATE_PAGE_PATH = "/certificates/verify"
 
 # The addresses of the pages, exact and by prefix (security_headers.py gives their HTML the pages' policy).
-_PAGE_PATHS = frozenset({"/", VERIFY_EMAIL_PATH, RESET_PASSWORD_PATH, FORGOT_PASSWORD_PATH})
+_PAGE_PATHS = frozenset({"/", VERIFY_EMAIL_PATH, RESET_PASSWORD_PATH, FORGOT_PASSWORD_PATH, UNSUBSCRIBE_PAGE_PATH})
 _PAGE_PREFIXES = (f"{CERTIFICATE_PAGE_PATH}/", f"{CERTIFICATE_VERIFICATION_PATH}/")
 
 HTML = "text/html"
