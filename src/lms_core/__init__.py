@@ -289,7 +289,7 @@ _SOURCES: dict[str, str] = {
         "StudentRoleRequired EnrollmentNotActive LessonNotInCourse InvalidProgress QuizNotPassed "
         "ReviewNotAllowed"
     ),
-    "lms_core.enrollments.events": "StudentEnrolled EnrollmentCompleted",
+    "lms_core.enrollments.events": "StudentEnrolled EnrollmentCompleted EnrollmentDropped",
     "lms_core.quizzes.entities": "AttemptStatus QuestionType QuizType",
     "lms_core.quizzes.commands": (
         "CreateQuiz UpdateQuiz AddQuestion UpdateQuestion ReorderQuestions AnswerItem AnswerSheet ManualGrade "

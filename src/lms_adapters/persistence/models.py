@@ -7,6 +7,7 @@ from lms_adapters.persistence.tables_assessment import grade_audit, quiz_attempt
 from lms_adapters.persistence.tables_identity import one_time_secrets, outbox, refresh_tokens, users
 from lms_adapters.persistence.tables_learning import courses, enrollments, lesson_progress, lessons
 from lms_adapters.persistence.tables_media import certificate_issue_failures, certificates, uploaded_files
+from lms_adapters.persistence.tables_webhooks import webhook_deliveries, webhook_endpoints
 
 __all__ = [
     "certificate_issue_failures",
@@ -25,4 +26,6 @@ __all__ = [
     "refresh_tokens",
     "uploaded_files",
     "users",
+    "webhook_deliveries",
+    "webhook_endpoints",
 ]

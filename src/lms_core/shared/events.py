@@ -17,11 +17,18 @@ from uuid import UUID
 
 import msgspec
 
+from lms_core.shared.ids import new_id
+
 
 class DomainEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """Base of every event. Subclasses set `event_type`, a stable name stored with the payload."""
+    """Base of every event. Subclasses set `event_type`, a stable name stored with the payload.
+
+    `event_id` is drawn when the event is recorded and stored in its payload, so a handler that sees the
+    event again (a retry) sees the same id: what idempotent handlers and outbound webhooks key on.
+    """
 
     event_type: ClassVar[str] = "event"
+    event_id: UUID = msgspec.field(default_factory=new_id)
 
 
 class OutboxMessage(msgspec.Struct, frozen=True, kw_only=True):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     )
     from lms_core.shared.outbox import OutboxRepository
     from lms_core.users.ports import UserRepository
+    from lms_core.webhooks.ports import WebhookRepository
 
 
 class Transaction(Protocol):
@@ -74,6 +75,9 @@ class Transaction(Protocol):
 
     @property
     def certificates(self) -> CertificateRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     async def commit(self) -> None: ...
 
