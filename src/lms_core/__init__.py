@@ -120,7 +120,7 @@ if TYPE_CHECKING:
         ReviewNotAllowed,
         StudentRoleRequired,
     )
-    from lms_core.enrollments.events import EnrollmentCompleted, StudentEnrolled
+    from lms_core.enrollments.events import EnrollmentCompleted, EnrollmentDropped, StudentEnrolled
     from lms_core.enrollments.views import (
         CourseEnrollmentStats,
         CourseEnrollmentView,
@@ -233,6 +233,28 @@ if TYPE_CHECKING:
     )
     from lms_core.users.events import UserDeactivated, UserReactivated, UserRoleChanged
     from lms_core.users.views import UserView
+    from lms_core.webhooks.commands import (
+        CreateWebhookEndpoint,
+        ListWebhookDeliveries,
+        ListWebhookEndpoints,
+        RotateWebhookSecret,
+        UpdateWebhookEndpoint,
+    )
+    from lms_core.webhooks.entities import DeliveryStatus
+    from lms_core.webhooks.errors import (
+        ForbiddenWebhookDestination,
+        InvalidWebhookUrl,
+        NotWebhookAdmin,
+        UnknownWebhookEventType,
+        UnresolvableWebhookHost,
+        WebhookDeliveryFailed,
+        WebhookDeliveryNotDue,
+        WebhookDeliveryNotFound,
+        WebhookEndpointInactive,
+        WebhookEndpointNotFound,
+    )
+    from lms_core.webhooks.events import WebhookDeliveryDue
+    from lms_core.webhooks.views import WebhookDeliveryView, WebhookEndpointView, WebhookSecretIssued
 
 # Where each public name is defined: `__getattr__` imports that module the first time one of its names is used.
 _SOURCES: dict[str, str] = {
@@ -329,6 +351,17 @@ _SOURCES: dict[str, str] = {
     "lms_core.files.events": "FileDeleted FileUploaded",
     "lms_core.users.events": "UserDeactivated UserReactivated UserRoleChanged",
     "lms_core.quizzes.events": "QuizPassed",
+    "lms_core.webhooks.commands": (
+        "CreateWebhookEndpoint UpdateWebhookEndpoint RotateWebhookSecret ListWebhookEndpoints ListWebhookDeliveries"
+    ),
+    "lms_core.webhooks.entities": "DeliveryStatus",
+    "lms_core.webhooks.views": "WebhookEndpointView WebhookSecretIssued WebhookDeliveryView",
+    "lms_core.webhooks.errors": (
+        "NotWebhookAdmin WebhookEndpointNotFound WebhookDeliveryNotFound InvalidWebhookUrl "
+        "ForbiddenWebhookDestination UnresolvableWebhookHost UnknownWebhookEventType WebhookDeliveryFailed "
+        "WebhookDeliveryNotDue WebhookEndpointInactive"
+    ),
+    "lms_core.webhooks.events": "WebhookDeliveryDue",
 }
 _SOURCE_OF: dict[str, str] = {name: module for module, names in _SOURCES.items() for name in names.split()}
 
@@ -340,39 +373,43 @@ __all__ = [
     "CannotChangeOwnAccess", "CannotPublishEmptyCourse", "CertificateAlreadyIssued", "CertificateAlreadyRevoked",
     "CertificateFile", "CertificateIssued", "CertificateNotFound", "CertificateNumberTaken", "CertificateRevoked",
     "CertificateStatusView", "CertificateVerification", "CertificateView", "Clock", "ConfirmEmail", "ConfirmMfa",
-    "ConflictError",
-    "CourseArchived", "CourseDeleted", "CourseEnrollmentStats", "CourseEnrollmentView", "CourseHasEnrollments",
-    "CourseNotFound", "CourseNotOpen", "CoursePublished", "CourseSort", "CourseStateConflict", "CourseStatus",
-    "CourseSummary", "CourseView", "CreateCourse", "CreateLesson", "CreateQuiz", "CreateUser", "DeadlinePassed",
-    "Difficulty", "DisableMfa", "DomainEvent", "EmailAlreadyRegistered", "EmailAlreadyVerified",
-    "EmailDeliveryFailed", "EmailNotVerified", "EmailRequested", "EmptyFile", "EnrollInCourse",
-    "EnrollmentCompleted", "EnrollmentDetailView", "EnrollmentNotActive", "EnrollmentNotCompleted",
+    "ConflictError", "CourseArchived", "CourseDeleted", "CourseEnrollmentStats", "CourseEnrollmentView",
+    "CourseHasEnrollments", "CourseNotFound", "CourseNotOpen", "CoursePublished", "CourseSort",
+    "CourseStateConflict", "CourseStatus", "CourseSummary", "CourseView", "CreateCourse", "CreateLesson",
+    "CreateQuiz", "CreateUser", "CreateWebhookEndpoint", "DeadlinePassed", "DeliveryStatus", "Difficulty",
+    "DisableMfa", "DomainEvent", "EmailAlreadyRegistered", "EmailAlreadyVerified", "EmailDeliveryFailed",
+    "EmailNotVerified", "EmailRequested", "EmptyFile", "EnrollInCourse", "EnrollmentCompleted",
+    "EnrollmentDetailView", "EnrollmentDropped", "EnrollmentNotActive", "EnrollmentNotCompleted",
     "EnrollmentNotFound", "EnrollmentStatus", "EnrollmentView", "ExportGrades", "ExternalServiceError",
     "FileContentMissing", "FileDeleted", "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType",
-    "FileUploaded", "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt", "GradeChangeView",
-    "GradeImportReport", "GradePending", "GradeRecordView", "Health", "ImportGrades", "ImportedGrade",
-    "InstructorRoleRequired", "InstructorSummary", "InvalidAnswers", "InvalidCredentials", "InvalidGrade",
-    "InvalidInputError", "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress",
-    "InvalidQuestion", "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken", "IssueFailure",
-    "IssueMissingCertificates", "IssueResult", "IssueSummary", "KeptQuestionView", "LessonHasChildren",
-    "LessonNotFound", "LessonNotInCourse", "LessonProgressResult", "LessonProgressView", "LessonType", "LessonView",
-    "ListCourseEnrollments", "ListCourses", "ListMyAttempts", "ListMyCertificates", "ListMyEnrollments",
-    "ListMyFiles", "ListUsers", "ListingForbidden", "Lms", "LmsError", "Login", "LoginResponse", "Logout", "Mailer",
+    "FileUploaded", "FileView", "ForbiddenWebhookDestination", "ForgotPassword", "GivenAnswer", "GradeAttempt",
+    "GradeChangeView", "GradeImportReport", "GradePending", "GradeRecordView", "Health", "ImportGrades",
+    "ImportedGrade", "InstructorRoleRequired", "InstructorSummary", "InvalidAnswers", "InvalidCredentials",
+    "InvalidGrade", "InvalidInputError", "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken",
+    "InvalidProgress", "InvalidQuestion", "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken",
+    "InvalidWebhookUrl", "IssueFailure", "IssueMissingCertificates", "IssueResult", "IssueSummary",
+    "KeptQuestionView", "LessonHasChildren", "LessonNotFound", "LessonNotInCourse", "LessonProgressResult",
+    "LessonProgressView", "LessonType", "LessonView", "ListCourseEnrollments", "ListCourses", "ListMyAttempts",
+    "ListMyCertificates", "ListMyEnrollments", "ListMyFiles", "ListUsers", "ListWebhookDeliveries",
+    "ListWebhookEndpoints", "ListingForbidden", "Lms", "LmsError", "Login", "LoginResponse", "Logout", "Mailer",
     "ManagedQuestionView", "ManualGrade", "MetadataTooLarge", "MfaAlreadyEnabled", "MfaLogin", "MfaNotEnabled",
     "MfaRequired", "NoAttemptsLeft", "NotAttemptOwner", "NotAuthenticatedError", "NotCertificateManager",
     "NotCourseManager", "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotQuizManager", "NotUserAdmin",
-    "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
-    "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
-    "ProgressStatus", "PublishingNotAllowed", "QuestionNotFound", "QuestionOutcomeView", "QuestionType",
-    "QuestionView", "QuestionsForLearnersOnly", "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound",
-    "QuizNotOpen", "QuizNotPassed", "QuizPassed", "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError",
-    "RefreshSession", "Register", "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport", "ReorderLessons",
-    "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate", "Role", "RoleNotAllowed",
-    "ServiceUnavailableError", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
-    "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse",
-    "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",
-    "UserDeactivated", "UserId", "UserNotFound", "UserReactivated", "UserRegistered", "UserRoleChanged", "UserView",
-    "WeakPassword",
+    "NotWebhookAdmin", "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant",
+    "PaymentRequired", "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError",
+    "ProfileMetadataTooLarge", "ProgressStatus", "PublishingNotAllowed", "QuestionNotFound", "QuestionOutcomeView",
+    "QuestionType", "QuestionView", "QuestionsForLearnersOnly", "QuizAlreadyExists", "QuizHasNoQuestions",
+    "QuizNotFound", "QuizNotOpen", "QuizNotPassed", "QuizPassed", "QuizType", "QuizView", "RangeNotSatisfiable",
+    "RateLimitedError", "RefreshSession", "Register", "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport",
+    "ReorderLessons", "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate", "Role",
+    "RoleNotAllowed", "RotateWebhookSecret", "ServiceUnavailableError", "SlugTaken", "StudentEnrolled",
+    "StudentRoleRequired", "StudentSummary", "SubmitReview", "TokenPair", "UnknownEmailTemplate",
+    "UnknownWebhookEventType", "UnrenderableName", "UnresolvableWebhookHost", "UnsupportedFileType", "UpdateCourse",
+    "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser",
+    "UpdateWebhookEndpoint", "UploadFile", "UserDeactivated", "UserId", "UserNotFound", "UserReactivated",
+    "UserRegistered", "UserRoleChanged", "UserView", "WeakPassword", "WebhookDeliveryDue", "WebhookDeliveryFailed",
+    "WebhookDeliveryNotDue", "WebhookDeliveryNotFound", "WebhookDeliveryView", "WebhookEndpointInactive",
+    "WebhookEndpointNotFound", "WebhookEndpointView", "WebhookSecretIssued",
 ]
 # fmt: on
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from lms_core.shared.health import HealthService
     from lms_core.shared.outbox import OutboxRelay
     from lms_core.users.service import UserService
+    from lms_core.webhooks.service import WebhookService
 
 
 class Lms:
@@ -44,6 +45,7 @@ class Lms:
         "outbox",
         "quizzes",
         "users",
+        "webhooks",
     )
 
     auth: AuthService
@@ -54,6 +56,7 @@ class Lms:
     quizzes: QuizService
     certificates: CertificateService
     emails: EmailService
+    webhooks: WebhookService
     outbox: OutboxRelay
     clock: Clock
     health: HealthService
@@ -69,6 +72,7 @@ class Lms:
         quizzes: QuizService,
         certificates: CertificateService,
         emails: EmailService,
+        webhooks: WebhookService,
         outbox: OutboxRelay,
         clock: Clock,
         health: HealthService,
@@ -82,6 +86,7 @@ class Lms:
             "quizzes": quizzes,
             "certificates": certificates,
             "emails": emails,
+            "webhooks": webhooks,
             "outbox": outbox,
             "clock": clock,
             "health": health,

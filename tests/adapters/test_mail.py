@@ -40,6 +40,12 @@ CONTEXTS: dict[EmailTemplate, dict[str, str]] = {
         "sign_in_link": BASE_URL + "/login",
         "reset_link": BASE_URL + "/forgot-password",
     },
+    EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: {
+        "full_name": "Ada Lovelace",
+        "endpoint_url": "https://crm.example.com/hooks",
+        "endpoint_id": "0190c0de-0000-7000-8000-000000000001",
+        "reason": "the receiver answered 500",
+    },
 }
 
 

@@ -18,6 +18,7 @@ _SUBJECTS: dict[str, str] = {
     EmailTemplate.EMAIL_VERIFICATION: "Verify your e-mail address for {product_name}",
     EmailTemplate.MFA_CODE: "Your {product_name} sign-in code",
     EmailTemplate.REGISTRATION_ATTEMPT: "Someone tried to sign up for {product_name} with your address",
+    EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: "A {product_name} webhook endpoint was disabled",
 }
 
 

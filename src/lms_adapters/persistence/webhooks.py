@@ -110,7 +110,9 @@ class SqlWebhookRepository:
     async def active_endpoints_for(self, event_type: str) -> list[WebhookEndpoint]:
         rows = (
             await self._c.execute(
-                select(webhook_endpoints).where(webhook_endpoints.c.is_active.is_(True)).order_by(webhook_endpoints.c.id)
+                select(webhook_endpoints)
+                .where(webhook_endpoints.c.is_active.is_(True))
+                .order_by(webhook_endpoints.c.id)
             )
         ).all()
         endpoints = [_to_endpoint(row._mapping) for row in rows]

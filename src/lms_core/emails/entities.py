@@ -13,6 +13,8 @@ class EmailTemplate(enum.StrEnum):
     MFA_CODE = "mfa_code"
     # To an address someone tried to sign up with while it already has an account (private registration).
     REGISTRATION_ATTEMPT = "registration_attempt"
+    # To the admin who registered a webhook endpoint that was disabled after failing for days.
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,9 +142,7 @@ class WebhookService:
         """Change the URL, event types, description or activation; enabling clears the failure history."""
         require_webhook_admin(actor)
         url = None if command.url is msgspec.UNSET else await self._checked_url(command.url)
-        event_types = (
-            None if command.event_types is msgspec.UNSET else self._checked_event_types(command.event_types)
-        )
+        event_types = None if command.event_types is msgspec.UNSET else self._checked_event_types(command.event_types)
         now = self._clock.now()
         async with self._uow.begin() as tx:
             endpoint = await _endpoint(tx, endpoint_id, for_update=True)

@@ -52,7 +52,9 @@ class WebhookSecretIssued(msgspec.Struct, frozen=True, kw_only=True):
     secret: Annotated[
         str,
         msgspec.Meta(
-            description="whsec_ then the base64 of the key bytes (Standard Webhooks); store it now, it is not shown again.",
+            description=(
+                "whsec_ then the base64 of the key bytes (Standard Webhooks); store it now, it is not shown again."
+            ),
             examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
         ),
     ]

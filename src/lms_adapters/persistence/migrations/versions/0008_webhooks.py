@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.Uuid(), nullable=True),
         sa.Column("sealed_secret", sa.Text(), nullable=False),
         sa.Column("sealed_previous_secret", sa.Text(), nullable=True),
-        sa.Column("previous_secret_expires_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "previous_secret_expires_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True
+        ),
         sa.Column("failing_since", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("disabled_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("disabled_reason", sa.Text(), nullable=True),
@@ -62,9 +64,7 @@ def upgrade() -> None:
         sa.Column("last_attempt_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("next_attempt_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("delivered_at", lms_adapters.persistence.types.UtcDateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('pending', 'delivered', 'failed')", name=op.f("ck_webhook_deliveries_status")
-        ),
+        sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name=op.f("ck_webhook_deliveries_status")),
         sa.ForeignKeyConstraint(
             ["endpoint_id"],
             ["webhook_endpoints.id"],
