@@ -27,6 +27,7 @@ from lms_http.routes.files import FilesController
 from lms_http.routes.health import HEALTH_ROUTES
 from lms_http.routes.quizzes import CourseQuizzesController, QuizQuestionsController
 from lms_http.routes.users import UsersController
+from lms_http.routes.webhooks import WebhooksController
 from lms_http.security_headers import add_security_headers
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -73,6 +74,7 @@ def create_app(
             CourseQuizzesController,
             QuizQuestionsController,
             AttemptsController,
+            WebhooksController,
             *HEALTH_ROUTES,
             *PAGE_ROUTES,
         ],
