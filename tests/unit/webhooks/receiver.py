@@ -48,7 +48,9 @@ def running_receiver(statuses: list[int] | None = None, path: str = "/hooks") ->
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             status = receiver._answer()
             receiver._record(
-                Received(path=self.path, headers={k.lower(): v for k, v in self.headers.items()}, body=body, answered=status)
+                Received(
+                    path=self.path, headers={k.lower(): v for k, v in self.headers.items()}, body=body, answered=status
+                )
             )
             self.send_response(status)
             self.send_header("content-length", "0")

@@ -75,7 +75,9 @@ async def test_only_admins_manage_webhooks(lms: Lms, admin: Actor) -> None:
     others = [await instructor(lms), await student(lms), Actor.anonymous()]
     for actor in others:
         calls = [
-            lms.webhooks.create_endpoint(actor, CreateWebhookEndpoint(url=PUBLIC_URL, event_types=["certificates.issued"])),
+            lms.webhooks.create_endpoint(
+                actor, CreateWebhookEndpoint(url=PUBLIC_URL, event_types=["certificates.issued"])
+            ),
             lms.webhooks.list_endpoints(actor, ListWebhookEndpoints()),
             lms.webhooks.get_endpoint(actor, endpoint.id),
             lms.webhooks.update_endpoint(actor, endpoint.id, UpdateWebhookEndpoint(is_active=False)),
@@ -135,7 +137,9 @@ async def test_loopback_link_local_and_private_destinations_are_refused(lms: Lms
 
 async def test_changing_the_url_to_a_private_address_is_refused_and_keeps_the_old_one(lms: Lms, admin: Actor) -> None:
     endpoint = (
-        await lms.webhooks.create_endpoint(admin, CreateWebhookEndpoint(url=PUBLIC_URL, event_types=["certificates.issued"]))
+        await lms.webhooks.create_endpoint(
+            admin, CreateWebhookEndpoint(url=PUBLIC_URL, event_types=["certificates.issued"])
+        )
     ).endpoint
     with pytest.raises(ForbiddenWebhookDestination):
         await lms.webhooks.update_endpoint(admin, endpoint.id, UpdateWebhookEndpoint(url="http://10.0.0.1/x"))
@@ -165,7 +169,9 @@ async def test_every_sendable_event_type_is_in_the_engines_catalogue(lms: Lms) -
 
 async def test_an_admin_changes_and_removes_an_endpoint(lms: Lms, admin: Actor) -> None:
     endpoint = (
-        await lms.webhooks.create_endpoint(admin, CreateWebhookEndpoint(url=PUBLIC_URL, event_types=["certificates.issued"]))
+        await lms.webhooks.create_endpoint(
+            admin, CreateWebhookEndpoint(url=PUBLIC_URL, event_types=["certificates.issued"])
+        )
     ).endpoint
 
     changed = await lms.webhooks.update_endpoint(
@@ -174,7 +180,11 @@ async def test_an_admin_changes_and_removes_an_endpoint(lms: Lms, admin: Actor) 
         UpdateWebhookEndpoint(description="Warehouse", event_types=["certificates.revoked"], is_active=False),
     )
 
-    assert (changed.description, changed.event_types, changed.is_active) == ("Warehouse", ["certificates.revoked"], False)
+    assert (changed.description, changed.event_types, changed.is_active) == (
+        "Warehouse",
+        ["certificates.revoked"],
+        False,
+    )
     assert await lms.webhooks.get_endpoint(admin, endpoint.id) == changed
     await lms.webhooks.delete_endpoint(admin, endpoint.id)
     with pytest.raises(WebhookEndpointNotFound):
