@@ -118,7 +118,7 @@ def test_a_served_engine_posts_signed_events_and_retries_a_failed_one(tmp_path: 
             code, output = stop(server)
         assert code == 0, output
 
-    payloads = {}
+    payloads: dict[str, list[tuple[int, Any]]] = {}
     for request in receiver.requests:
         payload = verifier.verify(request.body, request.headers)
         assert request.headers["webhook-id"] == payload["id"]
