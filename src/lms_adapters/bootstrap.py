@@ -29,6 +29,9 @@ from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCode
 from lms_adapters.settings import Settings
 from lms_adapters.storage.fsspec_storage import FsspecFileStorage
 from lms_adapters.tasks.outbox_worker import OutboxWorker
+from lms_adapters.webhooks.guard import NetworkGuard
+from lms_adapters.webhooks.secret_box import AesGcmSecretBox
+from lms_adapters.webhooks.sender import HttpWebhookSender
 from lms_core.auth import events as auth_events
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService, RefreshSessionRevoker
@@ -65,6 +68,10 @@ from lms_core.shared.ports import HealthProbe
 from lms_core.users import events as user_events
 from lms_core.users.ports import UserCache
 from lms_core.users.service import UserService
+from lms_core.webhooks import events as webhook_events
+from lms_core.webhooks.events import WebhookDeliveryDue
+from lms_core.webhooks.ports import WebhookRules
+from lms_core.webhooks.service import WebhookService
 
 log = logging.getLogger("lms")
 
@@ -164,6 +171,7 @@ def _event_catalogue() -> EventCatalogue:
         *certificate_events.EVENTS,
         *email_events.EVENTS,
         *notification_events.EVENTS,
+        *webhook_events.EVENTS,
     )
 
 
@@ -182,6 +190,7 @@ def _relay(
     emails: EmailService,
     certificates: CertificateService,
     notifications: NotificationService,
+    webhooks: WebhookService,
 ) -> OutboxRelay:
     relay = OutboxRelay(uow=uow, clock=clock, events=events, sealer=sealer)
     relay.subscribe(EmailRequested, emails.deliver)
@@ -190,6 +199,10 @@ def _relay(
     relay.subscribe(StudentEnrolled, notifications.on_student_enrolled)
     relay.subscribe(EnrollmentCompleted, notifications.on_enrollment_completed)
     relay.subscribe(CertificateIssued, notifications.on_certificate_issued)
+    # Webhooks: each event endpoints may want fans out into deliveries; each delivery is one more event.
+    for event_class in webhooks.event_classes:
+        relay.subscribe(event_class, webhooks.fan_out)
+    relay.subscribe(WebhookDeliveryDue, webhooks.attempt_delivery)
     return relay
 
 
@@ -207,6 +220,21 @@ async def _outbox_worker(
     finally:
         uow.on_outbox_write = None
         await worker.stop()
+
+
+def _webhook_rules(settings: Settings) -> WebhookRules:
+    return WebhookRules(
+        disable_after_days=settings.webhook_disable_after_days,
+        secret_grace_seconds=settings.webhook_secret_grace_hours * 3600,
+    )
+
+
+async def _webhook_sender(settings: Settings, guard: NetworkGuard) -> AsyncIterator[HttpWebhookSender]:
+    sender = HttpWebhookSender(guard, timeout_seconds=settings.webhook_timeout_seconds)
+    try:
+        yield sender
+    finally:
+        await sender.aclose()
 
 
 class Container(containers.DeclarativeContainer):
@@ -310,8 +338,20 @@ class Container(containers.DeclarativeContainer):
     notifications = providers.Singleton(
         NotificationService, uow=uow, clock=clock, links=notification_links, tokens=unsubscribe_tokens, users=users
     )
+    # Outbound webhooks: the SSRF guard checks URLs when registered and again at every connection.
+    webhook_guard = providers.Singleton(NetworkGuard, allow_private=settings.provided.webhook_allow_private_networks)
+    webhook_sender = providers.Resource(_webhook_sender, settings, webhook_guard)
+    webhooks = providers.Singleton(
+        WebhookService,
+        uow=uow,
+        clock=clock,
+        secrets=providers.Singleton(AesGcmSecretBox, secret_key),
+        guard=webhook_guard,
+        sender=webhook_sender,
+        rules=providers.Singleton(_webhook_rules, settings),
+    )
     events = providers.Singleton(_event_catalogue)
-    relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates, notifications)
+    relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates, notifications, webhooks)
     outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
 
     health = providers.Singleton(_health, engine, redis)
@@ -327,6 +367,7 @@ class Container(containers.DeclarativeContainer):
         certificates=certificates,
         emails=emails,
         notifications=notifications,
+        webhooks=webhooks,
         outbox=relay,
         clock=clock,
         health=health,

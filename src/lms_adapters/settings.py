@@ -106,6 +106,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # document, other) or "none", and the largest such file in bytes. Instructors and admins publish anything.
     files_learner_public_types: str = "image"
     files_learner_public_max_bytes: int = 2 * 1024 * 1024
+    # Outbound webhooks (docs/webhooks.md): an endpoint whose deliveries have all failed for this many days is
+    # disabled and its owner e-mailed; how long a rotated-out secret keeps signing; the time limit of one
+    # attempt; and whether endpoints may be on loopback, link-local or private networks (refused by default
+    # against SSRF, checked at registration and at every connection).
+    webhook_disable_after_days: Positive = 5
+    webhook_secret_grace_hours: Annotated[int, msgspec.Meta(ge=0, le=168)] = 24
+    webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
+    webhook_allow_private_networks: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

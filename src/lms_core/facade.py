@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from lms_core.shared.health import HealthService
     from lms_core.shared.outbox import OutboxRelay
     from lms_core.users.service import UserService
+    from lms_core.webhooks.service import WebhookService
 
 
 class Lms:
@@ -46,6 +47,7 @@ class Lms:
         "outbox",
         "quizzes",
         "users",
+        "webhooks",
     )
 
     auth: AuthService
@@ -57,6 +59,7 @@ class Lms:
     certificates: CertificateService
     emails: EmailService
     notifications: NotificationService
+    webhooks: WebhookService
     outbox: OutboxRelay
     clock: Clock
     health: HealthService
@@ -73,6 +76,7 @@ class Lms:
         certificates: CertificateService,
         emails: EmailService,
         notifications: NotificationService,
+        webhooks: WebhookService,
         outbox: OutboxRelay,
         clock: Clock,
         health: HealthService,
@@ -87,6 +91,7 @@ class Lms:
             "certificates": certificates,
             "emails": emails,
             "notifications": notifications,
+            "webhooks": webhooks,
             "outbox": outbox,
             "clock": clock,
             "health": health,

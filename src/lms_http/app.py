@@ -28,6 +28,7 @@ from lms_http.routes.health import HEALTH_ROUTES
 from lms_http.routes.notifications import NotificationsController
 from lms_http.routes.quizzes import CourseQuizzesController, QuizQuestionsController
 from lms_http.routes.users import UsersController
+from lms_http.routes.webhooks import WebhooksController
 from lms_http.security_headers import add_security_headers
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -75,6 +76,7 @@ def create_app(
             QuizQuestionsController,
             AttemptsController,
             NotificationsController,
+            WebhooksController,
             *HEALTH_ROUTES,
             *PAGE_ROUTES,
         ],

@@ -31,6 +31,7 @@ from lms_core import (
     CreateLesson,
     CreateQuiz,
     CreateUser,
+    CreateWebhookEndpoint,
     DisableMfa,
     EnrollInCourse,
     ForgotPassword,
@@ -45,6 +46,7 @@ from lms_core import (
     ReorderQuestions,
     ResetPassword,
     RevokeCertificate,
+    RotateWebhookSecret,
     SubmitReview,
     UpdateCourse,
     UpdateLesson,
@@ -53,6 +55,7 @@ from lms_core import (
     UpdateQuestion,
     UpdateQuiz,
     UpdateUser,
+    UpdateWebhookEndpoint,
 )
 from lms_http.docs_assets import DOCS_PATH, LocalSwaggerRenderPlugin, docs_router
 
@@ -133,6 +136,13 @@ REQUEST_EXAMPLES: dict[type[msgspec.Struct], dict[str, Any]] = {
         ]
     },
     GradeAttempt: {"grades": [{"question_id": _QUESTION, "points": "1.5", "feedback": "Right idea, no example."}]},
+    CreateWebhookEndpoint: {
+        "url": "https://crm.example.com/hooks/lms",
+        "event_types": ["enrollments.student_enrolled", "enrollments.completed"],
+        "description": "CRM sync",
+    },
+    UpdateWebhookEndpoint: {"is_active": True, "event_types": ["certificates.issued"]},
+    RotateWebhookSecret: {"grace_seconds": 86400},
 }
 
 

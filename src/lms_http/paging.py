@@ -15,6 +15,7 @@ from lms_core.files.views import FileView
 from lms_core.quizzes.views import AttemptView
 from lms_core.shared.pagination import MAX_PAGE, MAX_PAGE_SIZE
 from lms_core.users.views import UserView
+from lms_core.webhooks.views import WebhookDeliveryView, WebhookEndpointView
 from lms_http.openapi import component_name
 
 PageQuery = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="page number, from 1")]
@@ -27,3 +28,5 @@ EnrollmentPage = Annotated[Page[EnrollmentView], component_name("EnrollmentPage"
 FilePage = Annotated[Page[FileView], component_name("FilePage")]
 AttemptPage = Annotated[Page[AttemptView], component_name("AttemptPage")]
 UserPage = Annotated[Page[UserView], component_name("UserPage")]
+WebhookEndpointPage = Annotated[Page[WebhookEndpointView], component_name("WebhookEndpointPage")]
+WebhookDeliveryPage = Annotated[Page[WebhookDeliveryView], component_name("WebhookDeliveryPage")]

@@ -42,6 +42,12 @@ CONTEXTS: dict[EmailTemplate, EmailContext] = {
         "reset_link": BASE_URL + "/forgot-password",
     },
     **course_contexts("Ada Lovelace", "Analytical Engines"),
+    EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: {
+        "full_name": "Ada Lovelace",
+        "endpoint_url": "https://crm.example.com/hooks",
+        "endpoint_id": "0190c0de-0000-7000-8000-000000000001",
+        "reason": "the receiver answered 500",
+    },
 }
 
 

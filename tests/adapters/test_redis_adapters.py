@@ -95,7 +95,7 @@ async def test_rate_limiter_admits_exactly_the_limit_under_concurrent_hits(redis
 
 async def test_an_eviction_reaches_every_process_cache(redis: Redis) -> None:
     from lms_core.shared.actor import Role
-    from lms_core.users.views import UserView
+    from lms_core.users.views import EmailPreferencesView, UserView
 
     other_client = Redis.from_url(require_service("Redis", "LMS_TEST_REDIS_URL"))
     channel = f"test:{uuid.uuid4().hex}"
@@ -118,6 +118,7 @@ async def test_an_eviction_reaches_every_process_cache(redis: Redis) -> None:
             updated_at=now,
             last_login_at=None,
             email_verified_at=None,
+            email_preferences=EmailPreferencesView(weekly_progress=True, reminders=True),
         )
         there.put(user_id, CachedUser(view=view, token_version=0), generation=there.generation())
         assert there.get(user_id) is not None

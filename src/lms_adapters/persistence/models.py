@@ -8,6 +8,7 @@ from lms_adapters.persistence.tables_identity import one_time_secrets, outbox, r
 from lms_adapters.persistence.tables_learning import courses, enrollments, lesson_progress, lessons
 from lms_adapters.persistence.tables_media import certificate_issue_failures, certificates, uploaded_files
 from lms_adapters.persistence.tables_notifications import sent_notifications
+from lms_adapters.persistence.tables_webhooks import webhook_deliveries, webhook_endpoints
 
 __all__ = [
     "certificate_issue_failures",
@@ -27,4 +28,6 @@ __all__ = [
     "sent_notifications",
     "uploaded_files",
     "users",
+    "webhook_deliveries",
+    "webhook_endpoints",
 ]

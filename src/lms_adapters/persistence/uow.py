@@ -27,6 +27,7 @@ from lms_adapters.persistence.notifications import SqlSentNotificationRepository
 from lms_adapters.persistence.outbox import SqlOutboxRepository
 from lms_adapters.persistence.quizzes import SqlQuestionRepository, SqlQuizRepository
 from lms_adapters.persistence.users import SqlUserRepository
+from lms_adapters.persistence.webhooks import SqlWebhookRepository
 from lms_core.shared.clock import Clock
 from lms_core.shared.errors import ServiceUnavailableError
 from lms_core.shared.outbox import PayloadSealer
@@ -117,6 +118,10 @@ class SqlTransaction:
     @cached_property
     def notifications(self) -> SqlSentNotificationRepository:
         return SqlSentNotificationRepository(self._connection)
+
+    @cached_property
+    def webhooks(self) -> SqlWebhookRepository:
+        return SqlWebhookRepository(self._connection)
 
     @cached_property
     def outbox(self) -> SqlOutboxRepository:

@@ -26,6 +26,8 @@ class EmailTemplate(enum.StrEnum):
     COURSE_REMINDER = "course_reminder"
     # For the payments module: a receipt of a successful payment.
     PAYMENT_RECEIPT = "payment_receipt"
+    # To the admin who registered a webhook endpoint that was disabled after failing for days.
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,5 +22,14 @@ class EnrollmentCompleted(DomainEvent, frozen=True, kw_only=True):
     course_id: UUID
 
 
+class EnrollmentDropped(DomainEvent, frozen=True, kw_only=True):
+    """The learner left the course (or an admin dropped them); the enrolment keeps its progress."""
+
+    event_type: ClassVar[str] = "enrollments.dropped"
+    enrollment_id: UUID
+    student_id: UUID
+    course_id: UUID
+
+
 # What this module records; the composition root puts these in the engine's event catalogue.
-EVENTS: tuple[type[DomainEvent], ...] = (StudentEnrolled, EnrollmentCompleted)
+EVENTS: tuple[type[DomainEvent], ...] = (StudentEnrolled, EnrollmentCompleted, EnrollmentDropped)

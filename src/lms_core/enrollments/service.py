@@ -26,7 +26,7 @@ from lms_core.enrollments.errors import (
     QuizNotPassed,
     ReviewNotAllowed,
 )
-from lms_core.enrollments.events import StudentEnrolled
+from lms_core.enrollments.events import EnrollmentDropped, StudentEnrolled
 from lms_core.enrollments.policy import (
     not_found,
     require_can_see_enrollment,
@@ -162,6 +162,9 @@ class EnrollmentService:
                 )
             # Closed once dropped, so that a pass among them completes the quiz lesson but never the enrolment.
             await self._open_attempts.close_all(tx, enrollment.id, now)
+            await tx.outbox.add(
+                EnrollmentDropped(enrollment_id=enrollment.id, student_id=enrollment.student_id, course_id=course.id)
+            )
             await tx.enrollments.update_course_counters(course.id)
             self._invalidate_catalogue_after_commit(tx)
             result = await _load(tx, enrollment.id)

@@ -17,11 +17,36 @@ from uuid import UUID
 
 import msgspec
 
+from lms_core.shared.ids import new_id
 
-class DomainEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """Base of every event. Subclasses set `event_type`, a stable name stored with the payload."""
+
+class DomainEvent(msgspec.Struct, frozen=True, kw_only=True, eq=False):
+    """Base of every event. Subclasses set `event_type`, a stable name stored with the payload.
+
+    `event_id` is drawn when the event is created and stored in its payload, so a handler that sees the
+    event again (a retry) sees the same id: what idempotent handlers and outbound webhooks key on.
+    Equality compares what happened (the type and the other fields), not which recording it is: the id is
+    identity, compared explicitly where it matters.
+    """
 
     event_type: ClassVar[str] = "event"
+    event_id: UUID = msgspec.field(default_factory=new_id)
+
+    def _facts(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__struct_fields__ if name != "event_id")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, DomainEvent)
+        return self._facts() == other._facts()
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._facts()))
 
 
 class OutboxMessage(msgspec.Struct, frozen=True, kw_only=True):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from lms_core.shared.outbox import OutboxRepository
     from lms_core.users.ports import UserRepository
+    from lms_core.webhooks.ports import WebhookRepository
 
 
 class Transaction(Protocol):
@@ -78,6 +79,9 @@ class Transaction(Protocol):
 
     @property
     def notifications(self) -> SentNotificationRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     async def commit(self) -> None: ...
 

@@ -1,0 +1,1 @@
+"""Outbound webhooks: sealing their secrets, the SSRF guard, and the HTTP sender."""
