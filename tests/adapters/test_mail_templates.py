@@ -38,6 +38,12 @@ def contexts(full_name: str, course_title: str) -> dict[EmailTemplate, EmailCont
             "reset_link": f"{BASE_URL}/forgot-password",
         },
         **course_contexts(full_name, course_title),
+        EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: {
+            "full_name": full_name,
+            "endpoint_url": "https://crm.example.com/hooks?source=lms&kind=all",
+            "endpoint_id": "0190c0de-0000-7000-8000-000000000001",
+            "reason": "the receiver answered 500",
+        },
     }
 
 
@@ -54,6 +60,7 @@ LINKS: dict[EmailTemplate, list[str]] = {
     EmailTemplate.WEEKLY_PROGRESS: [COURSE_LINK, UNSUBSCRIBE_LINK],
     EmailTemplate.COURSE_REMINDER: [COURSE_LINK, UNSUBSCRIBE_LINK],
     EmailTemplate.PAYMENT_RECEIPT: [COURSE_LINK],
+    EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: [],
 }
 
 # What each template says that only it says.
@@ -69,6 +76,11 @@ CONTENT: dict[EmailTemplate, list[str]] = {
     EmailTemplate.WEEKLY_PROGRESS: ["2026-W10", "37.50 %", "3 of 8", "Statistics 101", "0 of 12"],
     EmailTemplate.COURSE_REMINDER: ["It has been 9 days", "37.50 %"],
     EmailTemplate.PAYMENT_RECEIPT: ["RCPT-2026-000042", "49.00 USD", "5 March 2026"],
+    EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: [
+        "has been disabled",
+        "Last error: the receiver answered 500",
+        "/api/v1/webhooks/0190c0de-0000-7000-8000-000000000001",
+    ],
 }
 
 

@@ -26,7 +26,7 @@ _SUBJECTS: dict[str, str] = {
     EmailTemplate.WEEKLY_PROGRESS: "Your week on {{ product_name }}: {{ courses|length }} course(s) in progress",
     EmailTemplate.COURSE_REMINDER: "{{ course_title }} is waiting for you on {{ product_name }}",
     EmailTemplate.PAYMENT_RECEIPT: "Your {{ product_name }} receipt {{ receipt_number }}",
-    EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: "A {{ product_name }} webhook endpoint was disabled",
+    EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: "{{ product_name }}: a webhook endpoint was disabled",
 }
 
 _RIGHT_TO_LEFT = frozenset({"R", "AL"})
