@@ -219,6 +219,14 @@ if TYPE_CHECKING:
         ServiceUnavailableError,
     )
     from lms_core.shared.events import DomainEvent
+    from lms_core.shared.failed_events import (
+        FailedEventNotFound,
+        FailedEventView,
+        InvalidRetry,
+        NotDeliveryOperator,
+        RetryFailedEvents,
+        RetryReport,
+    )
     from lms_core.shared.health import Health
     from lms_core.shared.ids import UserId
     from lms_core.shared.pagination import Page, PageRequest
@@ -329,6 +337,9 @@ _SOURCES: dict[str, str] = {
     "lms_core.files.events": "FileDeleted FileUploaded",
     "lms_core.users.events": "UserDeactivated UserReactivated UserRoleChanged",
     "lms_core.quizzes.events": "QuizPassed",
+    "lms_core.shared.failed_events": (
+        "FailedEventView RetryFailedEvents RetryReport NotDeliveryOperator FailedEventNotFound InvalidRetry"
+    ),
 }
 _SOURCE_OF: dict[str, str] = {name: module for module, names in _SOURCES.items() for name in names.split()}
 
@@ -348,26 +359,35 @@ __all__ = [
     "EmailDeliveryFailed", "EmailNotVerified", "EmailRequested", "EmptyFile", "EnrollInCourse",
     "EnrollmentCompleted", "EnrollmentDetailView", "EnrollmentNotActive", "EnrollmentNotCompleted",
     "EnrollmentNotFound", "EnrollmentStatus", "EnrollmentView", "ExportGrades", "ExternalServiceError",
+    "FailedEventNotFound",
+    "FailedEventView",
     "FileContentMissing", "FileDeleted", "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType",
     "FileUploaded", "FileView", "ForgotPassword", "GivenAnswer", "GradeAttempt", "GradeChangeView",
     "GradeImportReport", "GradePending", "GradeRecordView", "Health", "ImportGrades", "ImportedGrade",
     "InstructorRoleRequired", "InstructorSummary", "InvalidAnswers", "InvalidCredentials", "InvalidGrade",
     "InvalidInputError", "InvalidLesson", "InvalidMfaCode", "InvalidOneTimeToken", "InvalidProgress",
-    "InvalidQuestion", "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder", "InvalidToken", "IssueFailure",
+    "InvalidQuestion", "InvalidQuestionOrder", "InvalidQuiz", "InvalidReorder",
+    "InvalidRetry",
+    "InvalidToken", "IssueFailure",
     "IssueMissingCertificates", "IssueResult", "IssueSummary", "KeptQuestionView", "LessonHasChildren",
     "LessonNotFound", "LessonNotInCourse", "LessonProgressResult", "LessonProgressView", "LessonType", "LessonView",
     "ListCourseEnrollments", "ListCourses", "ListMyAttempts", "ListMyCertificates", "ListMyEnrollments",
     "ListMyFiles", "ListUsers", "ListingForbidden", "Lms", "LmsError", "Login", "LoginResponse", "Logout", "Mailer",
     "ManagedQuestionView", "ManualGrade", "MetadataTooLarge", "MfaAlreadyEnabled", "MfaLogin", "MfaNotEnabled",
     "MfaRequired", "NoAttemptsLeft", "NotAttemptOwner", "NotAuthenticatedError", "NotCertificateManager",
-    "NotCourseManager", "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotQuizManager", "NotUserAdmin",
+    "NotCourseManager",
+    "NotDeliveryOperator",
+    "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotQuizManager", "NotUserAdmin",
     "OutgoingEmail", "Page", "PageRequest", "PasswordChanged", "PasswordGrant", "PaymentRequired",
     "PaymentRequiredError", "PendingGradingReport", "PermissionDeniedError", "ProfileMetadataTooLarge",
     "ProgressStatus", "PublishingNotAllowed", "QuestionNotFound", "QuestionOutcomeView", "QuestionType",
     "QuestionView", "QuestionsForLearnersOnly", "QuizAlreadyExists", "QuizHasNoQuestions", "QuizNotFound",
     "QuizNotOpen", "QuizNotPassed", "QuizPassed", "QuizType", "QuizView", "RangeNotSatisfiable", "RateLimitedError",
     "RefreshSession", "Register", "RegistrationIsPrivate", "RegradeQuiz", "RegradeReport", "ReorderLessons",
-    "ReorderQuestions", "ResetPassword", "ReviewNotAllowed", "RevokeCertificate", "Role", "RoleNotAllowed",
+    "ReorderQuestions", "ResetPassword",
+    "RetryFailedEvents",
+    "RetryReport",
+    "ReviewNotAllowed", "RevokeCertificate", "Role", "RoleNotAllowed",
     "ServiceUnavailableError", "SlugTaken", "StudentEnrolled", "StudentRoleRequired", "StudentSummary",
     "SubmitReview", "TokenPair", "UnknownEmailTemplate", "UnrenderableName", "UnsupportedFileType", "UpdateCourse",
     "UpdateLesson", "UpdateMyProfile", "UpdateProgress", "UpdateQuestion", "UpdateQuiz", "UpdateUser", "UploadFile",

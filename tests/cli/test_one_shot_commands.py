@@ -85,6 +85,8 @@ def cases(world: World) -> dict[tuple[str, ...], Case]:
             ["grade", "import", "--quiz", quiz, str(world.grades_file), "--json"], 0, '"grades_applied":1'
         ),
         ("grade", "regrade"): Case(["grade", "regrade", "--quiz", quiz, "--json"], 0, '"attempts_regraded":1'),
+        ("tasks", "failed"): Case(["tasks", "failed", "--json"], 0, '"total":0'),
+        ("tasks", "retry"): Case(["tasks", "retry", "--all", "--json"], 0, '"requeued":0'),
     }
 
 

@@ -115,9 +115,7 @@ class SqlOutboxRepository:
     async def extend_claims(self, tokens: Sequence[UUID], *, until: datetime) -> set[UUID]:
         held = list(tokens)
         await self._c.execute(
-            update(outbox)
-            .where(outbox.c.claim_token.in_(held), outbox.c.dead.is_(False))
-            .values(available_at=until)
+            update(outbox).where(outbox.c.claim_token.in_(held), outbox.c.dead.is_(False)).values(available_at=until)
         )
         live = await self._c.execute(select(outbox.c.claim_token).where(outbox.c.claim_token.in_(held)).distinct())
         return set(live.scalars())
@@ -175,12 +173,7 @@ class SqlOutboxRepository:
         await self._c.execute(insert(outbox_handlers).values(message_id=message_id, handler=handler, handled_at=at))
 
     async def failed(self, *, limit: int, ids: Sequence[UUID] | None = None) -> Sequence[FailedEventView]:
-        query = (
-            select(outbox)
-            .where(outbox.c.dead.is_(True))
-            .order_by(outbox.c.available_at, outbox.c.id)
-            .limit(limit)
-        )
+        query = select(outbox).where(outbox.c.dead.is_(True)).order_by(outbox.c.available_at, outbox.c.id).limit(limit)
         if ids is not None:
             query = query.where(outbox.c.id.in_(list(ids)))
         rows = await self._c.execute(query)

@@ -59,7 +59,9 @@ def build_broker(settings: Settings, *, prefetch: int = 16) -> AsyncBroker:
             unacknowledged_lock_timeout=max(settings.outbox_claim_seconds, 1.0),
             socket_connect_timeout=5,
         )
-    raise ConfigurationError(f"LMS_BROKER_URL: unsupported broker {scheme!r}; use redis://host:port/db or leave it empty")
+    raise ConfigurationError(
+        f"LMS_BROKER_URL: unsupported broker {scheme!r}; use redis://host:port/db or leave it empty"
+    )
 
 
 def register_delivery(broker: AsyncBroker, relay: OutboxRelay) -> AsyncTaskiqDecoratedTask[Any, Any]:
