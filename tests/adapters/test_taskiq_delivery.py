@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ async def serving_engine(database_url: str, **overrides: object) -> AsyncIterato
         yield lms
 
 
-async def _outbox_rows(database_url: str) -> list[dict[str, object]]:
+async def _outbox_rows(database_url: str) -> list[dict[str, Any]]:
     return await table_rows(database_url, outbox)
 
 
