@@ -41,12 +41,14 @@ def bench(session: nox.Session) -> None:
     """Every benchmark, each printed as a ratio against a baseline measured in the same run:
     the cost of `import lms_core` against `import msgspec, asyncio`, HTTP hot paths against a bare
     endpoint, batch regrading against plain batched SQL, certificate issuance in parallel against one
-    process."""
+    process, outbox delivery through Redis against in-process delivery (and writes with an event against
+    writes without)."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "bench.imports")
     session.run("python", "-m", "bench", *session.posargs)
     session.run("python", "-m", "bench.regrade")
     session.run("python", "-m", "bench.certificates")
+    session.run("python", "-m", "bench.outbox")
 
 
 @nox.session(python=PYTHON)

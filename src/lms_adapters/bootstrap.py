@@ -28,7 +28,7 @@ from lms_adapters.security.passwords import Argon2PasswordHasher
 from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCodec
 from lms_adapters.settings import Settings
 from lms_adapters.storage.fsspec_storage import FsspecFileStorage
-from lms_adapters.tasks.outbox_worker import OutboxWorker
+from lms_adapters.tasks.dispatch import OutboxDispatcher
 from lms_adapters.webhooks.guard import NetworkGuard
 from lms_adapters.webhooks.secret_box import AesGcmSecretBox
 from lms_adapters.webhooks.sender import HttpWebhookSender
@@ -63,7 +63,7 @@ from lms_core.shared.clock import Clock, SystemClock
 from lms_core.shared.events import EventCatalogue
 from lms_core.shared.health import HealthService
 from lms_core.shared.ids import UserId
-from lms_core.shared.outbox import OutboxRelay, PayloadSealer
+from lms_core.shared.outbox import DeliveryRules, OutboxRelay, PayloadSealer
 from lms_core.shared.ports import HealthProbe
 from lms_core.users import events as user_events
 from lms_core.users.ports import UserCache
@@ -182,17 +182,26 @@ def _payload_sealer(secret_key: str) -> PayloadSealer:
     return AesGcmPayloadSealer(secret_key, (event.event_type for event in email_events.SEALED_EVENTS))
 
 
+def _delivery_rules(settings: Settings) -> DeliveryRules:
+    return DeliveryRules(
+        max_attempts=settings.outbox_max_attempts,
+        claim_seconds=settings.outbox_claim_seconds,
+        retry_base_seconds=settings.outbox_retry_base_seconds,
+    )
+
+
 def _relay(
     uow: SqlUnitOfWork,
     clock: Clock,
     events: EventCatalogue,
     sealer: PayloadSealer,
+    rules: DeliveryRules,
     emails: EmailService,
     certificates: CertificateService,
     notifications: NotificationService,
     webhooks: WebhookService,
 ) -> OutboxRelay:
-    relay = OutboxRelay(uow=uow, clock=clock, events=events, sealer=sealer)
+    relay = OutboxRelay(uow=uow, clock=clock, events=events, sealer=sealer, rules=rules)
     relay.subscribe(EmailRequested, emails.deliver)
     relay.subscribe(EnrollmentCompleted, certificates.on_enrollment_completed)
     # Course e-mails: each handler records its `EmailRequested` once per event (keyed in sent_notifications).
@@ -206,20 +215,40 @@ def _relay(
     return relay
 
 
-async def _outbox_worker(
+async def _outbox_dispatcher(
     settings: Settings, relay: OutboxRelay, uow: SqlUnitOfWork
-) -> AsyncIterator[OutboxWorker | None]:
+) -> AsyncIterator[OutboxDispatcher | None]:
+    """The relay loop of a serving process (docs/operations.md): with no `LMS_BROKER_URL` it runs the delivery
+    tasks itself (taskiq's in-memory broker); with one, it only queues them for `lms worker` processes."""
     if not settings.outbox_worker:
         yield None
         return
-    worker = OutboxWorker(relay, poll_seconds=settings.outbox_poll_seconds)
-    uow.on_outbox_write = worker.kick
-    await worker.start()
+    from lms_adapters.tasks.brokers import build_broker, register_delivery, uses_external_broker
+
+    broker = build_broker(settings)
+    task = register_delivery(broker, relay)
+    runs_here = not uses_external_broker(settings)
+    # A broker that is down at start-up is not fatal: events wait in the outbox until it is back.
     try:
-        yield worker
+        await broker.startup()
+    except Exception as exc:
+        log.warning("the task broker cannot be reached at start-up (%s); events wait in the outbox", exc)
+    dispatcher = OutboxDispatcher(
+        relay,
+        broker,
+        task,
+        poll_seconds=settings.outbox_poll_seconds,
+        batch_size=16 if runs_here else 500,
+        runs_tasks_here=runs_here,
+    )
+    uow.on_outbox_write = dispatcher.kick
+    await dispatcher.start()
+    try:
+        yield dispatcher
     finally:
         uow.on_outbox_write = None
-        await worker.stop()
+        await dispatcher.stop()
+        await broker.shutdown()
 
 
 def _webhook_rules(settings: Settings) -> WebhookRules:
@@ -351,8 +380,11 @@ class Container(containers.DeclarativeContainer):
         rules=providers.Singleton(_webhook_rules, settings),
     )
     events = providers.Singleton(_event_catalogue)
-    relay = providers.Singleton(_relay, uow, clock, events, sealer, emails, certificates, notifications, webhooks)
-    outbox_worker = providers.Resource(_outbox_worker, settings, relay, uow)
+    delivery_rules = providers.Singleton(_delivery_rules, settings)
+    relay = providers.Singleton(
+        _relay, uow, clock, events, sealer, delivery_rules, emails, certificates, notifications, webhooks
+    )
+    outbox_worker = providers.Resource(_outbox_dispatcher, settings, relay, uow)
 
     health = providers.Singleton(_health, engine, redis)
 

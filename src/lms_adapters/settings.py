@@ -49,6 +49,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Deliver outbox events (e-mails...) from a background task in this process.
     outbox_worker: bool = True
     outbox_poll_seconds: float = 2.0
+    # Event delivery (docs/operations.md). Empty broker URL: tasks run in this process (taskiq's in-memory
+    # broker); redis://host:port/db: tasks go through a Redis stream to `lms worker` processes.
+    broker_url: str | None = None
+    # How long a claim on an outbox event lasts (queued or running; extended while either goes on), how
+    # many attempts a failing event gets before it is kept as failed, and the first retry's delay.
+    outbox_claim_seconds: Annotated[float, msgspec.Meta(gt=0)] = 120.0
+    outbox_max_attempts: Positive = 12
+    outbox_retry_base_seconds: Annotated[float, msgspec.Meta(ge=0)] = 5.0
     log_level: str = "INFO"
     # Certificate PDFs: "auto" is borb when the `borb` extra is installed, else reportlab (docs/certificates.md).
     certificate_renderer: Literal["auto", "borb", "reportlab"] = "auto"

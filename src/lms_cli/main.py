@@ -16,7 +16,9 @@ from lms_cli.demo import demo
 from lms_cli.emails import emails
 from lms_cli.grade import grade
 from lms_cli.serve import serve
+from lms_cli.tasks import tasks
 from lms_cli.users import users
+from lms_cli.worker import worker
 
 
 @click.group()
@@ -34,3 +36,5 @@ cli.add_command(users)
 cli.add_command(certificates)
 cli.add_command(grade)
 cli.add_command(emails)
+cli.add_command(worker)
+cli.add_command(tasks)

@@ -13,7 +13,8 @@ import pytest
 
 import lms_core
 from lms_adapters.bootstrap import Container
-from lms_adapters.tasks.outbox_worker import OutboxWorker
+from lms_adapters.tasks.brokers import build_broker, register_delivery
+from lms_adapters.tasks.dispatch import OutboxDispatcher
 from lms_core import Lms
 from lms_core.auth.events import UserRegistered
 from lms_core.emails.events import EmailRequested
@@ -65,21 +66,27 @@ async def test_background_worker_delivers_soon_after_commit(sqlite_url: str) -> 
 
 async def test_the_worker_is_woken_by_new_events_only(sqlite_url: str) -> None:
     """Claiming and deleting events must not wake the relay again, or an idle server would spin."""
-    from lms_adapters.bootstrap import open_lms
+    from dependency_injector import providers
+
     from tests.conftest import make_settings
 
     mailer = RecordingMailer()
-    settings = make_settings(sqlite_url, outbox_worker=True, outbox_poll_seconds=3600)
-    async with open_lms(settings, mailer=mailer) as lms:
-        rounds: list[int] = []  # events each round delivered, in order
-        original = lms.outbox.run_once
+    container = Container(settings=make_settings(sqlite_url, outbox_worker=True, outbox_poll_seconds=3600))
+    container.mailer.override(providers.Object(mailer))
+    await container.init_resources()  # type: ignore[misc]
+    try:
+        lms = await container.lms()  # type: ignore[misc]
+        dispatcher = await container.outbox_worker()  # type: ignore[misc]
+        assert isinstance(dispatcher, OutboxDispatcher)
+        rounds: list[int] = []  # events each round queued, in order
+        original = dispatcher.dispatch_once
 
-        async def counting(limit: int = 100) -> int:
-            delivered = await original(limit)
-            rounds.append(delivered)
-            return delivered
+        async def counting() -> int:
+            queued = await original()
+            rounds.append(queued)
+            return queued
 
-        lms.outbox.run_once = counting  # type: ignore[method-assign]
+        dispatcher.dispatch_once = counting  # type: ignore[method-assign]
         for number, email in enumerate(["one@example.com", "two@example.com", "three@example.com"], start=1):
             await register(lms, email)
 
@@ -88,16 +95,23 @@ async def test_the_worker_is_woken_by_new_events_only(sqlite_url: str) -> None:
                 return len(mailer.to(email)) == 2 and delivered_rounds == number and rounds[-1] == 0
 
             await eventually(settled, within=20, what=f"the worker to deliver the e-mails of {email} and go idle")
-    # One worker task handles wake-ups in turn: a wake-up by its own claims and deletes would run a second
+    finally:
+        await container.shutdown_resources()  # type: ignore[misc]
+    # One loop handles wake-ups in turn: a wake-up by its own claims and deletes would run a second
     # empty round before the next registration's round, so an empty round never follows an empty round.
     assert rounds, "the worker never ran"
     assert all(earlier or later for earlier, later in pairwise(rounds)), rounds
 
 
 async def test_the_worker_stops_when_a_wake_up_and_the_stop_arrive_together(lms: Lms) -> None:
+    from tests.conftest import make_settings
+
     """A command that records an event and closes the engine at once wakes the worker and stops it in one
     step: the stop must win, or the process never exits."""
-    worker = OutboxWorker(lms.outbox, poll_seconds=3600)
+    broker = build_broker(make_settings("sqlite+aiosqlite:///unused.db"))
+    worker = OutboxDispatcher(
+        lms.outbox, broker, register_delivery(broker, lms.outbox), poll_seconds=3600, runs_tasks_here=True
+    )
     await worker.start()
     for _ in range(3):  # let the worker reach its wait (scheduling turns, not time)
         await asyncio.sleep(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lms_adapters.persistence.metadata import metadata
 from lms_adapters.persistence.tables_assessment import grade_audit, quiz_attempts, quiz_questions, quizzes
+from lms_adapters.persistence.tables_delivery import outbox_handlers
 from lms_adapters.persistence.tables_identity import one_time_secrets, outbox, refresh_tokens, users
 from lms_adapters.persistence.tables_learning import courses, enrollments, lesson_progress, lessons
 from lms_adapters.persistence.tables_media import certificate_issue_failures, certificates, uploaded_files
@@ -21,6 +22,7 @@ __all__ = [
     "metadata",
     "one_time_secrets",
     "outbox",
+    "outbox_handlers",
     "quiz_attempts",
     "quiz_questions",
     "quizzes",

@@ -10,9 +10,10 @@ from uuid import UUID
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lms_adapters.persistence.models import outbox
+from lms_adapters.persistence.models import outbox, outbox_handlers
 from lms_core.shared.clock import Clock
 from lms_core.shared.events import DomainEvent, OutboxMessage, encode_event
+from lms_core.shared.failed_events import FailedEventView
 from lms_core.shared.ids import new_id
 from lms_core.shared.outbox import PayloadSealer
 
@@ -79,7 +80,13 @@ class SqlOutboxRepository:
             self._on_write()
 
     async def claim_due(
-        self, *, now: datetime, claim_until: datetime, limit: int, recorded_since: datetime | None = None
+        self,
+        *,
+        now: datetime,
+        claim_until: datetime,
+        limit: int,
+        token: UUID,
+        recorded_since: datetime | None = None,
     ) -> Sequence[OutboxMessage]:
         due = (
             select(outbox.c.id)
@@ -96,28 +103,103 @@ class SqlOutboxRepository:
             return []
         # Claiming pushes availability forward: another relay skips these until the claim lapses.
         await self._c.execute(
-            update(outbox).where(outbox.c.id.in_(ids), outbox.c.available_at <= now).values(available_at=claim_until)
+            update(outbox)
+            .where(outbox.c.id.in_(ids), outbox.c.available_at <= now, outbox.c.dead.is_(False))
+            .values(available_at=claim_until, claim_token=token)
         )
         rows = await self._c.execute(
-            select(outbox).where(outbox.c.id.in_(ids), outbox.c.available_at == claim_until).order_by(outbox.c.id)
+            select(outbox).where(outbox.c.id.in_(ids), outbox.c.claim_token == token).order_by(outbox.c.id)
         )
-        return [
-            OutboxMessage(
-                id=r.id, event_type=r.event_type, payload=r.payload, created_at=r.created_at, attempts=r.attempts
-            )
-            for r in rows
-        ]
+        return [_message(row) for row in rows]
 
-    async def delete(self, message_id: UUID) -> None:
-        await self._c.execute(delete(outbox).where(outbox.c.id == message_id))
+    async def extend_claims(self, tokens: Sequence[UUID], *, until: datetime) -> set[UUID]:
+        held = list(tokens)
+        await self._c.execute(
+            update(outbox).where(outbox.c.claim_token.in_(held), outbox.c.dead.is_(False)).values(available_at=until)
+        )
+        live = await self._c.execute(select(outbox.c.claim_token).where(outbox.c.claim_token.in_(held)).distinct())
+        return set(live.scalars())
 
-    async def reschedule(self, message_id: UUID, *, available_at: datetime, error: str, dead: bool) -> None:
+    async def release(self, token: UUID, *, available_at: datetime) -> None:
         await self._c.execute(
             update(outbox)
-            .where(outbox.c.id == message_id)
-            .values(available_at=available_at, attempts=outbox.c.attempts + 1, last_error=error, dead=dead)
+            .where(outbox.c.claim_token == token, outbox.c.dead.is_(False))
+            .values(available_at=available_at, claim_token=None)
+        )
+
+    async def take(self, message_id: UUID, *, token: UUID, new_token: UUID, until: datetime) -> OutboxMessage | None:
+        # One statement (RETURNING, on SQLite 3.35+ and PostgreSQL): a worker takes every message this way.
+        taken = await self._c.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.claim_token == token, outbox.c.dead.is_(False))
+            .values(claim_token=new_token, available_at=until)
+            .returning(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.created_at, outbox.c.attempts)
+        )
+        row = taken.first()
+        return None if row is None else _message(row)
+
+    async def delete(self, message_id: UUID) -> None:
+        # The records of the handlers that ran go with it: their foreign key cascades.
+        await self._c.execute(delete(outbox).where(outbox.c.id == message_id))
+
+    async def reschedule(
+        self, message_id: UUID, *, token: UUID, available_at: datetime, error: str, dead: bool
+    ) -> None:
+        await self._c.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.claim_token == token)
+            .values(
+                available_at=available_at,
+                attempts=outbox.c.attempts + 1,
+                last_error=error,
+                dead=dead,
+                claim_token=None,
+            )
         )
 
     async def count_pending(self) -> int:
         count = await self._c.execute(select(func.count()).select_from(outbox).where(outbox.c.dead.is_(False)))
         return int(count.scalar_one())
+
+    async def handled(self, message_id: UUID) -> set[str]:
+        rows = await self._c.execute(
+            select(outbox_handlers.c.handler).where(outbox_handlers.c.message_id == message_id)
+        )
+        return set(rows.scalars())
+
+    async def mark_handled(self, message_id: UUID, handler: str, *, at: datetime) -> None:
+        await self._c.execute(insert(outbox_handlers).values(message_id=message_id, handler=handler, handled_at=at))
+
+    async def failed(self, *, limit: int, ids: Sequence[UUID] | None = None) -> Sequence[FailedEventView]:
+        query = select(outbox).where(outbox.c.dead.is_(True)).order_by(outbox.c.available_at, outbox.c.id).limit(limit)
+        if ids is not None:
+            query = query.where(outbox.c.id.in_(list(ids)))
+        rows = await self._c.execute(query)
+        return [
+            FailedEventView(
+                id=row.id,
+                event_type=row.event_type,
+                attempts=row.attempts,
+                last_error=row.last_error,
+                recorded_at=row.created_at,
+                failed_at=row.available_at,
+            )
+            for row in rows
+        ]
+
+    async def requeue_failed(self, message_ids: Sequence[UUID] | None, *, now: datetime) -> int:
+        requeue = (
+            update(outbox)
+            .where(outbox.c.dead.is_(True))
+            .values(dead=False, attempts=0, available_at=now, claim_token=None)
+        )
+        if message_ids is not None:
+            requeue = requeue.where(outbox.c.id.in_(list(message_ids)))
+        result = await self._c.execute(requeue)
+        return int(result.rowcount)
+
+
+def _message(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id, event_type=row.event_type, payload=row.payload, created_at=row.created_at, attempts=row.attempts
+    )

@@ -71,5 +71,7 @@ outbox = Table(
     Column("attempts", Integer, nullable=False),
     Column("last_error", Text, nullable=True),
     Column("dead", Boolean, nullable=False),
+    # Who holds the message: the relay that queued it, then the task that runs it (see lms_core.shared.outbox).
+    Column("claim_token", Uuid, nullable=True),
     Index(None, "dead", "available_at"),
 )

@@ -1,1 +1,1 @@
-"""Background work: outbox delivery."""
+"""Background work: outbox delivery through taskiq (in this process, or through a broker to `lms worker`)."""

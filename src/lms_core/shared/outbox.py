@@ -1,10 +1,25 @@
 """The transactional outbox and its relay.
 
-Services append events to the outbox inside their own transaction; the relay hands each stored
-event to its handlers after commit and deletes it once every handler has succeeded. A failing
-handler leaves the event in place to be retried with back-off, so nothing that must happen is lost
-when a mail server or broker is down. Handlers must be idempotent: an event can be delivered again
-if a process dies between handling and deleting it.
+Services append events to the outbox inside their own transaction; after commit, the relay hands each
+stored event to its handlers and deletes it once every handler has succeeded. The outbox table stays
+the source of truth for what is still to be done, however the work travels (in this process, or as
+tasks through a broker to `lms worker` processes):
+
+1. **Claim.** A relay claims due messages under a fresh claim token, pushing their availability forward
+   so that no other relay claims them while they are queued (`claim_for_dispatch`, `extend_claims`).
+2. **Take.** Whoever runs a message first takes it (`deliver(message_id, token)`): a conditional update
+   that succeeds only while the message still carries the token it was queued with, and swaps in a
+   token of its own. A task delivered twice, or a stale task whose claim lapsed and was claimed again,
+   finds the token changed and does nothing.
+3. **Run.** Its handlers run in order. A handler that succeeds is recorded by (event id, handler name)
+   in the same database, so an event delivered again (its worker was killed) skips the handlers that
+   already ran. Then the message is deleted.
+4. **Retry.** A handler that raises asks for a retry: the message is rescheduled with exponential
+   back-off and jitter, and once `max_attempts` are spent it is kept as failed (dead) with its last
+   error, until an operator re-queues it (`retry_failed`).
+
+Handlers must still be idempotent (key them by the event's id): a process can die between a handler's
+effect and the record of it.
 
 Events that carry secrets (the one-time links and codes of `EmailRequested`) are stored sealed: the
 outbox adapter encrypts their payload through `PayloadSealer` when it writes them, and the relay opens
@@ -13,14 +28,28 @@ it just before delivery, so no secret rests in clear text in the table while a m
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
+from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
 from lms_core.shared.events import DomainEvent, EventCatalogue, OutboxMessage
+from lms_core.shared.failed_events import (
+    FailedEventNotFound,
+    FailedEventView,
+    InvalidRetry,
+    RetryFailedEvents,
+    RetryReport,
+)
+from lms_core.shared.ids import new_id
+from lms_core.shared.policy import require_delivery_operator
 from lms_core.shared.ports import UnitOfWork
 
 log = logging.getLogger("lms.outbox")
@@ -29,6 +58,8 @@ EventHandler = Callable[[DomainEvent], Awaitable[None]]
 
 MAX_ATTEMPTS = 12
 CLAIM_SECONDS = 120
+RETRY_BASE_SECONDS = 5.0
+MAX_RETRY_SECONDS = 3600.0
 
 
 class OutboxRepository(Protocol):
@@ -39,17 +70,53 @@ class OutboxRepository(Protocol):
         ...
 
     async def claim_due(
-        self, *, now: datetime, claim_until: datetime, limit: int, recorded_since: datetime | None = None
+        self,
+        *,
+        now: datetime,
+        claim_until: datetime,
+        limit: int,
+        token: UUID,
+        recorded_since: datetime | None = None,
     ) -> Sequence[OutboxMessage]:
-        """Lock up to `limit` due messages for this relay until `claim_until` and return them; with
+        """Claim up to `limit` due messages under `token` until `claim_until` and return them; with
         `recorded_since`, only messages recorded at or after that time."""
         ...
 
-    async def delete(self, message_id: UUID) -> None: ...
+    async def extend_claims(self, tokens: Sequence[UUID], *, until: datetime) -> set[UUID]:
+        """Push the claims of the messages still held under `tokens` to `until`; the tokens that still hold any."""
+        ...
 
-    async def reschedule(self, message_id: UUID, *, available_at: datetime, error: str, dead: bool) -> None: ...
+    async def release(self, token: UUID, *, available_at: datetime) -> None:
+        """Give up the claim `token` holds, without counting an attempt: due again at `available_at`."""
+        ...
+
+    async def take(self, message_id: UUID, *, token: UUID, new_token: UUID, until: datetime) -> OutboxMessage | None:
+        """The message, now held under `new_token` until `until`, if it still carried `token`; else None."""
+        ...
+
+    async def delete(self, message_id: UUID) -> None:
+        """Remove a delivered message, and the records of the handlers that ran for it."""
+        ...
+
+    async def reschedule(
+        self, message_id: UUID, *, token: UUID, available_at: datetime, error: str, dead: bool
+    ) -> None: ...
 
     async def count_pending(self) -> int: ...
+
+    async def handled(self, message_id: UUID) -> set[str]:
+        """The names of the handlers that already succeeded for this message."""
+        ...
+
+    async def mark_handled(self, message_id: UUID, handler: str, *, at: datetime) -> None: ...
+
+    async def failed(self, *, limit: int, ids: Sequence[UUID] | None = None) -> Sequence[FailedEventView]:
+        """The failed (dead) messages, oldest failure first; with `ids`, only those among them."""
+        ...
+
+    async def requeue_failed(self, message_ids: Sequence[UUID] | None, *, now: datetime) -> int:
+        """Make failed messages (`None`: all of them) due at `now` with their attempts reset; how many."""
+        ...
 
 
 class PayloadSealer(Protocol):
@@ -65,41 +132,92 @@ class PayloadSealer(Protocol):
         ...
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential back-off: 5 s, 10 s, 20 s ... capped at one hour."""
-    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+@dataclass(frozen=True, slots=True)
+class DeliveryRules:
+    """How long claims last, how often a failing event is retried and how fast the retries back off."""
+
+    max_attempts: int = MAX_ATTEMPTS
+    claim_seconds: float = CLAIM_SECONDS
+    retry_base_seconds: float = RETRY_BASE_SECONDS
+
+
+def retry_delay(
+    attempts: int, *, base_seconds: float = RETRY_BASE_SECONDS, jitter: Callable[[], float] | None = None
+) -> timedelta:
+    """Exponential back-off after the `attempts`-th failure: base, 2x base, 4x base ... capped at one hour.
+
+    `jitter` (a number in [0, 1), `random.random` in the relay) takes the delay down to between half and all
+    of that, so events that failed together (a mail server was down) do not all come back at one instant.
+    """
+    ceiling = min(base_seconds * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+    factor = 1.0 if jitter is None else 0.5 + 0.5 * jitter()
+    return timedelta(seconds=ceiling * factor)
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscription:
+    name: str
+    handler: EventHandler
 
 
 class OutboxRelay:
     """Delivers outbox events to their handlers. Safe to run in several processes at once.
 
     `sealer` opens the payloads the outbox adapter sealed (see `PayloadSealer`); a payload it cannot open
-    fails like a handler and is retried, then kept as dead, never delivered garbled.
+    fails like a handler and is retried, then kept as failed, never delivered garbled.
 
     `events` is the catalogue the stored messages are decoded with; subscribing to an event type it
     does not list is refused, because such an event could never be read back from the outbox.
+
+    `run_once` and `drain` deliver in this process (tests, one-shot commands); a dispatcher in the adapters
+    sends claimed messages to a task queue with `claim_for_dispatch`, whose tasks call `deliver`.
     """
 
     def __init__(
-        self, *, uow: UnitOfWork, clock: Clock, events: EventCatalogue, sealer: PayloadSealer | None = None
+        self,
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+        events: EventCatalogue,
+        sealer: PayloadSealer | None = None,
+        rules: DeliveryRules | None = None,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._events = events
         self._sealer = sealer
-        self._handlers: dict[str, list[EventHandler]] = {}
+        self._rules = rules or DeliveryRules()
+        self._jitter = jitter
+        self._subscriptions: dict[str, list[_Subscription]] = {}
+
+    @property
+    def rules(self) -> DeliveryRules:
+        return self._rules
 
     def subscribe(self, event_type: type[DomainEvent], handler: EventHandler) -> None:
+        """Run `handler` for every event of `event_type`. Its name (module and qualified name) is what records
+        that it ran, so it must stay the same across the processes that deliver."""
         if event_type not in self._events:
             raise LookupError(f"{event_type.__qualname__} is not in this engine's event catalogue")
-        self._handlers.setdefault(event_type.event_type, []).append(handler)
+        subscriptions = self._subscriptions.setdefault(event_type.event_type, [])
+        base = f"{getattr(handler, '__module__', '')}.{getattr(handler, '__qualname__', type(handler).__qualname__)}"
+        name = base
+        taken = {subscription.name for subscription in subscriptions}
+        number = 1
+        while name in taken:  # the same function subscribed twice still runs twice, recorded apart
+            number += 1
+            name = f"{base}#{number}"
+        subscriptions.append(_Subscription(name=name, handler=handler))
 
     async def pending(self) -> int:
         async with self._uow.begin(write=False) as tx:
             return await tx.outbox.count_pending()
 
+    # In-process delivery -------------------------------------------------------------------------------
+
     async def run_once(self, limit: int = 100) -> int:
-        """Deliver the events that are due now; return how many were delivered."""
+        """Deliver the events that are due now, in this process; return how many were delivered."""
         return await self._deliver_due(limit, recorded_since=None)
 
     async def drain(self, max_rounds: int = 50, *, recorded_since: datetime | None = None) -> int:
@@ -114,41 +232,160 @@ class OutboxRelay:
         return total
 
     async def _deliver_due(self, limit: int, *, recorded_since: datetime | None) -> int:
-        now = self._clock.now()
-        async with self._uow.begin() as tx:
-            batch = await tx.outbox.claim_due(
-                now=now, claim_until=now + timedelta(seconds=CLAIM_SECONDS), limit=limit, recorded_since=recorded_since
-            )
-            await tx.commit()
+        token = new_id()
+        batch = await self._claim(limit, token=token, recorded_since=recorded_since)
         delivered = 0
         for message in batch:
-            if await self._deliver(message):
+            if await self._run(message, token):
                 delivered += 1
         return delivered
 
-    async def _deliver(self, message: OutboxMessage) -> bool:
-        try:
-            payload = message.payload
-            if self._sealer is not None:
-                # Opened only here, in memory, for the handlers: the stored row stays sealed until deleted.
-                payload = self._sealer.unseal(message.event_type, payload)
-            event = self._events.decode(message.event_type, payload)
-            for handler in self._handlers.get(message.event_type, []):
-                await handler(event)
-        except Exception as exc:  # a handler failure must never lose the event
-            attempts = message.attempts + 1
-            dead = attempts >= MAX_ATTEMPTS
-            log.warning("outbox event %s (%s) failed, attempt %d: %s", message.id, message.event_type, attempts, exc)
-            async with self._uow.begin() as tx:
-                await tx.outbox.reschedule(
-                    message.id,
-                    available_at=self._clock.now() + retry_delay(attempts),
-                    error=f"{type(exc).__name__}: {exc}"[:2000],
-                    dead=dead,
-                )
-                await tx.commit()
+    # Delivery through a task queue ---------------------------------------------------------------------
+
+    async def claim_for_dispatch(self, limit: int) -> tuple[UUID, list[UUID]]:
+        """Claim up to `limit` due messages for sending as tasks: the claim token and the messages' ids.
+        Each task then calls `deliver(message_id, token)`."""
+        token = new_id()
+        batch = await self._claim(limit, token=token, recorded_since=None)
+        return token, [message.id for message in batch]
+
+    async def extend_claims(self, tokens: Sequence[UUID]) -> set[UUID]:
+        """Keep queued messages claimed while they wait for a worker; the tokens that still hold messages."""
+        if not tokens:
+            return set()
+        until = self._clock.now() + timedelta(seconds=self._rules.claim_seconds)
+        async with self._uow.begin() as tx:
+            live = await tx.outbox.extend_claims(tokens, until=until)
+            await tx.commit()
+        return live
+
+    async def release(self, token: UUID, *, retry_in: timedelta) -> None:
+        """The messages claimed under `token` could not be queued (the broker is down): due again in
+        `retry_in`, with no attempt counted against them."""
+        async with self._uow.begin() as tx:
+            await tx.outbox.release(token, available_at=self._clock.now() + retry_in)
+            await tx.commit()
+
+    async def deliver(self, message_id: UUID, token: UUID) -> bool:
+        """Run one queued message's handlers (what a task does). False when there was nothing to do: the
+        message is gone, or another task (or a newer claim) holds it."""
+        run_token = new_id()
+        until = self._clock.now() + timedelta(seconds=self._rules.claim_seconds)
+        async with self._uow.begin() as tx:
+            message = await tx.outbox.take(message_id, token=token, new_token=run_token, until=until)
+            await tx.commit()
+        if message is None:
             return False
+        return await self._run(message, run_token)
+
+    # Failed events -------------------------------------------------------------------------------------
+
+    async def failed_events(self, actor: Actor, *, limit: int = 1000) -> list[FailedEventView]:
+        """The events whose delivery failed on every attempt, oldest failure first. Admins and the system only."""
+        require_delivery_operator(actor)
+        async with self._uow.begin(write=False) as tx:
+            return list(await tx.outbox.failed(limit=limit))
+
+    async def retry_failed(self, actor: Actor, command: RetryFailedEvents) -> RetryReport:
+        """Re-queue failed events (the listed ones, or all): attempts reset, due at once. Admins and the
+        system only. An id that is not a failed event is an error, and then nothing is re-queued."""
+        require_delivery_operator(actor)
+        if command.all == bool(command.ids):
+            raise InvalidRetry("give either the ids of failed events or all=True")
+        ids = None if command.all else list(dict.fromkeys(command.ids))
+        async with self._uow.begin() as tx:
+            if ids is not None:
+                known = {event.id for event in await tx.outbox.failed(limit=len(ids), ids=ids)}
+                missing = [str(message_id) for message_id in ids if message_id not in known]
+                if missing:
+                    raise FailedEventNotFound("no such failed event", details={"ids": missing})
+            requeued = await tx.outbox.requeue_failed(ids, now=self._clock.now())
+            await tx.commit()
+        return RetryReport(requeued=requeued)
+
+    # Internals -----------------------------------------------------------------------------------------
+
+    async def _claim(self, limit: int, *, token: UUID, recorded_since: datetime | None) -> Sequence[OutboxMessage]:
+        now = self._clock.now()
+        async with self._uow.begin() as tx:
+            batch = await tx.outbox.claim_due(
+                now=now,
+                claim_until=now + timedelta(seconds=self._rules.claim_seconds),
+                limit=limit,
+                token=token,
+                recorded_since=recorded_since,
+            )
+            await tx.commit()
+        return batch
+
+    async def _run(self, message: OutboxMessage, token: UUID) -> bool:
+        holding = asyncio.create_task(self._hold(message.id, token), name=f"lms-outbox-hold-{message.id}")
+        try:
+            await self._handle(message)
+        except Exception as exc:  # a handler failure must never lose the event
+            await self._failed(message, token, exc)
+            return False
+        finally:
+            holding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await holding
         async with self._uow.begin() as tx:
             await tx.outbox.delete(message.id)
             await tx.commit()
         return True
+
+    async def _handle(self, message: OutboxMessage) -> None:
+        payload = message.payload
+        if self._sealer is not None:
+            # Opened only here, in memory, for the handlers: the stored row stays sealed until deleted.
+            payload = self._sealer.unseal(message.event_type, payload)
+        event = self._events.decode(message.event_type, payload)
+        subscriptions = self._subscriptions.get(message.event_type, [])
+        if not subscriptions:
+            return
+        async with self._uow.begin(write=False) as tx:
+            done = await tx.outbox.handled(message.id)
+        last = len(subscriptions) - 1
+        for index, subscription in enumerate(subscriptions):
+            if subscription.name in done:
+                continue
+            await subscription.handler(event)
+            if index != last:
+                # The last handler's record is the deletion of the message itself.
+                async with self._uow.begin() as tx:
+                    await tx.outbox.mark_handled(message.id, subscription.name, at=self._clock.now())
+                    await tx.commit()
+
+    async def _failed(self, message: OutboxMessage, token: UUID, exc: Exception) -> None:
+        attempts = message.attempts + 1
+        dead = attempts >= self._rules.max_attempts
+        log.warning(
+            "outbox event %s (%s) failed, attempt %d of %d: %s",
+            message.id,
+            message.event_type,
+            attempts,
+            self._rules.max_attempts,
+            exc,
+        )
+        now = self._clock.now()
+        delay = retry_delay(attempts, base_seconds=self._rules.retry_base_seconds, jitter=self._jitter)
+        async with self._uow.begin() as tx:
+            await tx.outbox.reschedule(
+                message.id,
+                token=token,
+                # A failed event keeps the time it failed, which `lms tasks failed` shows.
+                available_at=now if dead else now + delay,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+                dead=dead,
+            )
+            await tx.commit()
+
+    async def _hold(self, message_id: UUID, token: UUID) -> None:
+        """Keep a running message claimed while its handlers run longer than a claim lasts."""
+        period = max(self._rules.claim_seconds / 3, 0.05)
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self.extend_claims([token])
+            except Exception:  # the handlers go on; the claim may lapse and the event run again
+                log.warning("could not extend the claim on outbox event %s", message_id, exc_info=True)
