@@ -14,8 +14,9 @@ from lms_core import Actor, ExpiredSecretsPurged, ForgotPassword, Lms, NotAuthOp
 from lms_core.auth.errors import InvalidToken
 from lms_core.shared.actor import Role
 from lms_core.shared.clock import FixedClock
+from lms_core.shared.ids import UserId
 from tests.support.doubles import RecordingMailer
-from tests.support.flows import register
+from tests.support.flows import actor_of, register
 
 
 async def _rows(settings: Settings, now: datetime) -> dict[str, dict[str, int]]:
@@ -92,8 +93,8 @@ async def test_purge_twice_deletes_nothing_the_second_time(lms: Lms, clock: Fixe
 async def test_only_admins_and_the_system_purge(lms: Lms) -> None:
     student = await register(lms, "s@example.com")
     with pytest.raises(NotAuthOperator):
-        await lms.auth.purge_expired(Actor.user(student.user.id, Role.STUDENT))
+        await lms.auth.purge_expired(actor_of(student))
     with pytest.raises(NotAuthOperator):
         await lms.auth.purge_expired(Actor.anonymous())
-    admin = Actor.user(student.user.id, Role.ADMIN)
+    admin = Actor.user(UserId(student.user.id), Role.ADMIN)
     assert await lms.auth.purge_expired(admin) == ExpiredSecretsPurged(one_time_secrets=0, refresh_tokens=0)
