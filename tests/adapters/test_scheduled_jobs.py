@@ -4,9 +4,10 @@ at once with one effect, built from the settings, and sent by the scheduler's ow
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -24,8 +25,11 @@ from lms_core.quizzes.entities import DEADLINE_GRACE
 from lms_core.shared.clock import FixedClock
 from tests.conftest import make_settings
 from tests.support.attempts import ALL_RIGHT, classmate, quiz_room, sheet, table_rows
+from tests.support.cli import cli_env
 from tests.support.databases import truncate_postgres
+from tests.support.delivery import redis_server, worker
 from tests.support.doubles import RecordingMailer
+from tests.support.flows import register
 from tests.support.waiting import eventually
 
 SYSTEM = Actor.system()
@@ -178,25 +182,48 @@ async def test_every_schedule_switched_off_is_a_configuration_error(sqlite_url: 
 # -- the scheduler's loop ------------------------------------------------------------------------------
 
 
+def every_second_purge() -> ScheduledTask:
+    return ScheduledTask(
+        schedule_id="purge_expired", task_name=PURGE_EXPIRED_TASK, labels={}, args=[], kwargs={}, interval=1
+    )
+
+
+async def scheduled_until(settings: Settings, done: Callable[[], Awaitable[bool]], what: str) -> list[list[str]]:
+    """Run the scheduler on an every-second purge until `done`; the lines it was ready with."""
+    stop = asyncio.Event()
+    ready: list[list[str]] = []
+    scheduler = asyncio.create_task(
+        run_scheduler(settings, stop=stop, on_ready=ready.append, schedules=[every_second_purge()])
+    )
+    try:
+        await eventually(done, within=30, what=what)
+    finally:
+        stop.set()
+        await asyncio.wait_for(scheduler, timeout=30)
+    return ready
+
+
 async def test_the_scheduler_without_a_broker_runs_a_due_job_in_its_own_process(
     lms: Lms, clock: FixedClock, settings: Settings, database_url: str
 ) -> None:
     # The scheduler's engine reads the real clock, long past the test clock's day: every secret has expired.
     await pending_work(lms, clock)
     assert len(await table_rows(database_url, one_time_secrets)) == 3
-    every_second = ScheduledTask(
-        schedule_id="purge_expired", task_name=PURGE_EXPIRED_TASK, labels={}, args=[], kwargs={}, interval=1
-    )
-    stop = asyncio.Event()
-    ready: list[list[str]] = []
-    scheduler = asyncio.create_task(run_scheduler(settings, stop=stop, on_ready=ready.append, schedules=[every_second]))
-    try:
 
-        async def purged() -> bool:
-            return await table_rows(database_url, one_time_secrets) == []
+    async def purged() -> bool:
+        return await table_rows(database_url, one_time_secrets) == []
 
-        await eventually(purged, within=30, what="the scheduled purge")
-    finally:
-        stop.set()
-        await asyncio.wait_for(scheduler, timeout=30)
-    assert ready == [["purge_expired: every 1 s"]]
+    assert await scheduled_until(settings, purged, "the scheduled purge") == [["purge_expired: every 1 s"]]
+
+
+@pytest.mark.slow
+async def test_with_a_broker_the_scheduler_sends_the_job_and_a_worker_runs_it(sqlite_url: str, tmp_path: Path) -> None:
+    async with open_lms(make_settings(sqlite_url), clock=FixedClock()) as lms:
+        await register(lms, "someone@example.com")  # a verification link, expired by the real clock
+    assert len(await table_rows(sqlite_url, one_time_secrets)) == 1
+
+    async def purged() -> bool:
+        return await table_rows(sqlite_url, one_time_secrets) == []
+
+    with redis_server(tmp_path) as redis, worker(cli_env(sqlite_url, tmp_path, LMS_BROKER_URL=redis.url), tmp_path):
+        await scheduled_until(make_settings(sqlite_url, broker_url=redis.url), purged, "a worker to run the purge")
