@@ -21,6 +21,10 @@ Positive = Annotated[int, msgspec.Meta(ge=1)]
 
 # Settings whose variable holds a JSON object.
 _JSON_FIELDS = frozenset({"storage_options"})
+# Settings where an empty variable is a value of its own (a schedule switched off), not "use the default".
+_EMPTY_IS_A_VALUE = frozenset(
+    {"schedule_weekly_progress", "schedule_reminders", "schedule_grade_pending", "schedule_purge_expired"}
+)
 
 
 def _json_object(name: str, text: str) -> dict[str, Any]:
@@ -122,6 +126,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_secret_grace_hours: Annotated[int, msgspec.Meta(ge=0, le=168)] = 24
     webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
     webhook_allow_private_networks: bool = False
+    # `lms scheduler` (docs/operations.md, "Scheduler"): when each periodic job runs, as 5-field cron strings
+    # read in UTC; an empty string switches that job off. Reminders go to enrolments left alone this many days.
+    schedule_weekly_progress: str = "0 8 * * 1"
+    schedule_reminders: str = "0 9 * * *"
+    schedule_grade_pending: str = "* * * * *"
+    schedule_purge_expired: str = "0 * * * *"
+    reminder_inactive_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 7
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -130,7 +141,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         raw: dict[str, object] = {}
         for name in cls.__struct_fields__:
             value = env.get(f"LMS_{name.upper()}")
-            if value is not None and value != "":
+            if value is not None and (value != "" or name in _EMPTY_IS_A_VALUE):
                 raw[name] = _json_object(name, value) if name in _JSON_FIELDS else value
         raw.update({k: v for k, v in overrides.items() if v is not None})
         try:

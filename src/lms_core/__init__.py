@@ -43,11 +43,12 @@ if TYPE_CHECKING:
         MfaAlreadyEnabled,
         MfaNotEnabled,
         MfaRequired,
+        NotAuthOperator,
         RegistrationIsPrivate,
         RoleNotAllowed,
     )
     from lms_core.auth.events import PasswordChanged, UserRegistered
-    from lms_core.auth.views import Acknowledgement, AuthResponse, LoginResponse, TokenPair
+    from lms_core.auth.views import Acknowledgement, AuthResponse, ExpiredSecretsPurged, LoginResponse, TokenPair
     from lms_core.certificates.commands import IssueMissingCertificates, ListMyCertificates, RevokeCertificate
     from lms_core.certificates.errors import (
         CertificateAlreadyIssued,
@@ -290,11 +291,11 @@ _SOURCES: dict[str, str] = {
         "Register Login PasswordGrant MfaLogin RefreshSession Logout ForgotPassword ResetPassword "
         "ConfirmEmail ConfirmMfa DisableMfa"
     ),
-    "lms_core.auth.views": "TokenPair AuthResponse LoginResponse Acknowledgement",
+    "lms_core.auth.views": "TokenPair AuthResponse LoginResponse Acknowledgement ExpiredSecretsPurged",
     "lms_core.auth.errors": (
         "InvalidCredentials InvalidToken AccountInactive InvalidOneTimeToken InvalidMfaCode MfaRequired "
         "MfaAlreadyEnabled MfaNotEnabled EmailAlreadyVerified RoleNotAllowed EmailNotVerified "
-        "RegistrationIsPrivate"
+        "RegistrationIsPrivate NotAuthOperator"
     ),
     "lms_core.auth.events": "UserRegistered PasswordChanged",
     "lms_core.users.commands": "CreateUser UpdateUser UpdateMyProfile ListUsers",
@@ -405,7 +406,8 @@ __all__ = [
     "Difficulty", "DisableMfa", "DomainEvent", "EmailAlreadyRegistered", "EmailAlreadyVerified",
     "EmailDeliveryFailed", "EmailNotVerified", "EmailPreferencesView", "EmailRequested", "EmptyFile",
     "EnrollInCourse", "EnrollmentCompleted", "EnrollmentDetailView", "EnrollmentDropped", "EnrollmentNotActive",
-    "EnrollmentNotCompleted", "EnrollmentNotFound", "EnrollmentStatus", "EnrollmentView", "ExportGrades",
+    "EnrollmentNotCompleted", "EnrollmentNotFound", "EnrollmentStatus", "EnrollmentView", "ExpiredSecretsPurged",
+    "ExportGrades",
     "ExternalServiceError", "FailedEventNotFound", "FailedEventView", "FileContentMissing", "FileDeleted",
     "FileDownload", "FileNotFound", "FileStorage", "FileTooLarge", "FileType", "FileUploaded", "FileView",
     "ForbiddenWebhookDestination", "ForgotPassword", "GivenAnswer", "GradeAttempt", "GradeChangeView",
@@ -420,9 +422,10 @@ __all__ = [
     "ListMyFiles", "ListUsers", "ListWebhookDeliveries", "ListWebhookEndpoints", "ListingForbidden", "Lms",
     "LmsError", "Login", "LoginResponse", "Logout", "Mailer", "MailingList", "ManagedQuestionView", "ManualGrade",
     "MetadataTooLarge", "MfaAlreadyEnabled", "MfaLogin", "MfaNotEnabled", "MfaRequired", "NoAttemptsLeft",
-    "NotAttemptOwner", "NotAuthenticatedError", "NotCertificateManager", "NotCourseManager", "NotDeliveryOperator",
-    "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotNotificationsOperator", "NotQuizManager",
-    "NotUserAdmin", "NotWebhookAdmin", "NotificationJobReport", "OutgoingEmail", "Page", "PageRequest",
+    "NotAttemptOwner", "NotAuthOperator", "NotAuthenticatedError", "NotCertificateManager", "NotCourseManager",
+    "NotDeliveryOperator", "NotEnrollmentOwner", "NotFileOwner", "NotFoundError", "NotNotificationsOperator",
+    "NotQuizManager", "NotUserAdmin", "NotWebhookAdmin", "NotificationJobReport", "OutgoingEmail", "Page",
+    "PageRequest",
     "PasswordChanged", "PasswordGrant", "PaymentRequired", "PaymentRequiredError", "PendingGradingReport",
     "PermissionDeniedError", "ProfileMetadataTooLarge", "ProgressStatus", "PublishingNotAllowed",
     "QuestionNotFound", "QuestionOutcomeView", "QuestionType", "QuestionView", "QuestionsForLearnersOnly",

@@ -16,7 +16,7 @@ from lms_cli.main import cli
 from tests.conftest import TEST_SECRET
 
 # The commands that run until stopped; every other command is one-shot and must exit when its work is done.
-LONG_RUNNING = frozenset({("serve",), ("demo",), ("worker",)})
+LONG_RUNNING = frozenset({("serve",), ("demo",), ("worker",), ("scheduler",)})
 
 
 def cli_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:

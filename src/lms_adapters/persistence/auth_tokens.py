@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.persistence.models import one_time_secrets, refresh_tokens
@@ -80,6 +80,16 @@ class SqlRefreshTokenRepository:
             update(refresh_tokens)
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
+        )
+        return int(result.rowcount)
+
+    async def purge_expired_families(self, *, now: datetime) -> int:
+        live = refresh_tokens.alias("live")
+        result = await self._c.execute(
+            delete(refresh_tokens).where(
+                refresh_tokens.c.expires_at <= now,
+                ~exists().where(live.c.family_id == refresh_tokens.c.family_id, live.c.expires_at > now),
+            )
         )
         return int(result.rowcount)
 
@@ -177,3 +187,7 @@ class SqlOneTimeTokenRepository:
             )
             .values(expires_at=now)
         )
+
+    async def purge_expired(self, *, now: datetime) -> int:
+        result = await self._c.execute(delete(one_time_secrets).where(one_time_secrets.c.expires_at <= now))
+        return int(result.rowcount)

@@ -10,6 +10,7 @@ import msgspec
 
 from lms_adapters.settings import ConfigurationError, Settings
 from lms_adapters.tasks.brokers import build_broker, register_delivery, uses_external_broker
+from lms_adapters.tasks.jobs import register_jobs
 
 log = logging.getLogger("lms.worker")
 
@@ -41,6 +42,7 @@ async def run_worker(
     async with open_lms(settings) as lms:
         broker = build_broker(settings, prefetch=concurrency)
         register_delivery(broker, lms.outbox)
+        register_jobs(broker, lms)  # sent by `lms scheduler`
         broker.is_worker_process = True
         await broker.startup()
         try:

@@ -63,3 +63,7 @@ class RegistrationIsPrivate(PermissionDeniedError):
     flow that signs a new account in at once is off."""
 
     code = "auth.registration_private"
+
+
+class NotAuthOperator(PermissionDeniedError):
+    code = "auth.not_operator"

@@ -10,8 +10,15 @@ import enum
 from dataclasses import dataclass
 
 from lms_core.auth.entities import RefreshToken
-from lms_core.auth.errors import EmailNotVerified, InvalidToken, MfaRequired, RegistrationIsPrivate, RoleNotAllowed
-from lms_core.shared.actor import Role
+from lms_core.auth.errors import (
+    EmailNotVerified,
+    InvalidToken,
+    MfaRequired,
+    NotAuthOperator,
+    RegistrationIsPrivate,
+    RoleNotAllowed,
+)
+from lms_core.shared.actor import Actor, Role
 from lms_core.shared.ids import UserId
 from lms_core.users.entities import User
 
@@ -76,3 +83,9 @@ def require_own_session(caller: UserId, session: RefreshToken) -> None:
     """A caller signs out only their own sessions."""
     if session.user_id != caller:
         raise InvalidToken("the refresh token belongs to another account")
+
+
+def require_auth_operator(actor: Actor) -> None:
+    """Housekeeping over every account's secrets (purging expired ones): the system and admins only."""
+    if not actor.is_admin:
+        raise NotAuthOperator("only administrators and the system purge expired secrets")

@@ -126,6 +126,11 @@ class RefreshTokenRepository(Protocol):
 
     async def revoke_all_for_user(self, user_id: UserId, *, now: datetime) -> int: ...
 
+    async def purge_expired_families(self, *, now: datetime) -> int:
+        """Delete the tokens of families whose every token has expired; how many were deleted. A family
+        with a live token keeps its rotated ones, so that presenting one still revokes the family."""
+        ...
+
 
 class OneTimeTokenRepository(Protocol):
     async def add(self, secret: OneTimeSecret) -> None: ...
@@ -144,4 +149,8 @@ class OneTimeTokenRepository(Protocol):
 
     async def retire_for_user(self, user_id: UserId, purpose: SecretPurpose, *, now: datetime) -> None:
         """Expire the user's unused secrets of this purpose (a new request replaces older ones)."""
+        ...
+
+    async def purge_expired(self, *, now: datetime) -> int:
+        """Delete every secret whose expiry has passed (used or not); how many were deleted."""
         ...

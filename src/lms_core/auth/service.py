@@ -35,12 +35,13 @@ from lms_core.auth.errors import (
 from lms_core.auth.events import PasswordChanged
 from lms_core.auth.policy import (
     RegistrationRules,
+    require_auth_operator,
     require_may_sign_in,
     require_own_session,
     require_password_grant_allowed,
 )
 from lms_core.auth.ports import AccessTokenCodec, AccessTokenDenylist, RateLimiter, SecretGenerator
-from lms_core.auth.views import Acknowledgement, AuthResponse, LoginResponse, TokenPair
+from lms_core.auth.views import Acknowledgement, AuthResponse, ExpiredSecretsPurged, LoginResponse, TokenPair
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
 from lms_core.shared.ids import UserId
@@ -331,6 +332,21 @@ class AuthService:
     async def disable_mfa(self, actor: Actor, command: DisableMfa) -> UserView:
         """Turning MFA off needs the current password."""
         return await self._mfa.disable(actor, command)
+
+    # -- housekeeping ---------------------------------------------------------------------------
+
+    async def purge_expired(self, actor: Actor) -> ExpiredSecretsPurged:
+        """Delete expired single-use secrets (verification and reset links, MFA codes) and the refresh
+        tokens of sessions that have wholly expired: none of them can be used any more. A scheduled job
+        (`lms scheduler`); safe to run twice at once, as each row is deleted once.
+        """
+        require_auth_operator(actor)
+        now = self._clock.now()
+        async with self._uow.begin() as tx:
+            secrets = await tx.one_time_tokens.purge_expired(now=now)
+            tokens = await tx.refresh_tokens.purge_expired_families(now=now)
+            await tx.commit()
+        return ExpiredSecretsPurged(one_time_secrets=secrets, refresh_tokens=tokens)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -58,3 +58,11 @@ class LoginResponse(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
 
 class Acknowledgement(msgspec.Struct, frozen=True, kw_only=True):
     detail: str
+
+
+class ExpiredSecretsPurged(msgspec.Struct, frozen=True, kw_only=True):
+    """What `purge_expired` deleted: single-use secrets past their expiry, and refresh tokens of sessions
+    that have wholly expired."""
+
+    one_time_secrets: int
+    refresh_tokens: int
