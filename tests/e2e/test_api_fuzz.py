@@ -15,7 +15,9 @@ invalid data on). `LMS_FUZZ_PROFILE=fast` (the default, CI) sends a few examples
 
 At the end the test prints, per role and operation, how many calls reached a 2xx, and asserts that every
 operation was reached by at least one role. Operations that need a secret sent by e-mail get it from the
-server's outbox (`tests/support/fuzz_mail.py`).
+server's outbox (`tests/support/fuzz_mail.py`); re-sending a webhook delivery and the one-click unsubscribe
+need what delivered events leave behind (`tests/support/fuzz_events.py`). Webhooks go only to a receiver
+in this process.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from schemathesis import checks
 
 from tests.conftest import TEST_SECRET
 from tests.e2e.servers import free_port, start, stop, wait_healthy
+from tests.support.fuzz_events import DeliveredEvents, LocalReceiver, seed_delivered_events
 from tests.support.fuzz_mail import Mailbox, mailed_case
 from tests.support.fuzz_targets import (
     KEEP_RANDOM_EVERY,
@@ -42,6 +45,7 @@ from tests.support.fuzz_targets import (
     profile,
     seeded_body,
     seeded_path_parameters,
+    seeded_query,
 )
 from tests.support.fuzz_world import FuzzWorld, Role, seed_world
 
@@ -62,6 +66,9 @@ class LiveServer:
     base_url: str
     admin_token: str
     mailbox: Mailbox
+    # The server's settings, for opening its engine in this process (`fuzz_events`).
+    env: dict[str, str]
+    receiver: LocalReceiver
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +91,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "LMS_AUTH_IP_LIMIT": "1000000",
         "LMS_AUTH_SIGN_IN_FREE_PER_ADDRESS": "1000000",
         "LMS_AUTH_SIGN_IN_FREE_PER_ACCOUNT": "1000000",
+        # Webhook endpoints point at a receiver in this process, on a loopback address; with no worker the
+        # server attempts no delivery itself, and a stray one would give up quickly.
+        "LMS_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+        "LMS_WEBHOOK_TIMEOUT_SECONDS": "2",
     }
     for args in (
         ["db", "upgrade"],
@@ -92,19 +103,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         process = start(args, env, workdir)
         output, _ = process.communicate(timeout=60)
         assert process.returncode == 0, output
-    server = start(["serve", "--port", str(port)], env, workdir)
-    try:
-        wait_healthy(server, port)
-        base_url = f"http://127.0.0.1:{port}"
-        login = httpx.post(
-            f"{base_url}/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
-        )
-        assert login.status_code == 200, login.text
-        yield LiveServer(
-            base_url=base_url, admin_token=login.json()["access_token"], mailbox=Mailbox(database, TEST_SECRET)
-        )
-    finally:
-        code, output = stop(server)
+    with LocalReceiver() as receiver:
+        server = start(["serve", "--port", str(port)], env, workdir)
+        try:
+            wait_healthy(server, port)
+            base_url = f"http://127.0.0.1:{port}"
+            login = httpx.post(
+                f"{base_url}/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
+            )
+            assert login.status_code == 200, login.text
+            yield LiveServer(
+                base_url=base_url,
+                admin_token=login.json()["access_token"],
+                mailbox=Mailbox(database, TEST_SECRET),
+                env=env,
+                receiver=receiver,
+            )
+        finally:
+            code, output = stop(server)
     assert code == 0, output
     assert "Traceback" not in output, output
 
@@ -122,11 +138,25 @@ def role(request: pytest.FixtureRequest) -> Role:
     return value
 
 
+@pytest.fixture(scope="module")
+def delivered_events(live_server: LiveServer) -> DeliveredEvents:
+    """Once per module: a webhook delivery and an unsubscribe token (shared: re-sending and unsubscribing
+    again change nothing another pass relies on)."""
+    world = seed_world(live_server.base_url, "events", live_server.admin_token, "127.0.0.31", live_server.receiver.url)
+    return seed_delivered_events(world, live_server.env, live_server.mailbox, live_server.receiver)
+
+
 @pytest.fixture
-def world(live_server: LiveServer, role: Role) -> FuzzWorld:
+def world(live_server: LiveServer, role: Role, delivered_events: DeliveredEvents) -> FuzzWorld:
     # One loopback address per pass keeps each seeding's auth calls under the per-address rate limit.
     address = f"127.0.0.{10 + list(Role).index(role)}"
-    return seed_world(live_server.base_url, role.value.replace("_", ""), live_server.admin_token, address)
+    seeded = seed_world(
+        live_server.base_url, role.value.replace("_", ""), live_server.admin_token, address, live_server.receiver.url
+    )
+    seeded.ids["delivered_webhook_endpoint"] = delivered_events.endpoint_id
+    seeded.ids["webhook_delivery"] = delivered_events.delivery_id
+    seeded.bodies["unsubscribe_token"] = delivered_events.unsubscribe_token
+    return seeded
 
 
 @pytest.fixture(scope="module")
@@ -213,6 +243,9 @@ def aim_at_seeded_objects(case: FuzzCase, role: Role, world: FuzzWorld, mailbox:
     body = seeded_body(label, role, world, account)
     if body is not None:
         case.body = body
+    query = seeded_query(label, world)
+    if query is not None:
+        case.query = {**(case.query or {}), **query}
     return None
 
 
@@ -252,7 +285,7 @@ def _vanishes_on_the_wire(case: FuzzCase) -> bool:
 
 
 def test_generating_a_certificate_again_answers_a_documented_status(live_server: LiveServer) -> None:
-    world = seed_world(live_server.base_url, "again", live_server.admin_token, "127.0.0.30")
+    world = seed_world(live_server.base_url, "again", live_server.admin_token, "127.0.0.30", live_server.receiver.url)
     url = f"{live_server.base_url}{GENERATE_CERTIFICATE}".format(enrollment_id=world.ids["completed_enrollment"])
     again = httpx.post(url, headers={"Authorization": f"Bearer {world.token(Role.OWNER)}"}, timeout=30)
     assert again.status_code == 200, again.text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,18 +51,32 @@ class Mailbox:
         self._database = database
         self._sealer = AesGcmPayloadSealer(secret_key, [EmailRequested.event_type])
 
-    def newest(self, address: str, key: str) -> str:
-        """The `key` of the newest e-mail's context to `address` that has one."""
+    def _payloads(self, address: str) -> Iterator[dict[str, Any]]:
+        """The e-mails to `address` in the outbox, newest first."""
         with sqlite3.connect(self._database, timeout=30) as connection:
             rows = connection.execute(
                 "SELECT payload FROM outbox WHERE event_type = ? ORDER BY rowid DESC", (EmailRequested.event_type,)
-            )
-            for (stored,) in rows:
-                payload = self._sealer.unseal(EmailRequested.event_type, json.loads(stored))
-                if payload["to"] == address and key in payload["context"]:
-                    value: str = payload["context"][key]
-                    return value
+            ).fetchall()
+        for (stored,) in rows:
+            payload: dict[str, Any] = self._sealer.unseal(EmailRequested.event_type, json.loads(stored))
+            if payload["to"] == address:
+                yield payload
+
+    def newest(self, address: str, key: str) -> str:
+        """The `key` of the newest e-mail's context to `address` that has one."""
+        for payload in self._payloads(address):
+            if key in payload["context"]:
+                value: str = payload["context"][key]
+                return value
         raise AssertionError(f"no e-mail with a {key!r} to {address} in the outbox")
+
+    def one_click_unsubscribe(self, address: str) -> str:
+        """The `List-Unsubscribe` address of the newest optional e-mail (a weekly summary, a reminder) to `address`."""
+        for payload in self._payloads(address):
+            if payload.get("list_unsubscribe"):
+                value: str = payload["list_unsubscribe"]
+                return value
+        raise AssertionError(f"no e-mail with a List-Unsubscribe address to {address} in the outbox")
 
     def link_token(self, address: str) -> str:
         return parse_qs(urlsplit(self.newest(address, "link")).query)["token"][0]

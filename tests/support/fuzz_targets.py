@@ -5,7 +5,7 @@ seeded objects (most calls; some keep their random id, so the 404 paths stay fuz
 destroy or change state aim at objects kept for them (a spare lesson to delete, a droppable enrolment),
 so that the operations fuzzed after them still find what they need. A few operations cannot succeed with
 a random body (a refresh token, an answer sheet naming the quiz's questions): those get a valid body on
-some calls.
+some calls, and the one-click unsubscribe a token signed by the server.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ DEFAULT_TARGETS = {
     "quiz_id": "quiz",
     "attempt_id": "attempt",
     "user_id": "spare_user",
+    "endpoint_id": "webhook_endpoint",
+    "delivery_id": "webhook_delivery",
 }
 
 OPERATION_TARGETS: dict[str, dict[str, str]] = {
@@ -57,6 +59,12 @@ OPERATION_TARGETS: dict[str, dict[str, str]] = {
     "POST /api/v1/quizzes/{quiz_id}/questions/reorder": {"quiz_id": "reorderable_quiz"},
     "POST /api/v1/quizzes/{quiz_id}/attempts": {"quiz_id": "start_quiz"},
     "POST /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/grade": {"attempt_id": "submitted_attempt"},
+    "DELETE /api/v1/webhooks/{endpoint_id}": {"endpoint_id": "deletable_webhook_endpoint"},
+    # Only the endpoint the module's events were delivered to has a delivery (see fuzz_events.py).
+    "GET /api/v1/webhooks/{endpoint_id}/deliveries": {"endpoint_id": "delivered_webhook_endpoint"},
+    "POST /api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend": {
+        "endpoint_id": "delivered_webhook_endpoint"
+    },
 }
 
 # Every how many calls of an operation keeps its generated path parameters (the not-found paths).
@@ -91,8 +99,19 @@ def seeded_body(label: str, role: Role, world: FuzzWorld, turn: int) -> Any | No
         "PUT /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/answers": world.bodies["answers"],
         "POST /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/submit": world.bodies["answers"],
         "POST /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/grade": world.bodies["grades"],
+        # A generated URL is never an http(s) URL that resolves: the seeded one is the local receiver's.
+        "POST /api/v1/webhooks": world.bodies["webhook_endpoint"],
+        "POST /api/v1/webhooks/{endpoint_id}/rotate-secret": {"grace_seconds": 3600},
     }
     return bodies.get(label)
+
+
+def seeded_query(label: str, world: FuzzWorld) -> dict[str, str] | None:
+    """Valid query parameters for operations whose success a generated query never reaches, or None."""
+    if label == "POST /api/v1/notifications/unsubscribe":
+        # The token is signed by the server: only one from a real e-mail unsubscribes.
+        return {"token": world.bodies["unsubscribe_token"]}
+    return None
 
 
 def seeded_path_parameters(label: str, names: list[str], world: FuzzWorld) -> dict[str, str]:

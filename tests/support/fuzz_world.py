@@ -41,6 +41,11 @@ QUESTIONS: tuple[dict[str, Any], ...] = (
 )
 
 
+# The event type of the webhook endpoints the fuzzer registers or changes. The seeded delivery comes from
+# another one (`fuzz_events.DELIVERED_EVENT`), so no delivery is ever due to them.
+FUZZED_WEBHOOK_EVENT = "certificates.revoked"
+
+
 class Role(StrEnum):
     """Who a fuzzing pass signs in as."""
 
@@ -113,10 +118,16 @@ def _register(client: _Client, email: str, role: str) -> None:
     )
 
 
-def seed_world(base_url: str, tag: str, admin_token: str, source_address: str) -> FuzzWorld:
+def seed_world(base_url: str, tag: str, admin_token: str, source_address: str, webhook_url: str) -> FuzzWorld:
     """Accounts for every role (the admin made by `admin_token`'s admin) and the objects each id-taking
-    operation needs to succeed once, created from `source_address` (a loopback address of its own)."""
+    operation needs to succeed once, created from `source_address` (a loopback address of its own).
+    Webhook endpoints point at `webhook_url`, a receiver on this machine."""
     world = FuzzWorld(base_url=base_url, tag=tag)
+    world.bodies["webhook_endpoint"] = {
+        "url": webhook_url,
+        "event_types": [FUZZED_WEBHOOK_EVENT],
+        "description": f"Fuzzed {tag}",
+    }
     client = _Client(base_url, source_address)
     try:
         _seed(client, world, admin_token)
@@ -267,3 +278,8 @@ def _seed(client: _Client, world: FuzzWorld, admin_token: str) -> None:
     ids["student_file"] = upload(student, "mine.txt")
 
     world.bodies["emails"] = emails
+
+    # Webhook endpoints (an admin's): one to read, change and rotate, one to delete.
+    for name in ("webhook_endpoint", "deletable_webhook_endpoint"):
+        issued = client.call("POST", "/webhooks", admin, expect=201, json=world.bodies["webhook_endpoint"])
+        ids[name] = issued["endpoint"]["id"]
