@@ -68,11 +68,14 @@ async def drop_postgres_database(server_url: str, database_url: str) -> None:
 
 
 async def truncate_postgres(database_url: str) -> None:
+    """Empty every table, children first. DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE's
+    per-table file work cost ten times as much (0.3 s against 0.04 s for the whole schema), once per
+    PostgreSQL test. No test depends on a sequence restarting (ids are UUIDv7)."""
     engine = create_async_engine(database_url)
     try:
         async with engine.begin() as connection:
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {names} CASCADE"))
+            for table in reversed(metadata.sorted_tables):
+                await connection.execute(table.delete())
     finally:
         await engine.dispose()
 

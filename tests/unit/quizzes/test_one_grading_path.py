@@ -53,6 +53,14 @@ COMPARED: list[tuple[Table, tuple[str, ...]]] = [
 ]
 
 
+def _same_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with each event's own id left out of its payload: every event gets a new one, whichever path."""
+    return [
+        {**row, "payload": {k: v for k, v in row["payload"].items() if k != "event_id"}} if "payload" in row else row
+        for row in rows
+    ]
+
+
 async def test_single_attempt_paths_and_batch_jobs_write_identical_rows(sqlite_url: str, tmp_path: Path) -> None:
     clock = FixedClock()
     async with open_lms(make_settings(sqlite_url), clock=clock, mailer=RecordingMailer()) as lms:
@@ -90,8 +98,8 @@ async def test_single_attempt_paths_and_batch_jobs_write_identical_rows(sqlite_u
         await batch.quizzes.import_grades(SYSTEM, ImportGrades(quiz_id=room.quiz_id, grades=[line]))
 
     for table, generated in COMPARED:
-        one_by_one = await table_rows(sqlite_url, table, leave_out=generated)
-        in_bulk = await table_rows(batch_url, table, leave_out=generated)
+        one_by_one = _same_events(await table_rows(sqlite_url, table, leave_out=generated))
+        in_bulk = _same_events(await table_rows(batch_url, table, leave_out=generated))
         assert one_by_one == in_bulk, table.name
     attempts = await table_rows(sqlite_url, quiz_attempts)
     # What both wrote: every attempt closed and graded, two passes (one through the person's grade).
