@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_adapters import configured
 from lms_adapters.caching.memory import InProcessCache
+from lms_adapters.event_wiring import (
+    delivery_rules_of,
+    event_catalogue,
+    open_webhook_sender,
+    outbox_dispatcher,
+    payload_sealer,
+    relay_with_handlers,
+    webhook_rules_of,
+)
 from lms_adapters.health import DatabaseProbe, RedisProbe
 from lms_adapters.links import ApiLinks
 from lms_adapters.mail.files import FileMailer
@@ -28,52 +36,31 @@ from lms_adapters.security.passwords import Argon2PasswordHasher
 from lms_adapters.security.tokens import HmacSecretGenerator, JwtAccessTokenCodec
 from lms_adapters.settings import Settings
 from lms_adapters.storage.fsspec_storage import FsspecFileStorage
-from lms_adapters.tasks.dispatch import OutboxDispatcher
 from lms_adapters.webhooks.guard import NetworkGuard
 from lms_adapters.webhooks.secret_box import AesGcmSecretBox
-from lms_adapters.webhooks.sender import HttpWebhookSender
-from lms_core.auth import events as auth_events
 from lms_core.auth.ports import AccessTokenDenylist, RateLimiter
 from lms_core.auth.service import AuthService, RefreshSessionRevoker
-from lms_core.certificates import events as certificate_events
-from lms_core.certificates.events import CertificateIssued
 from lms_core.certificates.service import CertificateService
-from lms_core.courses import events as course_events
 from lms_core.courses.ports import CatalogueCache
 from lms_core.courses.service import CourseService
-from lms_core.emails import events as email_events
-from lms_core.emails.events import EmailRequested
 from lms_core.emails.ports import Mailer
 from lms_core.emails.service import EmailService
-from lms_core.enrollments import events as enrollment_events
 from lms_core.enrollments.completion import LessonCompletion
-from lms_core.enrollments.events import EnrollmentCompleted, StudentEnrolled
 from lms_core.enrollments.service import EnrollmentService
 from lms_core.facade import Lms
-from lms_core.files import events as file_events
 from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
-from lms_core.notifications import events as notification_events
 from lms_core.notifications.service import NotificationService
-from lms_core.quizzes import events as quiz_events
 from lms_core.quizzes.gate import QuizCompletionGate
 from lms_core.quizzes.leaving import AttemptsClosedOnDrop
 from lms_core.quizzes.service import QuizService
 from lms_core.shared.clock import Clock, SystemClock
-from lms_core.shared.events import EventCatalogue
 from lms_core.shared.health import HealthService
 from lms_core.shared.ids import UserId
-from lms_core.shared.outbox import DeliveryRules, OutboxRelay, PayloadSealer
 from lms_core.shared.ports import HealthProbe
-from lms_core.users import events as user_events
 from lms_core.users.ports import UserCache
 from lms_core.users.service import UserService
-from lms_core.webhooks import events as webhook_events
-from lms_core.webhooks.events import WebhookDeliveryDue
-from lms_core.webhooks.ports import WebhookRules
 from lms_core.webhooks.service import WebhookService
-
-log = logging.getLogger("lms")
 
 
 async def _engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
@@ -159,113 +146,6 @@ def _storage(settings: Settings) -> FsspecFileStorage:
     return FsspecFileStorage(settings.storage_url, **settings.storage_options)
 
 
-def _event_catalogue() -> EventCatalogue:
-    """Every event the modules record (each module's `events.EVENTS`): what the outbox can read back."""
-    return EventCatalogue.of(
-        *user_events.EVENTS,
-        *auth_events.EVENTS,
-        *course_events.EVENTS,
-        *enrollment_events.EVENTS,
-        *file_events.EVENTS,
-        *quiz_events.EVENTS,
-        *certificate_events.EVENTS,
-        *email_events.EVENTS,
-        *notification_events.EVENTS,
-        *webhook_events.EVENTS,
-    )
-
-
-def _payload_sealer(secret_key: str) -> PayloadSealer:
-    """Outbox payloads that carry secrets are stored encrypted (see `emails.events.SEALED_EVENTS`)."""
-    from lms_adapters.security.sealing import AesGcmPayloadSealer
-
-    return AesGcmPayloadSealer(secret_key, (event.event_type for event in email_events.SEALED_EVENTS))
-
-
-def _delivery_rules(settings: Settings) -> DeliveryRules:
-    return DeliveryRules(
-        max_attempts=settings.outbox_max_attempts,
-        claim_seconds=settings.outbox_claim_seconds,
-        retry_base_seconds=settings.outbox_retry_base_seconds,
-    )
-
-
-def _relay(
-    uow: SqlUnitOfWork,
-    clock: Clock,
-    events: EventCatalogue,
-    sealer: PayloadSealer,
-    rules: DeliveryRules,
-    emails: EmailService,
-    certificates: CertificateService,
-    notifications: NotificationService,
-    webhooks: WebhookService,
-) -> OutboxRelay:
-    relay = OutboxRelay(uow=uow, clock=clock, events=events, sealer=sealer, rules=rules)
-    relay.subscribe(EmailRequested, emails.deliver)
-    relay.subscribe(EnrollmentCompleted, certificates.on_enrollment_completed)
-    # Course e-mails: each handler records its `EmailRequested` once per event (keyed in sent_notifications).
-    relay.subscribe(StudentEnrolled, notifications.on_student_enrolled)
-    relay.subscribe(EnrollmentCompleted, notifications.on_enrollment_completed)
-    relay.subscribe(CertificateIssued, notifications.on_certificate_issued)
-    # Webhooks: each event endpoints may want fans out into deliveries; each delivery is one more event.
-    for event_class in webhooks.event_classes:
-        relay.subscribe(event_class, webhooks.fan_out)
-    relay.subscribe(WebhookDeliveryDue, webhooks.attempt_delivery)
-    return relay
-
-
-async def _outbox_dispatcher(
-    settings: Settings, relay: OutboxRelay, uow: SqlUnitOfWork
-) -> AsyncIterator[OutboxDispatcher | None]:
-    """The relay loop of a serving process (docs/operations.md): with no `LMS_BROKER_URL` it runs the delivery
-    tasks itself (taskiq's in-memory broker); with one, it only queues them for `lms worker` processes."""
-    if not settings.outbox_worker:
-        yield None
-        return
-    from lms_adapters.tasks.brokers import build_broker, register_delivery, uses_external_broker
-
-    broker = build_broker(settings)
-    task = register_delivery(broker, relay)
-    runs_here = not uses_external_broker(settings)
-    # A broker that is down at start-up is not fatal: events wait in the outbox until it is back.
-    try:
-        await broker.startup()
-    except Exception as exc:
-        log.warning("the task broker cannot be reached at start-up (%s); events wait in the outbox", exc)
-    dispatcher = OutboxDispatcher(
-        relay,
-        broker,
-        task,
-        poll_seconds=settings.outbox_poll_seconds,
-        batch_size=16 if runs_here else 500,
-        runs_tasks_here=runs_here,
-    )
-    uow.on_outbox_write = dispatcher.kick
-    await dispatcher.start()
-    try:
-        yield dispatcher
-    finally:
-        uow.on_outbox_write = None
-        await dispatcher.stop()
-        await broker.shutdown()
-
-
-def _webhook_rules(settings: Settings) -> WebhookRules:
-    return WebhookRules(
-        disable_after_days=settings.webhook_disable_after_days,
-        secret_grace_seconds=settings.webhook_secret_grace_hours * 3600,
-    )
-
-
-async def _webhook_sender(settings: Settings, guard: NetworkGuard) -> AsyncIterator[HttpWebhookSender]:
-    sender = HttpWebhookSender(guard, timeout_seconds=settings.webhook_timeout_seconds)
-    try:
-        yield sender
-    finally:
-        await sender.aclose()
-
-
 class Container(containers.DeclarativeContainer):
     """The object graph. Override `clock`, `mailer` or `storage` to embed the engine with your own."""
 
@@ -277,7 +157,7 @@ class Container(containers.DeclarativeContainer):
     redis = providers.Resource(_redis, settings)
 
     secret_key = providers.Callable(lambda s: s.require_secret_key(), settings)
-    sealer = providers.Singleton(_payload_sealer, secret_key)
+    sealer = providers.Singleton(payload_sealer, secret_key)
     uow = providers.Singleton(SqlUnitOfWork, engine, clock=clock, sealer=sealer)
     hasher = providers.Singleton(_hasher, settings)
     codec = providers.Singleton(JwtAccessTokenCodec, secret_key)
@@ -369,7 +249,7 @@ class Container(containers.DeclarativeContainer):
     )
     # Outbound webhooks: the SSRF guard checks URLs when registered and again at every connection.
     webhook_guard = providers.Singleton(NetworkGuard, allow_private=settings.provided.webhook_allow_private_networks)
-    webhook_sender = providers.Resource(_webhook_sender, settings, webhook_guard)
+    webhook_sender = providers.Resource(open_webhook_sender, settings, webhook_guard)
     webhooks = providers.Singleton(
         WebhookService,
         uow=uow,
@@ -377,14 +257,14 @@ class Container(containers.DeclarativeContainer):
         secrets=providers.Singleton(AesGcmSecretBox, secret_key),
         guard=webhook_guard,
         sender=webhook_sender,
-        rules=providers.Singleton(_webhook_rules, settings),
+        rules=providers.Singleton(webhook_rules_of, settings),
     )
-    events = providers.Singleton(_event_catalogue)
-    delivery_rules = providers.Singleton(_delivery_rules, settings)
+    events = providers.Singleton(event_catalogue)
+    delivery_rules = providers.Singleton(delivery_rules_of, settings)
     relay = providers.Singleton(
-        _relay, uow, clock, events, sealer, delivery_rules, emails, certificates, notifications, webhooks
+        relay_with_handlers, uow, clock, events, sealer, delivery_rules, emails, certificates, notifications, webhooks
     )
-    outbox_worker = providers.Resource(_outbox_dispatcher, settings, relay, uow)
+    outbox_worker = providers.Resource(outbox_dispatcher, settings, relay, uow)
 
     health = providers.Singleton(_health, engine, redis)
 
