@@ -9,7 +9,7 @@ from uuid import UUID
 from lms_core.certificates.events import CertificateIssued
 from lms_core.emails.entities import EmailContext, EmailTemplate
 from lms_core.emails.events import EmailRequested
-from lms_core.enrollments.entities import EnrollmentStatus, as_percentage
+from lms_core.enrollments.entities import Enrollment, EnrollmentStatus, as_percentage
 from lms_core.enrollments.events import EnrollmentCompleted, StudentEnrolled
 from lms_core.notifications.commands import SendReminders, SendWeeklyProgress, Unsubscribe
 from lms_core.notifications.entities import (
@@ -73,40 +73,26 @@ class NotificationService:
         if not isinstance(event, StudentEnrolled):
             raise TypeError(f"on_student_enrolled cannot handle {type(event).__name__}")
 
-        async def build(tx: Transaction, user: User) -> tuple[NotificationKey, EmailRequested] | None:
-            enrollment = await tx.enrollments.get(event.enrollment_id)
-            course = await tx.courses.get(event.course_id)
-            if enrollment is None or course is None or enrolment_has_ended(enrollment.status):
-                return None
-            context: EmailContext = {
-                "full_name": user.full_name,
-                "course_title": course.title,
-                "course_link": self._links.course(course.id),
-            }
-            return NotificationKey.enrolled(enrollment.id, enrollment.enrolled_at), _email(
-                user, EmailTemplate.COURSE_ENROLLED, context
-            )
-
-        await self._send_once(event.student_id, build)
+        await self._course_email(
+            event.student_id,
+            event.enrollment_id,
+            event.course_id,
+            EmailTemplate.COURSE_ENROLLED,
+            lambda enrollment: NotificationKey.enrolled(enrollment.id, enrollment.enrolled_at),
+        )
 
     async def on_enrollment_completed(self, event: DomainEvent) -> None:
         """Outbox handler: the congratulation e-mail."""
         if not isinstance(event, EnrollmentCompleted):
             raise TypeError(f"on_enrollment_completed cannot handle {type(event).__name__}")
 
-        async def build(tx: Transaction, user: User) -> tuple[NotificationKey, EmailRequested] | None:
-            enrollment = await tx.enrollments.get(event.enrollment_id)
-            course = await tx.courses.get(event.course_id)
-            if enrollment is None or course is None or enrolment_has_ended(enrollment.status):
-                return None
-            context: EmailContext = {
-                "full_name": user.full_name,
-                "course_title": course.title,
-                "course_link": self._links.course(course.id),
-            }
-            return NotificationKey.completed(enrollment.id), _email(user, EmailTemplate.COURSE_COMPLETED, context)
-
-        await self._send_once(event.student_id, build)
+        await self._course_email(
+            event.student_id,
+            event.enrollment_id,
+            event.course_id,
+            EmailTemplate.COURSE_COMPLETED,
+            lambda enrollment: NotificationKey.completed(enrollment.id),
+        )
 
     async def on_certificate_issued(self, event: DomainEvent) -> None:
         """Outbox handler: the certificate e-mail, with its download and public verification links."""
@@ -130,6 +116,30 @@ class NotificationService:
             return NotificationKey.certificate(certificate.id), _email(user, EmailTemplate.CERTIFICATE_ISSUED, context)
 
         await self._send_once(event.student_id, build)
+
+    async def _course_email(
+        self,
+        student_id: UUID,
+        enrollment_id: UUID,
+        course_id: UUID,
+        template: EmailTemplate,
+        key: Callable[[Enrollment], NotificationKey],
+    ) -> None:
+        """An e-mail about a course the learner is enrolled in, once per key, never for an ended enrolment."""
+
+        async def build(tx: Transaction, user: User) -> tuple[NotificationKey, EmailRequested] | None:
+            enrollment = await tx.enrollments.get(enrollment_id)
+            course = await tx.courses.get(course_id)
+            if enrollment is None or course is None or enrolment_has_ended(enrollment.status):
+                return None
+            context: EmailContext = {
+                "full_name": user.full_name,
+                "course_title": course.title,
+                "course_link": self._links.course(course.id),
+            }
+            return key(enrollment), _email(user, template, context)
+
+        await self._send_once(student_id, build)
 
     async def _send_once(
         self,
