@@ -3,11 +3,14 @@ events and their retry (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 
 from lms_adapters.persistence.models import outbox, outbox_handlers
+from lms_adapters.tasks.dispatch import task_batches
 from lms_core import (
     FailedEventNotFound,
     InvalidRetry,
@@ -104,9 +107,9 @@ async def test_a_task_delivered_twice_runs_its_handlers_once(lms: Lms, database_
     token, ids = await lms.outbox.claim_for_dispatch(100)
     assert len(ids) == 3
     for message_id in ids:
-        assert await lms.outbox.deliver(message_id, token) is True
+        assert await lms.outbox.deliver([message_id], token) == 1
     for message_id in ids:  # the broker hands the same tasks out again
-        assert await lms.outbox.deliver(message_id, token) is False
+        assert await lms.outbox.deliver([message_id], token) == 0
     assert handler.calls == 1
     assert await table_rows(database_url, outbox) == []
 
@@ -119,9 +122,75 @@ async def test_a_task_whose_claim_lapsed_and_was_claimed_again_does_nothing(lms:
     clock.advance(timedelta(seconds=lms.outbox.rules.claim_seconds + 1))
     fresh_token, fresh_ids = await lms.outbox.claim_for_dispatch(100)
     assert sorted(fresh_ids) == sorted(stale_ids)
-    assert [await lms.outbox.deliver(message_id, stale_token) for message_id in stale_ids] == [False] * 3
-    assert [await lms.outbox.deliver(message_id, fresh_token) for message_id in fresh_ids] == [True] * 3
+    assert await lms.outbox.deliver(stale_ids, stale_token) == 0
+    assert await lms.outbox.deliver(fresh_ids, fresh_token) == 3
     assert handler.calls == 1
+
+
+class SelectiveHandler:
+    """Records the e-mail of every `UserRegistered` it is given; fails for `failing`, and waits on `gate`
+    (when set) before handling `blocking`."""
+
+    def __init__(self, *, failing: str = "", blocking: str = "") -> None:
+        self.failing = failing
+        self.blocking = blocking
+        self.gate = asyncio.Event()
+        self.reached = asyncio.Event()
+        self.seen: list[str] = []
+
+    async def __call__(self, event: DomainEvent) -> None:
+        assert isinstance(event, UserRegistered)
+        if event.email == self.blocking:
+            self.reached.set()
+            await self.gate.wait()
+        if event.email == self.failing:
+            raise ConnectionError(f"cannot handle {event.email}")
+        self.seen.append(event.email)
+
+
+async def test_one_task_delivers_its_batch_in_recorded_order_and_reschedules_only_the_failing_event(
+    lms: Lms, database_url: str
+) -> None:
+    handler = SelectiveHandler(failing="b@example.com")
+    lms.outbox.subscribe(UserRegistered, handler)
+    for name in ("a", "b", "c"):
+        await register(lms, f"{name}@example.com")
+    token, ids = await lms.outbox.claim_for_dispatch(100)
+    assert len(ids) == 9  # each registration records its event and two e-mails
+
+    assert await lms.outbox.deliver(ids, token) == 8
+    assert handler.seen == ["a@example.com", "c@example.com"]
+    [left] = await table_rows(database_url, outbox)
+    assert (left["event_type"], left["attempts"], left["dead"]) == ("auth.user_registered", 1, False)
+    assert left["payload"]["email"] == "b@example.com"
+    assert left["last_error"] == "ConnectionError: cannot handle b@example.com"
+    assert await lms.outbox.deliver(ids, token) == 0  # the same task again: nothing left under its token
+
+
+async def test_a_task_stopped_half_way_keeps_what_it_delivered_and_leaves_the_rest_for_later(
+    lms: Lms, clock: FixedClock, database_url: str
+) -> None:
+    handler = SelectiveHandler(blocking="b@example.com")
+    lms.outbox.subscribe(UserRegistered, handler)
+    for name in ("a", "b", "c"):
+        await register(lms, f"{name}@example.com")
+    token, ids = await lms.outbox.claim_for_dispatch(100)
+    registered = [
+        row["id"] for row in await table_rows(database_url, outbox) if row["event_type"] == "auth.user_registered"
+    ]
+    task = asyncio.create_task(lms.outbox.deliver(registered, token))
+    await asyncio.wait_for(handler.reached.wait(), timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    left = [row["payload"]["email"] for row in await table_rows(database_url, outbox) if row["id"] in registered]
+    assert sorted(left) == ["b@example.com", "c@example.com"]  # a's event was delivered and is gone
+
+    handler.gate.set()
+    clock.advance(timedelta(seconds=lms.outbox.rules.claim_seconds + 1))  # the stopped task's claim lapses
+    assert await lms.outbox.drain() == 2 + len(ids) - len(registered)
+    assert handler.seen == ["a@example.com", "b@example.com", "c@example.com"]  # a's handler did not run again
+    assert await table_rows(database_url, outbox) == []
 
 
 async def test_queued_claims_are_extended_until_a_worker_takes_them(lms: Lms, clock: FixedClock) -> None:
@@ -131,8 +200,7 @@ async def test_queued_claims_are_extended_until_a_worker_takes_them(lms: Lms, cl
     assert await lms.outbox.extend_claims([token]) == {token}
     clock.advance(timedelta(seconds=2))  # past the first claim, within the extended one
     assert (await lms.outbox.claim_for_dispatch(100))[1] == []
-    for message_id in ids:
-        assert await lms.outbox.deliver(message_id, token) is True
+    assert await lms.outbox.deliver(ids, token) == 3
     assert await lms.outbox.extend_claims([token]) == set()
 
 
@@ -233,3 +301,22 @@ async def test_only_admins_and_the_system_see_and_retry_failed_events(lms: Lms) 
     admin = await create_admin(lms)
     assert await lms.outbox.failed_events(admin) == []
     assert await lms.outbox.retry_failed(admin, RetryFailedEvents(all=True)) == RetryReport(requeued=0)
+
+
+@pytest.mark.parametrize(
+    ("events", "sizes"),
+    [
+        (1, [1]),
+        (3, [1, 1, 1]),
+        (16, [2] * 8),
+        (17, [3] * 5 + [2]),
+        (400, [50] * 8),
+        (500, [50] * 10),
+        (0, []),
+    ],
+)
+def test_claimed_events_go_out_spread_over_tasks_of_at_most_fifty(events: int, sizes: list[int]) -> None:
+    ids = [uuid4() for _ in range(events)]
+    batches = task_batches(ids)
+    assert [len(batch) for batch in batches] == sizes
+    assert [message_id for batch in batches for message_id in batch] == ids

@@ -127,20 +127,24 @@ class SqlOutboxRepository:
             .values(available_at=available_at, claim_token=None)
         )
 
-    async def take(self, message_id: UUID, *, token: UUID, new_token: UUID, until: datetime) -> OutboxMessage | None:
-        # One statement (RETURNING, on SQLite 3.35+ and PostgreSQL): a worker takes every message this way.
+    async def take(
+        self, message_ids: Sequence[UUID], *, token: UUID, new_token: UUID, until: datetime
+    ) -> Sequence[OutboxMessage]:
+        # One statement (RETURNING, on SQLite 3.35+ and PostgreSQL) for a whole batch: a worker takes every
+        # message this way.
         taken = await self._c.execute(
             update(outbox)
-            .where(outbox.c.id == message_id, outbox.c.claim_token == token, outbox.c.dead.is_(False))
+            .where(outbox.c.id.in_(list(message_ids)), outbox.c.claim_token == token, outbox.c.dead.is_(False))
             .values(claim_token=new_token, available_at=until)
             .returning(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.created_at, outbox.c.attempts)
         )
-        row = taken.first()
-        return None if row is None else _message(row)
+        # In the order the batch was queued (the order events were recorded), which RETURNING does not keep.
+        by_id = {row.id: _message(row) for row in taken}
+        return [by_id[message_id] for message_id in message_ids if message_id in by_id]
 
-    async def delete(self, message_id: UUID) -> None:
-        # The records of the handlers that ran go with it: their foreign key cascades.
-        await self._c.execute(delete(outbox).where(outbox.c.id == message_id))
+    async def delete(self, message_ids: Sequence[UUID]) -> None:
+        # The records of the handlers that ran go with them: their foreign key cascades.
+        await self._c.execute(delete(outbox).where(outbox.c.id.in_(list(message_ids))))
 
     async def reschedule(
         self, message_id: UUID, *, token: UUID, available_at: datetime, error: str, dead: bool
@@ -161,11 +165,16 @@ class SqlOutboxRepository:
         count = await self._c.execute(select(func.count()).select_from(outbox).where(outbox.c.dead.is_(False)))
         return int(count.scalar_one())
 
-    async def handled(self, message_id: UUID) -> set[str]:
+    async def handled(self, message_ids: Sequence[UUID]) -> dict[UUID, set[str]]:
         rows = await self._c.execute(
-            select(outbox_handlers.c.handler).where(outbox_handlers.c.message_id == message_id)
+            select(outbox_handlers.c.message_id, outbox_handlers.c.handler).where(
+                outbox_handlers.c.message_id.in_(list(message_ids))
+            )
         )
-        return set(rows.scalars())
+        done: dict[UUID, set[str]] = {}
+        for message_id, handler in rows:
+            done.setdefault(message_id, set()).add(handler)
+        return done
 
     async def mark_handled(self, message_id: UUID, handler: str, *, at: datetime) -> None:
         await self._c.execute(insert(outbox_handlers).values(message_id=message_id, handler=handler, handled_at=at))

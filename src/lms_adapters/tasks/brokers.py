@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 
     from lms_core.shared.outbox import OutboxRelay
 
-DELIVER_TASK = "lms.outbox.deliver"
+# The task carries a batch of event ids; its name changed when tasks went from one event to a batch, so a
+# worker never mistakes a task of the older shape for one of its own (the outbox re-queues such events).
+DELIVER_TASK = "lms.outbox.deliver_batch"
 STREAM = "lms:tasks"
 CONSUMER_GROUP = "lms-workers"
 # The stream is trimmed (approximately) past this many entries, so it does not grow forever; the outbox
@@ -66,9 +68,9 @@ def build_broker(settings: Settings, *, prefetch: int = 16) -> AsyncBroker:
 
 def register_delivery(broker: AsyncBroker, relay: OutboxRelay) -> AsyncTaskiqDecoratedTask[Any, Any]:
     """Register the one task of event delivery on `broker`, bound to this engine's relay (no module-level
-    task registry: each engine's broker knows its own relay)."""
+    task registry: each engine's broker knows its own relay). A task delivers a batch of claimed events."""
 
-    async def deliver_outbox_message(message_id: str, token: str) -> bool:
-        return await relay.deliver(UUID(message_id), UUID(token))
+    async def deliver_outbox_messages(message_ids: list[str], token: str) -> int:
+        return await relay.deliver([UUID(message_id) for message_id in message_ids], UUID(token))
 
-    return broker.register_task(deliver_outbox_message, task_name=DELIVER_TASK)
+    return broker.register_task(deliver_outbox_messages, task_name=DELIVER_TASK)

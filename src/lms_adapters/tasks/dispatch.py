@@ -1,4 +1,4 @@
-"""The relay loop: claims committed outbox events and sends one delivery task per event to the broker."""
+"""The relay loop: claims committed outbox events and sends them to the broker as delivery tasks, in batches."""
 
 from __future__ import annotations
 
@@ -20,12 +20,18 @@ log = logging.getLogger("lms.outbox")
 # A queued event's claim is extended for at most this long. A task the broker lost (a Redis that restarted
 # without persistence) then shows up again: its claim lapses and the event is claimed and queued afresh.
 MAX_QUEUED_SECONDS = 900.0
+# A task carries at most this many events. Under load, batches make the relay fast (a task costs a broker
+# message and two transactions however many events it carries); with few events due, each goes in a task
+# of its own so that slow handlers (a mail server, a webhook receiver) still run side by side.
+MAX_EVENTS_PER_TASK = 50
+SPREAD_OVER_TASKS = 8
 
 
 class OutboxDispatcher:
     """Runs in the server (or the embedding application): whenever a transaction wrote to the outbox, and
     every `poll_seconds` anyway (retries come due, other processes write events), it claims the due events
-    and sends one task per event, by id, to the broker.
+    and sends them, by id, to the broker: spread over up to `SPREAD_OVER_TASKS` tasks, each of at most
+    `MAX_EVENTS_PER_TASK` events (`task_batches`).
 
     With the in-memory broker the tasks run here, at most `batch_size` at a time. With a real broker they
     run in `lms worker` processes, and this loop keeps their claims alive while they wait in the queue. When
@@ -108,7 +114,9 @@ class OutboxDispatcher:
         if not ids:
             return 0
         try:
-            await asyncio.gather(*(self._task.kiq(str(message_id), str(token)) for message_id in ids))
+            await asyncio.gather(
+                *(self._task.kiq([str(message_id) for message_id in chunk], str(token)) for chunk in task_batches(ids))
+            )
         except Exception as exc:
             # Tasks that did get queued find their claim gone and do nothing; all of them go out again later.
             if not self._broker_down:
@@ -142,3 +150,10 @@ class OutboxDispatcher:
         wait_all = getattr(self._broker, "wait_all", None)
         if wait_all is not None:
             await wait_all()
+
+
+def task_batches(ids: list[UUID]) -> list[list[UUID]]:
+    """`ids` cut into consecutive tasks: as many as `SPREAD_OVER_TASKS` while that keeps each under
+    `MAX_EVENTS_PER_TASK` events, more once it does not."""
+    size = min(max(-(-len(ids) // SPREAD_OVER_TASKS), 1), MAX_EVENTS_PER_TASK)
+    return [ids[start : start + size] for start in range(0, len(ids), size)]

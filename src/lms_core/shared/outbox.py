@@ -7,13 +7,15 @@ tasks through a broker to `lms worker` processes):
 
 1. **Claim.** A relay claims due messages under a fresh claim token, pushing their availability forward
    so that no other relay claims them while they are queued (`claim_for_dispatch`, `extend_claims`).
-2. **Take.** Whoever runs a message first takes it (`deliver(message_id, token)`): a conditional update
-   that succeeds only while the message still carries the token it was queued with, and swaps in a
-   token of its own. A task delivered twice, or a stale task whose claim lapsed and was claimed again,
-   finds the token changed and does nothing.
-3. **Run.** Its handlers run in order. A handler that succeeds is recorded by (event id, handler name)
-   in the same database, so an event delivered again (its worker was killed) skips the handlers that
-   already ran. Then the message is deleted.
+2. **Take.** Whoever runs a batch of messages first takes them (`deliver(message_ids, token)`): one
+   conditional update that takes only the messages still carrying the token they were queued with, and
+   swaps in a token of its own. A task delivered twice, or a stale task whose claim lapsed and was
+   claimed again, finds the token changed and does nothing.
+3. **Run.** Each message's handlers run in order. A handler that succeeds is recorded by (event id,
+   handler name) in the same database, so an event delivered again (its worker was killed) skips the
+   handlers that already ran. The delivered messages of the batch are then deleted in one statement.
+   Batches are what make the relay fast: a task costs a broker message and two transactions, whether
+   it carries one event or fifty.
 4. **Retry.** A handler that raises asks for a retry: the message is rescheduled with exponential
    back-off and jitter, and once `max_attempts` are spent it is kept as failed (dead) with its last
    error, until an operator re-queues it (`retry_failed`).
@@ -90,12 +92,14 @@ class OutboxRepository(Protocol):
         """Give up the claim `token` holds, without counting an attempt: due again at `available_at`."""
         ...
 
-    async def take(self, message_id: UUID, *, token: UUID, new_token: UUID, until: datetime) -> OutboxMessage | None:
-        """The message, now held under `new_token` until `until`, if it still carried `token`; else None."""
+    async def take(
+        self, message_ids: Sequence[UUID], *, token: UUID, new_token: UUID, until: datetime
+    ) -> Sequence[OutboxMessage]:
+        """Those of the messages that still carried `token`, now held under `new_token` until `until`."""
         ...
 
-    async def delete(self, message_id: UUID) -> None:
-        """Remove a delivered message, and the records of the handlers that ran for it."""
+    async def delete(self, message_ids: Sequence[UUID]) -> None:
+        """Remove delivered messages, and the records of the handlers that ran for them."""
         ...
 
     async def reschedule(
@@ -104,8 +108,8 @@ class OutboxRepository(Protocol):
 
     async def count_pending(self) -> int: ...
 
-    async def handled(self, message_id: UUID) -> set[str]:
-        """The names of the handlers that already succeeded for this message."""
+    async def handled(self, message_ids: Sequence[UUID]) -> dict[UUID, set[str]]:
+        """For each of the messages that has any, the names of the handlers that already succeeded for it."""
         ...
 
     async def mark_handled(self, message_id: UUID, handler: str, *, at: datetime) -> None: ...
@@ -234,17 +238,13 @@ class OutboxRelay:
     async def _deliver_due(self, limit: int, *, recorded_since: datetime | None) -> int:
         token = new_id()
         batch = await self._claim(limit, token=token, recorded_since=recorded_since)
-        delivered = 0
-        for message in batch:
-            if await self._run(message, token):
-                delivered += 1
-        return delivered
+        return await self._run(batch, token)
 
     # Delivery through a task queue ---------------------------------------------------------------------
 
     async def claim_for_dispatch(self, limit: int) -> tuple[UUID, list[UUID]]:
         """Claim up to `limit` due messages for sending as tasks: the claim token and the messages' ids.
-        Each task then calls `deliver(message_id, token)`."""
+        Each task then calls `deliver(some_of_the_ids, token)`."""
         token = new_id()
         batch = await self._claim(limit, token=token, recorded_since=None)
         return token, [message.id for message in batch]
@@ -266,17 +266,17 @@ class OutboxRelay:
             await tx.outbox.release(token, available_at=self._clock.now() + retry_in)
             await tx.commit()
 
-    async def deliver(self, message_id: UUID, token: UUID) -> bool:
-        """Run one queued message's handlers (what a task does). False when there was nothing to do: the
-        message is gone, or another task (or a newer claim) holds it."""
+    async def deliver(self, message_ids: Sequence[UUID], token: UUID) -> int:
+        """Run queued messages' handlers (what a task does); how many messages were delivered. Messages that
+        are gone, or that another task (or a newer claim) holds, are left alone."""
+        if not message_ids:
+            return 0
         run_token = new_id()
         until = self._clock.now() + timedelta(seconds=self._rules.claim_seconds)
         async with self._uow.begin() as tx:
-            message = await tx.outbox.take(message_id, token=token, new_token=run_token, until=until)
+            batch = await tx.outbox.take(list(message_ids), token=token, new_token=run_token, until=until)
             await tx.commit()
-        if message is None:
-            return False
-        return await self._run(message, run_token)
+        return await self._run(batch, run_token)
 
     # Failed events -------------------------------------------------------------------------------------
 
@@ -318,33 +318,63 @@ class OutboxRelay:
             await tx.commit()
         return batch
 
-    async def _run(self, message: OutboxMessage, token: UUID) -> bool:
-        holding = asyncio.create_task(self._hold(message.id, token), name=f"lms-outbox-hold-{message.id}")
+    async def _run(self, batch: Sequence[OutboxMessage], token: UUID) -> int:
+        """Run the handlers of a batch held under `token`, one message after the other, and reschedule those
+        whose handlers failed. How many were delivered.
+
+        A message whose handlers did something is deleted as soon as they are done, so a worker killed
+        half-way through a batch does not send again what it sent. Messages that no handler wants cost
+        only their deletion, made once for a run of them.
+        """
+        if not batch:
+            return 0
+        holding = asyncio.create_task(self._hold(token), name=f"lms-outbox-hold-{token}")
+        delivered = 0
+        to_delete: list[UUID] = []
         try:
-            await self._handle(message)
-        except Exception as exc:  # a handler failure must never lose the event
-            await self._failed(message, token, exc)
-            return False
+            done = await self._already_handled(batch)
+            for message in batch:
+                try:
+                    await self._handle(message, done.get(message.id, set()))
+                except Exception as exc:  # a handler failure must never lose the event
+                    await self._failed(message, token, exc)
+                    continue
+                delivered += 1
+                to_delete.append(message.id)
+                if message.event_type in self._subscriptions:
+                    await self._delete(to_delete)
         finally:
             holding.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await holding
-        async with self._uow.begin() as tx:
-            await tx.outbox.delete(message.id)
-            await tx.commit()
-        return True
+            await self._delete(to_delete)  # also when the task is cancelled half-way
+        return delivered
 
-    async def _handle(self, message: OutboxMessage) -> None:
+    async def _delete(self, message_ids: list[UUID]) -> None:
+        """Delete the delivered messages in `message_ids` and empty the list."""
+        if not message_ids:
+            return
+        async with self._uow.begin() as tx:
+            await tx.outbox.delete(message_ids)
+            await tx.commit()
+        message_ids.clear()
+
+    async def _already_handled(self, batch: Sequence[OutboxMessage]) -> dict[UUID, set[str]]:
+        """The handlers already recorded for the batch's messages (one query, and none when the batch's
+        event types have at most one handler: only a handler followed by another is ever recorded)."""
+        recorded = [message.id for message in batch if len(self._subscriptions.get(message.event_type, ())) > 1]
+        if not recorded:
+            return {}
+        async with self._uow.begin(write=False) as tx:
+            return await tx.outbox.handled(recorded)
+
+    async def _handle(self, message: OutboxMessage, done: set[str]) -> None:
         payload = message.payload
         if self._sealer is not None:
             # Opened only here, in memory, for the handlers: the stored row stays sealed until deleted.
             payload = self._sealer.unseal(message.event_type, payload)
         event = self._events.decode(message.event_type, payload)
         subscriptions = self._subscriptions.get(message.event_type, [])
-        if not subscriptions:
-            return
-        async with self._uow.begin(write=False) as tx:
-            done = await tx.outbox.handled(message.id)
         last = len(subscriptions) - 1
         for index, subscription in enumerate(subscriptions):
             if subscription.name in done:
@@ -380,12 +410,12 @@ class OutboxRelay:
             )
             await tx.commit()
 
-    async def _hold(self, message_id: UUID, token: UUID) -> None:
-        """Keep a running message claimed while its handlers run longer than a claim lasts."""
+    async def _hold(self, token: UUID) -> None:
+        """Keep a running batch claimed while its handlers run longer than a claim lasts."""
         period = max(self._rules.claim_seconds / 3, 0.05)
         while True:
             await asyncio.sleep(period)
             try:
                 await self.extend_claims([token])
-            except Exception:  # the handlers go on; the claim may lapse and the event run again
-                log.warning("could not extend the claim on outbox event %s", message_id, exc_info=True)
+            except Exception:  # the handlers go on; the claim may lapse and the events run again
+                log.warning("could not extend the claim %s on outbox events", token, exc_info=True)
