@@ -6,9 +6,11 @@
   claim, queueing on a Redis stream, the task's start and the event's deletion. Goal: 1,000 events/s or
   more. The baseline beside it is the in-process delivery of the same number of events (`drain()`, what
   one-shot commands do) in the same run.
-- write latency: the p50 of one write transaction (lock a user row, save it) without and with one event
-  recorded in the outbox, alternating, while the relay and the worker run. Goal: the outbox adds less
-  than 10%.
+- write latency: the p50 of a write request to a real `lms serve` (granian, one process, its relay on
+  the Redis broker, the worker running): an admin changes an account, alternately its name (no event)
+  and its role (one `users.role_changed` event in the outbox). Both lock the account's row, save it and
+  commit; the second also records the event, which the server's relay then queues for the worker. Goal:
+  the outbox adds less than 10%.
 
 A Redis server of the benchmark's own is started on a free port (`redis-server` must be on PATH), and a
 PostgreSQL database is created on `--postgres-url` (LMS_BENCH_POSTGRES_URL) and dropped afterwards.
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
+import json
 import os
 import shutil
 import statistics
@@ -26,16 +30,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 from bench.regrade import DEFAULT_POSTGRES, database
-from bench.servers import HarnessError, free_port
+from bench.servers import HarnessError, free_port, lms_serve_command, start_server, wait_until_ready
 
 SECRET = "bench secret key that is long enough for HS256 use"
+ADMIN_EMAIL = "admin@example.com"
+PASSWORD = "a long bench passphrase"
 RELAY_GOAL = 1000.0
 WRITE_OVERHEAD_GOAL = 0.10
 
@@ -123,11 +130,13 @@ async def lms_worker(env: dict[str, str], concurrency: int) -> AsyncIterator[Non
             await process.wait()
 
 
-async def measure(database_url: str, broker_url: str, *, events: int, writes: int, concurrency: int) -> Figures:
+async def measure(
+    database_url: str, broker_url: str, work_dir: Path, *, events: int, writes: int, concurrency: int
+) -> Figures:
     from lms_adapters.bootstrap import Container
     from lms_adapters.persistence.uow import SqlUnitOfWork
     from lms_adapters.settings import Settings
-    from lms_core import Register
+    from lms_core import CreateUser, Register, Role
     from lms_core.auth.events import UserRegistered
     from lms_core.shared.actor import Actor
 
@@ -156,7 +165,10 @@ async def measure(database_url: str, broker_url: str, *, events: int, writes: in
             pass
         in_process_seconds = time.perf_counter() - started
         account = await lms.auth.register(
-            Actor.anonymous(), Register(email="writer@example.com", password="a long bench passphrase", full_name="W")
+            Actor.anonymous(), Register(email="writer@example.com", password=PASSWORD, full_name="W")
+        )
+        await lms.users.create_user(
+            Actor.system(), CreateUser(email=ADMIN_EMAIL, password=PASSWORD, full_name="Admin", role=Role.ADMIN)
         )
     finally:
         await offline.shutdown_resources()  # type: ignore[misc]
@@ -173,23 +185,11 @@ async def measure(database_url: str, broker_url: str, *, events: int, writes: in
                     break
                 await asyncio.sleep(0.005)
             relay_seconds = time.perf_counter() - started
-
-            user_id = account.user.id
-            event = UserRegistered(user_id=user_id, email="writer@example.com", role="student")
-            timings: dict[bool, list[float]] = {False: [], True: []}
-            for number in range(writes * 2):
-                with_event = number % 2 == 1
-                begun = time.perf_counter()
-                async with uow.begin() as tx:
-                    user = await tx.users.get_for_update(user_id)
-                    assert user is not None
-                    await tx.users.save(user)
-                    if with_event:
-                        await tx.outbox.add(event)
-                    await tx.commit()
-                timings[with_event].append(time.perf_counter() - begun)
         finally:
             await serving.shutdown_resources()  # type: ignore[misc]
+
+        with lms_server(env, work_dir) as base_url:
+            timings = await asyncio.to_thread(time_writes, base_url, account.user.id, writes)
 
     return Figures(
         events=events,
@@ -199,6 +199,62 @@ async def measure(database_url: str, broker_url: str, *, events: int, writes: in
         p50_without_ms=statistics.median(timings[False]) * 1000,
         p50_with_ms=statistics.median(timings[True]) * 1000,
     )
+
+
+@contextmanager
+def lms_server(env: dict[str, str], work_dir: Path) -> Iterator[str]:
+    """A real `lms serve` (granian, one process) with the benchmark's settings; its base URL."""
+    port = free_port()
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("LMS_")}
+    server = start_server(
+        "lms-serve",
+        lms_serve_command("granian", port),
+        env={**inherited, **env, "LMS_MAIL_DIR": str(work_dir / "mail"), "LMS_LOG_LEVEL": "WARNING"},
+        port=port,
+        log_dir=work_dir,
+    )
+    try:
+        wait_until_ready(server, "/health")
+        yield server.base_url
+    finally:
+        server.stop()
+
+
+def time_writes(base_url: str, user_id: UUID, writes: int) -> dict[bool, list[float]]:
+    """`writes` requests of each kind on one kept-alive connection, alternating: an admin renames the
+    account (no event), then changes its role (an event). Seconds per request, by whether it recorded one."""
+    host, _, port = base_url.removeprefix("http://").partition(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    status, body = _send(connection, "POST", "/api/v1/auth/login", None, {"email": ADMIN_EMAIL, "password": PASSWORD})
+    if status != 200:
+        raise HarnessError(f"the admin could not sign in: {status} {body!r}")
+    token = body["access_token"]
+    path = f"/api/v1/users/{user_id}"
+    roles = ("instructor", "student")
+    timings: dict[bool, list[float]] = {False: [], True: []}
+    for number in range(writes * 2 + 20):
+        with_event = number % 2 == 1
+        change = {"role": roles[number // 2 % 2]} if with_event else {"full_name": f"Writer {number}"}
+        begun = time.perf_counter()
+        status, answer = _send(connection, "PATCH", path, token, change)
+        elapsed = time.perf_counter() - begun
+        if status != 200 or any(answer[key] != value for key, value in change.items()):
+            raise HarnessError(f"PATCH {path} {change} answered {status} {answer!r}")
+        if number >= 20:  # the first requests warm the server's caches and connection pool
+            timings[with_event].append(elapsed)
+    connection.close()
+    return timings
+
+
+def _send(
+    connection: http.client.HTTPConnection, method: str, path: str, token: str | None, body: dict[str, str]
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    connection.request(method, path, body=json.dumps(body), headers=headers)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
 
 
 def report(figures: Figures, concurrency: int) -> str:
@@ -221,7 +277,7 @@ def report(figures: Figures, concurrency: int) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.outbox", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=5000, help="events committed to the outbox")
-    parser.add_argument("--writes", type=int, default=1000, help="write transactions of each kind")
+    parser.add_argument("--writes", type=int, default=1000, help="write requests of each kind")
     parser.add_argument("--concurrency", type=int, default=32, help="tasks the worker runs at once")
     parser.add_argument("--postgres-url", default=os.environ.get("LMS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
     return parser.parse_args(argv)
@@ -230,7 +286,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 async def run(args: argparse.Namespace) -> Figures:
     with tempfile.TemporaryDirectory() as work_dir:
         async with database("postgres", Path(work_dir), args.postgres_url) as url, redis_server() as broker:
-            return await measure(url, broker, events=args.events, writes=args.writes, concurrency=args.concurrency)
+            return await measure(
+                url, broker, Path(work_dir), events=args.events, writes=args.writes, concurrency=args.concurrency
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

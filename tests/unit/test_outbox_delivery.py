@@ -4,7 +4,8 @@ events and their retry (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -23,7 +24,7 @@ from lms_core import (
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import FixedClock
 from lms_core.shared.events import DomainEvent
-from lms_core.shared.outbox import retry_delay
+from lms_core.shared.outbox import RetryAt, retry_delay
 from tests.support.attempts import table_rows
 from tests.support.doubles import RecordingMailer
 from tests.support.flows import actor_of, register
@@ -320,3 +321,52 @@ def test_claimed_events_go_out_spread_over_tasks_of_at_most_fifty(events: int, s
     batches = task_batches(ids)
     assert [len(batch) for batch in batches] == sizes
     assert [message_id for batch in batches for message_id in batch] == ids
+
+
+class DeferringHandler:
+    """Asks the relay to bring `UserRegistered` back at `at`, as a failed attempt or as not due yet."""
+
+    def __init__(self, at: datetime, *, attempted: bool) -> None:
+        self.at = at
+        self.attempted = attempted
+        self.calls = 0
+
+    async def __call__(self, event: DomainEvent) -> None:
+        self.calls += 1
+        raise RetryAt("come back later", at=self.at, attempted=self.attempted)
+
+
+async def _registered_row(database_url: str) -> dict[str, Any]:
+    [row] = [r for r in await table_rows(database_url, outbox) if r["event_type"] == "auth.user_registered"]
+    return row
+
+
+async def test_an_event_handed_over_before_it_is_due_comes_back_then_without_an_attempt_counted(
+    lms: Lms, clock: FixedClock, database_url: str
+) -> None:
+    at = clock.now() + timedelta(minutes=7)
+    handler = DeferringHandler(at, attempted=False)
+    lms.outbox.subscribe(UserRegistered, handler)
+    await register(lms, "early@example.com")
+    await lms.outbox.drain()
+    for _ in range(3):  # however often it comes early, nothing is counted against it
+        row = await _registered_row(database_url)
+        assert (row["available_at"], row["attempts"], row["last_error"], row["dead"]) == (at, 0, None, False)
+        assert await lms.outbox.run_once() == 0
+        clock.advance(timedelta(minutes=7))
+        at = clock.now() + timedelta(minutes=7)
+        handler.at = at
+        await lms.outbox.run_once()
+    assert handler.calls == 4
+
+
+async def test_a_failed_attempt_that_names_its_retry_time_comes_back_then_and_is_counted(
+    lms: Lms, clock: FixedClock, database_url: str
+) -> None:
+    at = clock.now() + timedelta(seconds=42)
+    lms.outbox.subscribe(UserRegistered, DeferringHandler(at, attempted=True))
+    await register(lms, "named@example.com")
+    await lms.outbox.drain()
+    row = await _registered_row(database_url)
+    assert (row["available_at"], row["attempts"], row["dead"]) == (at, 1, False)
+    assert row["last_error"] == "RetryAt: come back later"

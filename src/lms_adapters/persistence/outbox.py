@@ -98,19 +98,16 @@ class SqlOutboxRepository:
             due = due.where(outbox.c.created_at >= recorded_since)
         if self._c.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        ids = list((await self._c.execute(due)).scalars())
-        if not ids:
-            return []
-        # Claiming pushes availability forward: another relay skips these until the claim lapses.
-        await self._c.execute(
+        # One statement: claiming pushes availability forward, so another relay skips these messages until
+        # the claim lapses (PostgreSQL's SKIP LOCKED keeps concurrent relays from waiting on each other;
+        # SQLite has one writer at a time).
+        claimed = await self._c.execute(
             update(outbox)
-            .where(outbox.c.id.in_(ids), outbox.c.available_at <= now, outbox.c.dead.is_(False))
+            .where(outbox.c.id.in_(due.scalar_subquery()))
             .values(available_at=claim_until, claim_token=token)
+            .returning(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.created_at, outbox.c.attempts)
         )
-        rows = await self._c.execute(
-            select(outbox).where(outbox.c.id.in_(ids), outbox.c.claim_token == token).order_by(outbox.c.id)
-        )
-        return [_message(row) for row in rows]
+        return sorted((_message(row) for row in claimed), key=lambda message: message.id)
 
     async def extend_claims(self, tokens: Sequence[UUID], *, until: datetime) -> set[UUID]:
         held = list(tokens)
@@ -147,18 +144,13 @@ class SqlOutboxRepository:
         await self._c.execute(delete(outbox).where(outbox.c.id.in_(list(message_ids))))
 
     async def reschedule(
-        self, message_id: UUID, *, token: UUID, available_at: datetime, error: str, dead: bool
+        self, message_id: UUID, *, token: UUID, available_at: datetime, error: str | None, dead: bool
     ) -> None:
+        changes: dict[str, Any] = {"available_at": available_at, "claim_token": None}
+        if error is not None:
+            changes.update(attempts=outbox.c.attempts + 1, last_error=error, dead=dead)
         await self._c.execute(
-            update(outbox)
-            .where(outbox.c.id == message_id, outbox.c.claim_token == token)
-            .values(
-                available_at=available_at,
-                attempts=outbox.c.attempts + 1,
-                last_error=error,
-                dead=dead,
-                claim_token=None,
-            )
+            update(outbox).where(outbox.c.id == message_id, outbox.c.claim_token == token).values(**changes)
         )
 
     async def count_pending(self) -> int:

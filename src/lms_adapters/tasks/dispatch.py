@@ -25,6 +25,10 @@ MAX_QUEUED_SECONDS = 900.0
 # of its own so that slow handlers (a mail server, a webhook receiver) still run side by side.
 MAX_EVENTS_PER_TASK = 50
 SPREAD_OVER_TASKS = 8
+# Woken by a commit, the loop waits this long before it claims, so that the events of the requests
+# committing meanwhile go out in the same claim: requests then share one claim and one round of tasks
+# instead of each paying for its own, at the price of a few milliseconds of delay for the first event.
+GATHER_SECONDS = 0.025
 
 
 class OutboxDispatcher:
@@ -90,9 +94,12 @@ class OutboxDispatcher:
         # the wake-up completes (an event recorded just before the engine closes), and the stop never ends.
         # The flag ends the loop even if a cancellation is lost some other way.
         while not self._stopping:
+            woken = False
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._next_wait()):
-                    await self._wake.wait()
+                    woken = await self._wake.wait()
+            if woken:
+                await asyncio.sleep(GATHER_SECONDS)
             self._wake.clear()
             try:
                 await self._keep_claims()

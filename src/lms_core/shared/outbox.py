@@ -103,8 +103,11 @@ class OutboxRepository(Protocol):
         ...
 
     async def reschedule(
-        self, message_id: UUID, *, token: UUID, available_at: datetime, error: str, dead: bool
-    ) -> None: ...
+        self, message_id: UUID, *, token: UUID, available_at: datetime, error: str | None, dead: bool
+    ) -> None:
+        """Release a message held under `token`, due again at `available_at`. With an `error`, a failed
+        attempt: counted and recorded (and with `dead`, the last one). Without, nothing is counted."""
+        ...
 
     async def count_pending(self) -> int: ...
 
@@ -134,6 +137,17 @@ class PayloadSealer(Protocol):
         """The payload as recorded. A payload stored in clear (a type without secrets, or a message written
         before sealing) is returned as it is; one that fails to decrypt raises `ValueError`."""
         ...
+
+
+class RetryAt(Exception):
+    """Raised by a handler that knows better than the outbox's back-off when its event should come back:
+    the relay reschedules the event to `at`. `attempted` says whether this was a failed attempt (counted
+    against the event's attempts, logged) or the event came before it was due (nothing counted)."""
+
+    def __init__(self, message: str, *, at: datetime, attempted: bool) -> None:
+        super().__init__(message)
+        self.at = at
+        self.attempted = attempted
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +401,11 @@ class OutboxRelay:
                     await tx.commit()
 
     async def _failed(self, message: OutboxMessage, token: UUID, exc: Exception) -> None:
+        now = self._clock.now()
+        if isinstance(exc, RetryAt) and not exc.attempted:
+            log.debug("outbox event %s (%s) comes back at %s: %s", message.id, message.event_type, exc.at, exc)
+            await self._reschedule(message, token, available_at=max(exc.at, now), error=None, dead=False)
+            return
         attempts = message.attempts + 1
         dead = attempts >= self._rules.max_attempts
         log.warning(
@@ -397,17 +416,21 @@ class OutboxRelay:
             self._rules.max_attempts,
             exc,
         )
-        now = self._clock.now()
-        delay = retry_delay(attempts, base_seconds=self._rules.retry_base_seconds, jitter=self._jitter)
+        if dead:
+            available_at = now  # a failed event keeps the time it failed, which `lms tasks failed` shows
+        elif isinstance(exc, RetryAt):
+            available_at = max(exc.at, now)
+        else:
+            available_at = now + retry_delay(attempts, base_seconds=self._rules.retry_base_seconds, jitter=self._jitter)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        await self._reschedule(message, token, available_at=available_at, error=error, dead=dead)
+
+    async def _reschedule(
+        self, message: OutboxMessage, token: UUID, *, available_at: datetime, error: str | None, dead: bool
+    ) -> None:
+        """`error` None: not an attempt, so neither counted nor recorded."""
         async with self._uow.begin() as tx:
-            await tx.outbox.reschedule(
-                message.id,
-                token=token,
-                # A failed event keeps the time it failed, which `lms tasks failed` shows.
-                available_at=now if dead else now + delay,
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-                dead=dead,
-            )
+            await tx.outbox.reschedule(message.id, token=token, available_at=available_at, error=error, dead=dead)
             await tx.commit()
 
     async def _hold(self, token: UUID) -> None:

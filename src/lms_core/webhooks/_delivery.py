@@ -90,7 +90,11 @@ class WebhookDispatch:
                 await tx.commit()
             return
         if delivery.next_attempt_at is not None and now < delivery.next_attempt_at:
-            raise WebhookDeliveryNotDue(f"delivery {delivery.id} is due at {delivery.next_attempt_at.isoformat()}")
+            raise WebhookDeliveryNotDue(
+                f"delivery {delivery.id} is due at {delivery.next_attempt_at.isoformat()}",
+                at=delivery.next_attempt_at,
+                attempted=False,
+            )
         signing = [self._secrets.open(sealed) for sealed in endpoint.sealed_signing_secrets(now)]
         body = delivery.body.encode()
         headers = signed_headers(signing, message_id=str(delivery.event_id), timestamp=int(now.timestamp()), body=body)
@@ -123,6 +127,7 @@ class WebhookDispatch:
             return
         reason = (error or f"the receiver answered {status_code}")[:MAX_ERROR_LENGTH]
         give_up = attempts >= MAX_DELIVERY_ATTEMPTS
+        retry_at = None if give_up else next_attempt_at(now, attempts)
         async with self._uow.begin() as tx:
             recorded = await tx.webhooks.record_attempt(
                 delivery.id,
@@ -130,7 +135,7 @@ class WebhookDispatch:
                 status_code=status_code,
                 error=reason,
                 attempted_at=now,
-                next_attempt_at=None if give_up else next_attempt_at(now, attempts),
+                next_attempt_at=retry_at,
             )
             await tx.webhooks.mark_failing(endpoint.id, since=now)
             cutoff = now - timedelta(days=self._rules.disable_after_days)
@@ -140,8 +145,10 @@ class WebhookDispatch:
             ):
                 await _tell_owner(tx, endpoint, disabled_reason)
             await tx.commit()
-        if recorded and not give_up:
-            raise WebhookDeliveryFailed(f"webhook delivery {delivery.id}, attempt {attempts}: {reason}")
+        if recorded and retry_at is not None:
+            raise WebhookDeliveryFailed(
+                f"webhook delivery {delivery.id}, attempt {attempts}: {reason}", at=retry_at, attempted=True
+            )
 
 
 async def _tell_owner(tx: Transaction, endpoint: WebhookEndpoint, reason: str) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from lms_core.shared.errors import (
     ConflictError,
-    ExternalServiceError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
+from lms_core.shared.outbox import RetryAt
 
 
 class NotWebhookAdmin(PermissionDeniedError):
@@ -43,14 +43,16 @@ class UnknownWebhookEventType(InvalidInputError):
     code = "webhooks.unknown_event_type"
 
 
-class WebhookDeliveryFailed(ExternalServiceError):
-    """An attempt did not get a 2xx answer; raised to the outbox so that it tries again later."""
+class WebhookDeliveryFailed(RetryAt):
+    """An attempt did not get a 2xx answer; raised to the outbox, which brings the delivery back at the time
+    the webhook back-off chose (`policy.next_attempt_at`)."""
 
     code = "webhooks.delivery_failed"
 
 
-class WebhookDeliveryNotDue(ExternalServiceError):
-    """Handed over before its `next_attempt_at`: the outbox is asked to come back later."""
+class WebhookDeliveryNotDue(RetryAt):
+    """Handed over before its `next_attempt_at` (a re-queued or redelivered event): the outbox brings it back
+    at that time, without counting an attempt."""
 
     code = "webhooks.delivery_not_due"
 

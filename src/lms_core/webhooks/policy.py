@@ -25,9 +25,7 @@ def require_webhook_admin(actor: Actor) -> None:
 def next_attempt_at(now: datetime, attempts: int, *, rng: random.Random | None = None) -> datetime:
     """When to try again after `attempts` failed attempts: exponential (5 s doubling, capped at one hour) with
     jitter taking up to a quarter off, so that the deliveries of one outage do not all come back together.
-
-    Never later than the outbox's own back-off for the same number of failures, which therefore hands the
-    delivery back on or after this time, never so early that the attempt is refused as not due.
+    The outbox brings the delivery's event back at this time (`WebhookDeliveryFailed` carries it).
     """
     base = min(5 * 2 ** max(attempts - 1, 0), 3600)
     jitter = (rng or _jitter).uniform(0.75, 1.0)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import update
 from standardwebhooks.webhooks import Webhook
 
+from lms_adapters.persistence.engine import create_engine
+from lms_adapters.persistence.models import outbox
 from lms_core import (
     Actor,
     DeliveryStatus,
@@ -20,11 +24,13 @@ from lms_core import (
     UpdateWebhookEndpoint,
     WebhookDeliveryView,
     WebhookEndpointInactive,
+    WebhookSecretIssued,
 )
 from lms_core.shared.clock import FixedClock
 from lms_core.shared.events import EventCatalogue, encode_event
 from lms_core.shared.ids import new_id
 from lms_core.webhooks.policy import MAX_DELIVERY_ATTEMPTS
+from tests.support.attempts import table_rows
 from tests.support.doubles import RecordingMailer
 from tests.unit.webhooks.conftest import DISABLE_AFTER_DAYS, enrol_someone, register_endpoint
 from tests.unit.webhooks.receiver import Received, running_receiver
@@ -32,6 +38,30 @@ from tests.unit.webhooks.receiver import Received, running_receiver
 
 async def deliveries(lms: Lms, admin: Actor, endpoint_id: UUID) -> list[WebhookDeliveryView]:
     return (await lms.webhooks.list_deliveries(admin, endpoint_id, ListWebhookDeliveries())).items
+
+
+async def enrolment_failed_once(lms: Lms, admin: Actor, url: str) -> tuple[WebhookSecretIssued, WebhookDeliveryView]:
+    """An endpoint at `url` (a receiver answering 500 first), a learner enrolled, one attempt made."""
+    created = await register_endpoint(lms, admin, url)
+    await enrol_someone(lms)
+    await lms.outbox.drain()
+    [failed] = await deliveries(lms, admin, created.endpoint.id)
+    return created, failed
+
+
+async def delivery_due_rows(database_url: str) -> list[dict[str, Any]]:
+    return [row for row in await table_rows(database_url, outbox) if row["event_type"] == "webhooks.delivery_due"]
+
+
+async def set_delivery_due_now(database_url: str, now: datetime) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(outbox).where(outbox.c.event_type == "webhooks.delivery_due").values(available_at=now)
+            )
+    finally:
+        await engine.dispose()
 
 
 def expected_signature(secret: str, request: Received) -> str:
@@ -87,20 +117,22 @@ async def test_the_same_event_handed_over_twice_makes_one_delivery_per_endpoint(
 
 
 async def test_a_failed_attempt_is_recorded_and_retried_after_its_back_off_with_the_same_id_and_body(
-    hooks_lms: Lms, admin: Actor, clock: FixedClock
+    hooks_lms: Lms, admin: Actor, clock: FixedClock, database_url: str
 ) -> None:
     with running_receiver([500]) as receiver:
-        created = await register_endpoint(hooks_lms, admin, receiver.url)
-        await enrol_someone(hooks_lms)
-        await hooks_lms.outbox.drain()
-        [failed] = await deliveries(hooks_lms, admin, created.endpoint.id)
+        created, failed = await enrolment_failed_once(hooks_lms, admin, receiver.url)
         assert failed.status is DeliveryStatus.PENDING
         assert (failed.attempts, failed.last_status_code) == (1, 500)
         assert failed.last_error == "the receiver answered 500"
         assert failed.next_attempt_at is not None
         assert clock.now() + timedelta(seconds=3.75) <= failed.next_attempt_at <= clock.now() + timedelta(seconds=5)
+        # The outbox brings the delivery back exactly when the webhook back-off says, one attempt counted.
+        [due] = await delivery_due_rows(database_url)
+        assert (due["available_at"], due["attempts"], due["dead"]) == (failed.next_attempt_at, 1, False)
 
-        clock.advance(timedelta(seconds=5))
+        clock.advance(failed.next_attempt_at - clock.now() - timedelta(milliseconds=1))
+        assert await hooks_lms.outbox.run_once() == 0  # not due yet: not handed over, so not refused either
+        clock.advance(timedelta(milliseconds=1))
         await hooks_lms.outbox.drain()
 
     first, second = receiver.requests
@@ -111,6 +143,29 @@ async def test_a_failed_attempt_is_recorded_and_retried_after_its_back_off_with_
     assert delivered.id == failed.id
     assert (delivered.status, delivered.attempts, delivered.last_status_code) == (DeliveryStatus.DELIVERED, 2, 200)
     assert delivered.next_attempt_at is None
+    assert await delivery_due_rows(database_url) == []
+
+
+async def test_a_delivery_handed_over_before_it_is_due_waits_for_its_time_without_an_attempt_counted(
+    hooks_lms: Lms, admin: Actor, clock: FixedClock, database_url: str
+) -> None:
+    with running_receiver([500]) as receiver:
+        created, failed = await enrolment_failed_once(hooks_lms, admin, receiver.url)
+        assert failed.next_attempt_at is not None
+        # An operator re-queues every event at once (`lms tasks retry --all` does the same for failed ones):
+        # the delivery's event comes early, and goes back to wait for its time, with nothing counted.
+        await set_delivery_due_now(database_url, clock.now())
+        assert await hooks_lms.outbox.run_once() == 0
+        [due] = await delivery_due_rows(database_url)
+        assert (due["available_at"], due["attempts"]) == (failed.next_attempt_at, 1)
+        assert len(receiver.requests) == 1
+        [still] = await deliveries(hooks_lms, admin, created.endpoint.id)
+        assert (still.attempts, still.status) == (1, DeliveryStatus.PENDING)
+
+        clock.advance(failed.next_attempt_at - clock.now())
+        await hooks_lms.outbox.drain()
+    assert [request.answered for request in receiver.requests] == [500, 200]
+    assert await delivery_due_rows(database_url) == []
 
 
 async def test_a_delivery_that_never_succeeds_is_given_up_after_its_last_attempt(
