@@ -20,20 +20,22 @@ _SELF_REGISTRABLE = frozenset({"student", "instructor"})
 Positive = Annotated[int, msgspec.Meta(ge=1)]
 
 # Settings whose variable holds a JSON object.
-_JSON_FIELDS = frozenset({"storage_options"})
+# Settings given as JSON, and the JSON type each must be.
+_JSON_FIELDS: dict[str, type] = {"storage_options": dict, "subscription_plans": list, "tax_rates": dict}
 # Settings where an empty variable is a value of its own (a schedule switched off), not "use the default".
 _EMPTY_IS_A_VALUE = frozenset(
     {"schedule_weekly_progress", "schedule_reminders", "schedule_grade_pending", "schedule_purge_expired"}
 )
 
 
-def _json_object(name: str, text: str) -> dict[str, Any]:
+def _json_value(name: str, text: str) -> Any:
     try:
         value = msgspec.json.decode(text)
     except msgspec.DecodeError as exc:
         raise ConfigurationError(f"LMS_{name.upper()} is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise ConfigurationError(f"LMS_{name.upper()} must be a JSON object")
+    expected = _JSON_FIELDS[name]
+    if not isinstance(value, expected):
+        raise ConfigurationError(f"LMS_{name.upper()} must be a JSON {'object' if expected is dict else 'list'}")
     return value
 
 
@@ -133,6 +135,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     schedule_grade_pending: str = "* * * * *"
     schedule_purge_expired: str = "0 * * * *"
     reminder_inactive_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 7
+    # Payments (docs/payments.md). A provider without its keys is disabled: asking for it is a clear error.
+    # The default provider of a purchase that names none; the time limit of one call to a provider.
+    payment_provider: str = "stripe"
+    payment_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=120)] = 15.0
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None  # another base URL for the Stripe API (a proxy, a test server)
+    paymob_api_key: str | None = None
+    paymob_hmac_secret: str | None = None
+    paymob_integration_id: str | None = None
+    paymob_iframe_id: str | None = None
+    paymob_api_base: str = "https://accept.paymob.com"
+    myfatoorah_api_key: str | None = None
+    myfatoorah_webhook_secret: str | None = None
+    myfatoorah_api_base: str = "https://apitest.myfatoorah.com"
+    # Recurring plans, a JSON list: [{"name": "Monthly", "price_id": "price_...", "price": "19.00",
+    # "currency": "USD", "interval": "month"}]. Tax: a JSON object of VAT rates by currency, {"EGP": "0.14"}.
+    subscription_plans: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    tax_rates: dict[str, str] = msgspec.field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -142,7 +163,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         for name in cls.__struct_fields__:
             value = env.get(f"LMS_{name.upper()}")
             if value is not None and (value != "" or name in _EMPTY_IS_A_VALUE):
-                raw[name] = _json_object(name, value) if name in _JSON_FIELDS else value
+                raw[name] = _json_value(name, value) if name in _JSON_FIELDS else value
         raw.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return msgspec.convert(raw, cls, strict=False)

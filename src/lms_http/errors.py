@@ -19,6 +19,7 @@ from litestar.openapi.spec import Example
 
 from lms_core.files.errors import FileTooLarge, RangeNotSatisfiable, UnsupportedFileType
 from lms_core.shared.errors import (
+    BadGatewayError,
     ConflictError,
     ExternalServiceError,
     InvalidInputError,
@@ -47,6 +48,7 @@ _STATUS: list[tuple[type[LmsError], int]] = [
     (InvalidInputError, 422),
     (RateLimitedError, 429),
     (PaymentRequiredError, 402),
+    (BadGatewayError, 502),
     (ExternalServiceError, 503),
 ]
 
@@ -64,6 +66,7 @@ _TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal server error",
+    502: "Bad gateway",
     503: "Service unavailable",
 }
 

@@ -58,6 +58,13 @@ class ExternalServiceError(LmsError):
     code = "external_service_error"
 
 
+class BadGatewayError(ExternalServiceError):
+    """A service this engine calls answered with an error (HTTP 502): unlike `ServiceUnavailableError`, the
+    service was reached, and retrying the same request is unlikely to help."""
+
+    code = "bad_gateway"
+
+
 class ServiceUnavailableError(ExternalServiceError):
     """Something the engine itself needs (its database, Redis) cannot be reached; try again shortly.
 

@@ -1,0 +1,1 @@
+"""Payments: course purchases and subscriptions through Stripe, Paymob and MyFatoorah, refunds, revenue."""
