@@ -17,7 +17,6 @@ from lms_core.shared.failed_events import FailedEventView
 from lms_core.shared.ids import new_id
 from lms_core.shared.outbox import PayloadSealer
 
-
 _INSERT = insert(outbox)
 
 
