@@ -24,6 +24,7 @@ from lms_core.courses.entities import Course
 from lms_core.enrollments.commands import ListCourseEnrollments, ListMyEnrollments
 from lms_core.enrollments.entities import (
     FULL,
+    AccessSource,
     PROGRESS_STATUSES,
     Enrollment,
     EnrollmentStatus,
@@ -40,18 +41,22 @@ _LESSON_COMPLETED = ProgressStatus.COMPLETED.value
 
 _PLAIN = ("id", "course_id", "enrolled_at", "started_at", "completed_at", "dropped_at", "progress_bp",
           "completed_lessons_count", "total_lessons_count", "total_time_spent_seconds", "last_accessed_at",
-          "certificate_issued_at", "rating", "review", "reviewed_at")  # fmt: skip
+          "certificate_issued_at", "rating", "review", "reviewed_at", "access_ref")  # fmt: skip
 
 
 def _to_enrollment(m: Any) -> Enrollment:
     return Enrollment(
-        student_id=UserId(m["student_id"]), status=EnrollmentStatus(m["status"]), **{name: m[name] for name in _PLAIN}
+        student_id=UserId(m["student_id"]),
+        status=EnrollmentStatus(m["status"]),
+        access_source=AccessSource(m["access_source"]),
+        **{name: m[name] for name in _PLAIN},
     )
 
 
 def _values(enrollment: Enrollment) -> dict[str, Any]:
     values = {name: getattr(enrollment, name) for name in (*_PLAIN, "student_id")}
     values["status"] = enrollment.status.value
+    values["access_source"] = enrollment.access_source.value
     return values
 
 
@@ -98,13 +103,53 @@ class SqlEnrollmentRepository:
         ).first()
         return row is not None
 
-    async def reactivate(self, enrollment_id: UUID, *, now: datetime) -> bool:
+    async def reactivate(
+        self, enrollment_id: UUID, *, now: datetime, source: AccessSource = AccessSource.FREE, ref: UUID | None = None
+    ) -> bool:
         result = await self._c.execute(
             update(enrollments)
             .where(enrollments.c.id == enrollment_id, enrollments.c.status.in_(_REACTIVATABLE))
-            .values(status=_ACTIVE, enrolled_at=now, dropped_at=None, completed_at=None)
+            .values(
+                status=_ACTIVE,
+                enrolled_at=now,
+                dropped_at=None,
+                completed_at=None,
+                access_source=source.value,
+                access_ref=ref,
+            )
         )
         return result.rowcount == 1
+
+    async def set_access(self, enrollment_id: UUID, *, source: AccessSource, ref: UUID | None) -> None:
+        await self._c.execute(
+            update(enrollments)
+            .where(enrollments.c.id == enrollment_id)
+            .values(access_source=source.value, access_ref=ref)
+        )
+
+    async def granted_by(self, source: AccessSource, ref: UUID) -> list[Enrollment]:
+        rows = await self._c.execute(
+            select(enrollments)
+            .where(
+                enrollments.c.access_source == source.value,
+                enrollments.c.access_ref == ref,
+                enrollments.c.status.in_(_ENROLLED),
+            )
+            .order_by(enrollments.c.id)
+            .with_for_update()
+        )
+        return [_to_enrollment(row._mapping) for row in rows]
+
+    async def expire(self, enrollment_ids: Collection[UUID], *, now: datetime) -> set[UUID]:
+        if not enrollment_ids:
+            return set()
+        result = await self._c.execute(
+            update(enrollments)
+            .where(enrollments.c.id.in_(list(enrollment_ids)), enrollments.c.status.in_(_ENROLLED))
+            .values(status=EnrollmentStatus.EXPIRED.value, dropped_at=now)
+            .returning(enrollments.c.id)
+        )
+        return set(result.scalars())
 
     async def mark_all_completed(self, enrollment_ids: Collection[UUID], *, now: datetime) -> set[UUID]:
         if not enrollment_ids:

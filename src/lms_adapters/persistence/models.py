@@ -9,6 +9,7 @@ from lms_adapters.persistence.tables_identity import one_time_secrets, outbox, r
 from lms_adapters.persistence.tables_learning import courses, enrollments, lesson_progress, lessons
 from lms_adapters.persistence.tables_media import certificate_issue_failures, certificates, uploaded_files
 from lms_adapters.persistence.tables_notifications import sent_notifications
+from lms_adapters.persistence.tables_payments import payment_webhook_events, payments, subscriptions
 from lms_adapters.persistence.tables_webhooks import webhook_deliveries, webhook_endpoints
 
 __all__ = [
@@ -23,11 +24,14 @@ __all__ = [
     "one_time_secrets",
     "outbox",
     "outbox_handlers",
+    "payment_webhook_events",
+    "payments",
     "quiz_attempts",
     "quiz_questions",
     "quizzes",
     "refresh_tokens",
     "sent_notifications",
+    "subscriptions",
     "uploaded_files",
     "users",
     "webhook_deliveries",

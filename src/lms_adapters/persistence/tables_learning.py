@@ -109,12 +109,17 @@ enrollments = Table(
     Column("rating", Integer, nullable=True),
     Column("review", Text, nullable=True),
     Column("reviewed_at", UtcDateTime, nullable=True),
+    # What grants the course: free, a payment or a subscription (whose id is `access_ref`).
+    Column("access_source", String(20), nullable=False, server_default="free"),
+    Column("access_ref", Uuid, nullable=True),
     CheckConstraint("status IN ('active', 'completed', 'dropped', 'expired')", name="status"),
+    CheckConstraint("access_source IN ('free', 'subscription', 'payment')", name="access_source"),
     CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
     CheckConstraint("progress_bp >= 0 AND progress_bp <= 10000", name="progress"),
     # One enrolment per student and course: concurrent enrol requests cannot both insert.
     UniqueConstraint("student_id", "course_id"),
     Index(None, "course_id", "status"),
+    Index(None, "access_ref"),
 )
 
 lesson_progress = Table(

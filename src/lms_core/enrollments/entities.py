@@ -21,6 +21,22 @@ class EnrollmentStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class AccessSource(enum.StrEnum):
+    """What gives a learner an enrolment's course: a free course, a course bought (a payment), or a
+    subscription. Ranked in that order: a stronger source replaces a weaker one on an enrolment."""
+
+    FREE = "free"
+    SUBSCRIPTION = "subscription"
+    PAYMENT = "payment"
+
+    @property
+    def rank(self) -> int:
+        return _ACCESS_RANK[self]
+
+
+_ACCESS_RANK = {AccessSource.FREE: 0, AccessSource.SUBSCRIPTION: 1, AccessSource.PAYMENT: 2}
+
+
 # Statuses in which a learner still studies (records progress, takes quizzes, reads content); a
 # completed enrolment stays completed.
 PROGRESS_STATUSES = frozenset({EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED})
@@ -62,6 +78,10 @@ class Enrollment:
     rating: int | None = None
     review: str | None = None
     reviewed_at: datetime | None = None
+    # What grants the course (and, for a payment or a subscription, its id): a refund or a subscription's
+    # end ends exactly the enrolments it granted.
+    access_source: AccessSource = AccessSource.FREE
+    access_ref: UUID | None = None
 
     @property
     def progress_percentage(self) -> Decimal:

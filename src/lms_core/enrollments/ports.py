@@ -11,7 +11,7 @@ from uuid import UUID
 from lms_core.courses.entities import Course
 from lms_core.courses.ports import EnrollmentLookup
 from lms_core.enrollments.commands import ListCourseEnrollments, ListMyEnrollments
-from lms_core.enrollments.entities import Enrollment, LessonProgress
+from lms_core.enrollments.entities import AccessSource, Enrollment, LessonProgress
 from lms_core.shared.ids import UserId
 
 if TYPE_CHECKING:
@@ -61,9 +61,21 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
 
     async def find(self, student_id: UserId, course_id: UUID) -> Enrollment | None: ...
 
-    async def reactivate(self, enrollment_id: UUID, *, now: datetime) -> bool:
-        """Turn a dropped (or expired) enrolment active again, enrolled anew at `now`; False if it was
-        neither (race-free)."""
+    async def reactivate(
+        self, enrollment_id: UUID, *, now: datetime, source: AccessSource = AccessSource.FREE, ref: UUID | None = None
+    ) -> bool:
+        """Turn a dropped (or expired) enrolment active again, enrolled anew at `now` with this access;
+        False if it was neither (race-free)."""
+        ...
+
+    async def set_access(self, enrollment_id: UUID, *, source: AccessSource, ref: UUID | None) -> None: ...
+
+    async def granted_by(self, source: AccessSource, ref: UUID) -> list[Enrollment]:
+        """The active and completed enrolments this payment or subscription grants, locked."""
+        ...
+
+    async def expire(self, enrollment_ids: Collection[UUID], *, now: datetime) -> set[UUID]:
+        """Set status `expired` on those active or completed (their access ended); the ids it changed."""
         ...
 
     async def mark_dropped(self, enrollment_id: UUID, *, now: datetime) -> bool:
@@ -176,3 +188,25 @@ class NoOpenAttempts:
 
     async def close_all(self, tx: Transaction, enrollment_id: UUID, now: datetime) -> int:
         return 0
+
+
+class SubscriptionAccess(Protocol):
+    """Whether a learner's subscription opens paid courses (owned here, answered by the payments module)."""
+
+    async def granting_subscription(self, tx: Transaction, student_id: UUID, now: datetime) -> UUID | None:
+        """The id of the learner's subscription that grants access now, locked; None if there is none."""
+        ...
+
+    async def record_course_access(self, tx: Transaction, subscription_id: UUID) -> None:
+        """Count one more course opened through the subscription (`courses_accessed`)."""
+        ...
+
+
+class NoSubscriptions:
+    """An engine without the payments module: no subscription opens anything."""
+
+    async def granting_subscription(self, tx: Transaction, student_id: UUID, now: datetime) -> UUID | None:
+        return None
+
+    async def record_course_access(self, tx: Transaction, subscription_id: UUID) -> None:
+        raise LookupError("no subscriptions in this engine")

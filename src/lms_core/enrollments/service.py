@@ -8,6 +8,7 @@ from lms_core.courses.access import load_course, managed_course
 from lms_core.courses.entities import Course, Lesson, LessonType
 from lms_core.courses.errors import LessonNotFound
 from lms_core.courses.ports import CatalogueCache
+from lms_core.enrollments.access import REENROLLABLE, CourseAccess
 from lms_core.enrollments.commands import (
     EnrollInCourse,
     ListCourseEnrollments,
@@ -16,7 +17,7 @@ from lms_core.enrollments.commands import (
     UpdateProgress,
 )
 from lms_core.enrollments.completion import LessonCompletion
-from lms_core.enrollments.entities import FULL, Enrollment, EnrollmentStatus, LessonProgress
+from lms_core.enrollments.entities import FULL, AccessSource, Enrollment, EnrollmentStatus, LessonProgress
 from lms_core.enrollments.errors import (
     AlreadyEnrolled,
     EnrollmentNotActive,
@@ -26,7 +27,7 @@ from lms_core.enrollments.errors import (
     QuizNotPassed,
     ReviewNotAllowed,
 )
-from lms_core.enrollments.events import EnrollmentDropped, StudentEnrolled
+from lms_core.enrollments.events import EnrollmentDropped
 from lms_core.enrollments.policy import (
     not_found,
     require_can_see_enrollment,
@@ -37,7 +38,14 @@ from lms_core.enrollments.policy import (
     require_records_progress,
     require_student,
 )
-from lms_core.enrollments.ports import NoOpenAttempts, OpenAttempts, ProgressChange, QuizGate
+from lms_core.enrollments.ports import (
+    NoOpenAttempts,
+    NoSubscriptions,
+    OpenAttempts,
+    ProgressChange,
+    QuizGate,
+    SubscriptionAccess,
+)
 from lms_core.enrollments.views import (
     CourseEnrollmentStats,
     CourseEnrollmentView,
@@ -49,20 +57,17 @@ from lms_core.enrollments.views import (
 )
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
-from lms_core.shared.ids import new_id
 from lms_core.shared.pagination import Page
 from lms_core.shared.ports import Transaction, UnitOfWork
-
-# Statuses from which enrolling again reactivates the existing enrolment.
-REENROLLABLE = frozenset({EnrollmentStatus.DROPPED, EnrollmentStatus.EXPIRED})
 
 
 class EnrollmentService:
     """Enrolments, progress through lessons, completion and course reviews.
 
     Rules:
-    - only students enrol, in published free courses (paid ones answer `PaymentRequired` until the
-      payments module grants access); drafts are reported as missing, like everywhere else, and
+    - only students enrol, in published free courses, or in paid ones they bought or their subscription
+      opens (otherwise `PaymentRequired`); access is granted and ended only through `CourseAccess`
+      (`self.access`, shared with the payments module); drafts are reported as missing, like everywhere else, and
       archived courses as not open; one enrolment per student and course, enforced by the database;
       a dropped (or expired) enrolment is reactivated by enrolling again, keeping its progress;
     - dropping closes the enrolment's quiz attempts in progress with their saved answers, graded as a
@@ -95,6 +100,7 @@ class EnrollmentService:
         quiz_gate: QuizGate,
         catalogue_cache: CatalogueCache,
         open_attempts: OpenAttempts | None = None,
+        subscriptions: SubscriptionAccess | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -102,11 +108,19 @@ class EnrollmentService:
         self._quiz_gate = quiz_gate
         self._catalogue = catalogue_cache
         self._open_attempts = open_attempts or NoOpenAttempts()
+        self._subscriptions = subscriptions or NoSubscriptions()
+        self._access = CourseAccess(completion=completion, invalidate_catalogue=self._invalidate_catalogue_after_commit)
+
+    @property
+    def access(self) -> CourseAccess:
+        """The entitlement rule, for the modules that grant or end access (payments)."""
+        return self._access
 
     # -- enrolling ------------------------------------------------------------------------------
 
     async def enroll(self, actor: Actor, command: EnrollInCourse) -> EnrollmentView:
-        """Enrol the calling student in a course, or reactivate their dropped enrolment."""
+        """Enrol the calling student in a course, or reactivate their dropped enrolment. A paid course is
+        open to a learner who bought it (and dropped it since) or whose subscription grants access."""
         student_id = require_student(actor)
         async with self._uow.begin() as tx:
             # Locked first: the course's counters are recomputed below from a fresh count.
@@ -116,28 +130,22 @@ class EnrollmentService:
             existing = await tx.enrollments.find(student_id, course.id)
             if existing is not None and existing.status not in REENROLLABLE:
                 raise _already_enrolled(existing)
+            source, ref = AccessSource.FREE, None
             if not course.is_free:
-                raise PaymentRequired("this course is paid; buy it to enrol", details={"course_id": str(course.id)})
-            if existing is None:
-                enrollment = Enrollment(
-                    id=new_id(),
-                    student_id=student_id,
-                    course_id=course.id,
-                    status=EnrollmentStatus.ACTIVE,
-                    enrolled_at=now,
-                )
-                await tx.enrollments.add(enrollment)
-                enrollment_id = enrollment.id
-            elif await tx.enrollments.reactivate(existing.id, now=now):
-                enrollment_id = existing.id
-            else:
-                raise _already_enrolled(existing)
-            await tx.outbox.add(
-                StudentEnrolled(enrollment_id=enrollment_id, student_id=student_id, course_id=course.id)
+                if (
+                    existing is not None
+                    and existing.status is EnrollmentStatus.DROPPED
+                    and existing.access_source is AccessSource.PAYMENT
+                ):
+                    source, ref = AccessSource.PAYMENT, existing.access_ref  # bought, left, back: still theirs
+                elif (subscription := await self._subscriptions.granting_subscription(tx, student_id, now)) is not None:
+                    source, ref = AccessSource.SUBSCRIPTION, subscription
+                    await self._subscriptions.record_course_access(tx, subscription)
+                else:
+                    raise PaymentRequired("this course is paid; buy it to enrol", details={"course_id": str(course.id)})
+            enrollment_id = await self._access.grant(
+                tx, course=course, student_id=student_id, source=source, ref=ref, now=now
             )
-            await self._completion.refresh(tx, course.id, now, enrollment_ids=[enrollment_id])
-            await tx.enrollments.update_course_counters(course.id)
-            self._invalidate_catalogue_after_commit(tx)
             result = await _load(tx, enrollment_id)
             await tx.commit()
         return EnrollmentView.of(result, CourseSummary.of(course))

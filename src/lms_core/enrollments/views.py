@@ -12,6 +12,7 @@ import msgspec
 from lms_core.courses.entities import Course
 from lms_core.enrollments.entities import (
     FULL,
+    AccessSource,
     Enrollment,
     EnrollmentStatus,
     LessonProgress,
@@ -50,6 +51,7 @@ class EnrollmentView(msgspec.Struct, frozen=True, kw_only=True):
     rating: int | None
     review: str | None
     reviewed_at: datetime | None
+    access_source: AccessSource
 
     @classmethod
     def fields_of(cls, enrollment: Enrollment, course: CourseSummary) -> dict[str, Any]:
@@ -71,6 +73,7 @@ class EnrollmentView(msgspec.Struct, frozen=True, kw_only=True):
             "rating": enrollment.rating,
             "review": enrollment.review,
             "reviewed_at": enrollment.reviewed_at,
+            "access_source": enrollment.access_source,
         }
 
     @classmethod
