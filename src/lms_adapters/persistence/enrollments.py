@@ -24,8 +24,8 @@ from lms_core.courses.entities import Course
 from lms_core.enrollments.commands import ListCourseEnrollments, ListMyEnrollments
 from lms_core.enrollments.entities import (
     FULL,
-    AccessSource,
     PROGRESS_STATUSES,
+    AccessSource,
     Enrollment,
     EnrollmentStatus,
     ProgressStatus,
