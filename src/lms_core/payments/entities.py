@@ -119,7 +119,7 @@ class Subscription:
     id: SubscriptionId
     user_id: UUID
     provider: Provider
-    provider_subscription_id: str
+    provider_subscription_id: str | None  # known once the provider has created it
     provider_customer_id: str | None
     plan_name: str
     plan_price_id: str

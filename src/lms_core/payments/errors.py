@@ -90,3 +90,9 @@ class WebhookProcessingFailed(ConflictError):
 
 class InvalidDateRange(InvalidInputError):
     code = "payments.invalid_date_range"
+
+
+class CheckoutInProgress(ConflictError):
+    """A concurrent request is creating this learner's checkout for the course; the client asks again."""
+
+    code = "payments.checkout_in_progress"

@@ -23,6 +23,7 @@ from lms_core.payments.entities import (
     Provider,
     Subscription,
     SubscriptionStatus,
+    WebhookEventStatus,
 )
 from lms_core.shared.money import Money
 
@@ -198,12 +199,22 @@ class SubscriptionRepository(Protocol):
         """The user's subscription that grants access now, if any (the most recently started)."""
         ...
 
+    async def lapsed(self, now: datetime) -> Sequence[Subscription]:
+        """Canceled subscriptions whose paid period ended by `now` and that still grant some enrolment."""
+        ...
+
 
 class PaymentWebhookEventRepository(Protocol):
     async def add_if_absent(self, event: PaymentWebhookEvent) -> bool:
         """Store the event; False when (provider, provider_event_id) is already stored (a replay)."""
         ...
 
-    async def get(self, provider: Provider, provider_event_id: str) -> PaymentWebhookEvent | None: ...
+    async def get(
+        self, provider: Provider, provider_event_id: str, *, for_update: bool = False
+    ) -> PaymentWebhookEvent | None: ...
 
-    async def mark(self, event_id: UUID, *, status: str, error: str | None, at: datetime) -> None: ...
+    async def mark(
+        self, provider: Provider, provider_event_id: str, *, status: WebhookEventStatus, error: str | None, at: datetime
+    ) -> None:
+        """Set the event's status (processed: `processed_at` too) and error."""
+        ...

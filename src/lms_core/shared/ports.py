@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from lms_core.enrollments.ports import EnrollmentRepository, LessonProgressRepository
     from lms_core.files.ports import FileRepository
     from lms_core.notifications.ports import SentNotificationRepository
+    from lms_core.payments.ports import (
+        PaymentRepository,
+        PaymentWebhookEventRepository,
+        SubscriptionRepository,
+    )
     from lms_core.quizzes.ports import (
         AttemptRepository,
         GradeAuditRepository,
@@ -82,6 +87,15 @@ class Transaction(Protocol):
 
     @property
     def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def payment_webhook_events(self) -> PaymentWebhookEventRepository: ...
 
     async def commit(self) -> None: ...
 
