@@ -28,6 +28,8 @@ from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.rendering import JinjaEmailRenderer
 from lms_adapters.mail.smtp import SmtpMailer
 from lms_adapters.mail.unsubscribe import HmacUnsubscribeTokens, NotificationLinks
+from lms_adapters.payments.tax import RateTaxPolicy
+from lms_adapters.payments.wiring import default_provider, open_payment_gateways, subscription_plans
 from lms_adapters.pdf import build_renderer
 from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.uow import SqlUnitOfWork
@@ -51,6 +53,8 @@ from lms_core.facade import Lms
 from lms_core.files.ports import FileStorage
 from lms_core.files.service import FileService
 from lms_core.notifications.service import NotificationService
+from lms_core.payments.service import PaymentService
+from lms_core.payments.subscription_access import SubscriptionEntitlements
 from lms_core.quizzes.gate import QuizCompletionGate
 from lms_core.quizzes.leaving import AttemptsClosedOnDrop
 from lms_core.quizzes.service import QuizService
@@ -210,6 +214,7 @@ class Container(containers.DeclarativeContainer):
         quiz_gate=providers.Singleton(QuizCompletionGate),
         catalogue_cache=catalogue_cache,
         open_attempts=providers.Singleton(AttemptsClosedOnDrop, completion=lesson_completion),
+        subscriptions=providers.Singleton(SubscriptionEntitlements),
     )
     quizzes = providers.Singleton(QuizService, uow=uow, clock=clock, completion=lesson_completion)
     # One object store (LMS_STORAGE_URL) for uploaded files and certificate PDFs.
@@ -259,6 +264,18 @@ class Container(containers.DeclarativeContainer):
         sender=webhook_sender,
         rules=providers.Singleton(webhook_rules_of, settings),
     )
+    # Payments: the providers whose keys are set; access is granted and ended by the enrolments' one rule.
+    payment_gateways = providers.Resource(open_payment_gateways, settings)
+    payments = providers.Singleton(
+        PaymentService,
+        uow=uow,
+        clock=clock,
+        access=enrollments.provided.access,
+        gateways=payment_gateways,
+        default_provider=providers.Callable(default_provider, settings),
+        tax=providers.Singleton(RateTaxPolicy.from_setting, settings.provided.tax_rates),
+        plans=providers.Callable(subscription_plans, settings),
+    )
     events = providers.Singleton(event_catalogue)
     delivery_rules = providers.Singleton(delivery_rules_of, settings)
     relay = providers.Singleton(
@@ -280,6 +297,7 @@ class Container(containers.DeclarativeContainer):
         emails=emails,
         notifications=notifications,
         webhooks=webhooks,
+        payments=payments,
         outbox=relay,
         clock=clock,
         health=health,

@@ -25,6 +25,8 @@ from lms_core.enrollments.events import EnrollmentCompleted, StudentEnrolled
 from lms_core.files import events as file_events
 from lms_core.notifications import events as notification_events
 from lms_core.notifications.service import NotificationService
+from lms_core.payments import events as payment_events
+from lms_core.payments.events import PaymentSucceeded
 from lms_core.quizzes import events as quiz_events
 from lms_core.shared.clock import Clock
 from lms_core.shared.events import EventCatalogue
@@ -51,6 +53,7 @@ def event_catalogue() -> EventCatalogue:
         *email_events.EVENTS,
         *notification_events.EVENTS,
         *webhook_events.EVENTS,
+        *payment_events.EVENTS,
     )
 
 
@@ -87,6 +90,7 @@ def relay_with_handlers(
     relay.subscribe(StudentEnrolled, notifications.on_student_enrolled)
     relay.subscribe(EnrollmentCompleted, notifications.on_enrollment_completed)
     relay.subscribe(CertificateIssued, notifications.on_certificate_issued)
+    relay.subscribe(PaymentSucceeded, notifications.on_payment_succeeded)
     # Webhooks: each event endpoints may want fans out into deliveries; each delivery is one more event.
     for event_class in webhooks.event_classes:
         relay.subscribe(event_class, webhooks.fan_out)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from lms_core.enrollments.service import EnrollmentService
     from lms_core.files.service import FileService
     from lms_core.notifications.service import NotificationService
+    from lms_core.payments.service import PaymentService
     from lms_core.quizzes.service import QuizService
     from lms_core.shared.clock import Clock
     from lms_core.shared.health import HealthService
@@ -45,6 +46,7 @@ class Lms:
         "health",
         "notifications",
         "outbox",
+        "payments",
         "quizzes",
         "users",
         "webhooks",
@@ -60,6 +62,7 @@ class Lms:
     emails: EmailService
     notifications: NotificationService
     webhooks: WebhookService
+    payments: PaymentService
     outbox: OutboxRelay
     clock: Clock
     health: HealthService
@@ -77,6 +80,7 @@ class Lms:
         emails: EmailService,
         notifications: NotificationService,
         webhooks: WebhookService,
+        payments: PaymentService,
         outbox: OutboxRelay,
         clock: Clock,
         health: HealthService,
@@ -92,6 +96,7 @@ class Lms:
             "emails": emails,
             "notifications": notifications,
             "webhooks": webhooks,
+            "payments": payments,
             "outbox": outbox,
             "clock": clock,
             "health": health,

@@ -101,17 +101,27 @@ def test_all_names_resolve_and_match_the_typing_imports(package: ModuleType) -> 
         assert name in dir(package)
     with pytest.raises(AttributeError):
         _ = package.NoSuchName
-    # The lazy table and the imports type checkers read must say the same thing.
+    # The lazy table and the imports type checkers read (a stub beside the package, or its TYPE_CHECKING
+    # block) must say the same thing.
     assert package.__file__ is not None
-    tree = ast.parse(Path(package.__file__).read_text())
+    stub = Path(package.__file__).with_suffix(".pyi")
+    tree = ast.parse((stub if stub.exists() else Path(package.__file__)).read_text())
     typed: dict[str, str] = {}
-    for node in ast.walk(tree):
+    stub_all: list[str] = []
+    statements: list[ast.stmt] = list(tree.body)
+    for node in tree.body:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            for statement in node.body:
-                assert isinstance(statement, ast.ImportFrom) and statement.module is not None
-                typed.update({alias.name: statement.module for alias in statement.names})
+            statements.extend(node.body)
+    for statement in statements:
+        if isinstance(statement, ast.ImportFrom) and statement.module not in (None, "__future__", "typing"):
+            assert statement.module is not None
+            typed.update({alias.name: statement.module for alias in statement.names})
+        if isinstance(statement, ast.Assign) and ast.unparse(statement.targets[0]) == "__all__" and stub.exists():
+            stub_all = ast.literal_eval(statement.value)
     assert typed == package._SOURCE_OF
     assert set(typed) == set(names)
+    if stub.exists():
+        assert stub_all == names
 
 
 def test_lms_adapters_exports_the_composition_root_and_settings() -> None:

@@ -25,6 +25,11 @@ from lms_adapters.persistence.lesson_progress import SqlLessonProgressRepository
 from lms_adapters.persistence.lessons import SqlLessonRepository
 from lms_adapters.persistence.notifications import SqlSentNotificationRepository
 from lms_adapters.persistence.outbox import SqlOutboxRepository
+from lms_adapters.persistence.payments import (
+    SqlPaymentRepository,
+    SqlPaymentWebhookEventRepository,
+    SqlSubscriptionRepository,
+)
 from lms_adapters.persistence.quizzes import SqlQuestionRepository, SqlQuizRepository
 from lms_adapters.persistence.users import SqlUserRepository
 from lms_adapters.persistence.webhooks import SqlWebhookRepository
@@ -122,6 +127,18 @@ class SqlTransaction:
     @cached_property
     def webhooks(self) -> SqlWebhookRepository:
         return SqlWebhookRepository(self._connection)
+
+    @cached_property
+    def payments(self) -> SqlPaymentRepository:
+        return SqlPaymentRepository(self._connection)
+
+    @cached_property
+    def subscriptions(self) -> SqlSubscriptionRepository:
+        return SqlSubscriptionRepository(self._connection)
+
+    @cached_property
+    def payment_webhook_events(self) -> SqlPaymentWebhookEventRepository:
+        return SqlPaymentWebhookEventRepository(self._connection)
 
     @cached_property
     def outbox(self) -> SqlOutboxRepository:

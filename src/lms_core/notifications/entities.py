@@ -19,6 +19,7 @@ class NotificationKind(enum.StrEnum):
     CERTIFICATE_ISSUED = "certificate_issued"
     WEEKLY_PROGRESS = "weekly_progress"
     COURSE_REMINDER = "course_reminder"
+    PAYMENT_RECEIPT = "payment_receipt"
 
 
 class MailingList(enum.StrEnum):
@@ -38,7 +39,7 @@ def leaving(preferences: EmailPreferences, mailing_list: MailingList) -> EmailPr
 
 
 def enrolment_has_ended(status: EnrollmentStatus) -> bool:
-    """Dropped or expired (or refunded, once payments end enrolments): course e-mails stop."""
+    """Dropped or expired (a refund or an ended subscription expires it): course e-mails stop."""
     return status not in PROGRESS_STATUSES
 
 
@@ -77,6 +78,10 @@ class NotificationKey:
     @classmethod
     def weekly(cls, user_id: UserId, week: str) -> NotificationKey:
         return cls(NotificationKind.WEEKLY_PROGRESS, user_id, week)
+
+    @classmethod
+    def receipt(cls, payment_id: UUID) -> NotificationKey:
+        return cls(NotificationKind.PAYMENT_RECEIPT, payment_id, "")
 
     @classmethod
     def reminder(cls, enrollment_id: UUID, inactive_since: datetime) -> NotificationKey:

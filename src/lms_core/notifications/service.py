@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from lms_core.certificates.events import CertificateIssued
@@ -25,6 +25,7 @@ from lms_core.notifications.errors import InvalidUnsubscribeToken
 from lms_core.notifications.policy import require_operator
 from lms_core.notifications.ports import JobProgress, NotificationLinks, UnsubscribeTokens
 from lms_core.notifications.views import JobEmail, JobOutcome, NotificationJobReport, UnsubscribeView
+from lms_core.payments.events import PaymentSucceeded
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
 from lms_core.shared.events import DomainEvent
@@ -116,6 +117,29 @@ class NotificationService:
             return NotificationKey.certificate(certificate.id), _email(user, EmailTemplate.CERTIFICATE_ISSUED, context)
 
         await self._send_once(event.student_id, build)
+
+    async def on_payment_succeeded(self, event: DomainEvent) -> None:
+        """Outbox handler: the receipt of a purchase (transactional: it always goes, once per payment)."""
+        if not isinstance(event, PaymentSucceeded):
+            raise TypeError(f"on_payment_succeeded cannot handle {type(event).__name__}")
+
+        async def build(tx: Transaction, user: User) -> tuple[NotificationKey, EmailRequested] | None:
+            payment = await tx.payments.get(event.payment_id)
+            if payment is None or payment.processed_at is None:
+                return None
+            course = None if payment.course_id is None else await tx.courses.get(payment.course_id)
+            context: EmailContext = {
+                "full_name": user.full_name,
+                "course_title": course.title if course is not None else (payment.plan_name or ""),
+                "amount": str(payment.total_amount.amount),
+                "currency": payment.total_amount.currency,
+                "receipt_number": receipt_number(payment.id, payment.processed_at),
+                "paid_on": f"{payment.processed_at.day} {payment.processed_at:%B %Y}",
+                "course_link": self._links.course(course.id) if course is not None else "",
+            }
+            return NotificationKey.receipt(payment.id), _email(user, EmailTemplate.PAYMENT_RECEIPT, context)
+
+        await self._send_once(event.user_id, build)
 
     async def _course_email(
         self,
@@ -360,3 +384,9 @@ class _Tally:
             not_applicable=self._counts[JobOutcome.NOT_APPLICABLE],
             emails=self._emails,
         )
+
+
+def receipt_number(payment_id: UUID, paid_at: datetime) -> str:
+    """A receipt number a person can read out: the year it was paid and the payment id's last 12 hex digits
+    (the id's random part: unique enough to find the payment, and stable however often it is asked for)."""
+    return f"RCPT-{paid_at.year}-{payment_id.hex[-12:].upper()}"

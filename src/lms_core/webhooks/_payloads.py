@@ -15,6 +15,7 @@ import msgspec
 
 from lms_core.certificates.events import CertificateIssued, CertificateRevoked
 from lms_core.enrollments.events import EnrollmentCompleted, EnrollmentDropped, StudentEnrolled
+from lms_core.payments.events import PaymentRefunded, PaymentSucceeded, SubscriptionChanged
 from lms_core.shared.events import DomainEvent
 
 # Bumped only for a change a receiver could trip on (a field removed or changing meaning); added fields
@@ -37,6 +38,9 @@ PAYLOAD_BUILDERS: Mapping[type[DomainEvent], PayloadBuilder] = {
     EnrollmentDropped: event_fields,
     CertificateIssued: event_fields,
     CertificateRevoked: event_fields,
+    PaymentSucceeded: event_fields,
+    PaymentRefunded: event_fields,
+    SubscriptionChanged: event_fields,
 }
 
 
