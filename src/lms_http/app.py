@@ -26,6 +26,7 @@ from lms_http.routes.enrollments import EnrollmentsController
 from lms_http.routes.files import FilesController
 from lms_http.routes.health import HEALTH_ROUTES
 from lms_http.routes.notifications import NotificationsController
+from lms_http.routes.payments import PaymentsController, PaymentWebhooksController
 from lms_http.routes.quizzes import CourseQuizzesController, QuizQuestionsController
 from lms_http.routes.users import UsersController
 from lms_http.routes.webhooks import WebhooksController
@@ -77,6 +78,8 @@ def create_app(
             AttemptsController,
             NotificationsController,
             WebhooksController,
+            PaymentsController,
+            PaymentWebhooksController,
             *HEALTH_ROUTES,
             *PAGE_ROUTES,
         ],

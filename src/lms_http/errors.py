@@ -18,6 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
 from lms_core.files.errors import FileTooLarge, RangeNotSatisfiable, UnsupportedFileType
+from lms_core.payments.errors import InvalidWebhookSignature
 from lms_core.shared.errors import (
     BadGatewayError,
     ConflictError,
@@ -41,6 +42,7 @@ _STATUS: list[tuple[type[LmsError], int]] = [
     (FileTooLarge, 413),
     (UnsupportedFileType, 415),
     (RangeNotSatisfiable, 416),
+    (InvalidWebhookSignature, 400),
     (NotFoundError, 404),
     (ConflictError, 409),
     (PermissionDeniedError, 403),

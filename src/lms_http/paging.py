@@ -12,6 +12,7 @@ from lms_core.certificates.views import CertificateView
 from lms_core.courses.views import CourseView
 from lms_core.enrollments.views import CourseEnrollmentView, EnrollmentView
 from lms_core.files.views import FileView
+from lms_core.payments.views import PaymentView, SubscriptionView
 from lms_core.quizzes.views import AttemptView
 from lms_core.shared.pagination import MAX_PAGE, MAX_PAGE_SIZE
 from lms_core.users.views import UserView
@@ -26,6 +27,8 @@ CoursePage = Annotated[Page[CourseView], component_name("CoursePage")]
 CourseEnrollmentPage = Annotated[Page[CourseEnrollmentView], component_name("CourseEnrollmentPage")]
 EnrollmentPage = Annotated[Page[EnrollmentView], component_name("EnrollmentPage")]
 FilePage = Annotated[Page[FileView], component_name("FilePage")]
+PaymentPage = Annotated[Page[PaymentView], component_name("PaymentPage")]
+SubscriptionPage = Annotated[Page[SubscriptionView], component_name("SubscriptionPage")]
 AttemptPage = Annotated[Page[AttemptView], component_name("AttemptPage")]
 UserPage = Annotated[Page[UserView], component_name("UserPage")]
 WebhookEndpointPage = Annotated[Page[WebhookEndpointView], component_name("WebhookEndpointPage")]
