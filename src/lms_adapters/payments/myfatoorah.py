@@ -231,12 +231,36 @@ class MyFatoorahGateway:
                 "MyFatoorah reported an unknown invoice status",
                 details={"provider_message": str(raw_status)},
             )
+        if status is PaymentStatus.SUCCEEDED and await self._refunded_in_full(provider_payment_id, data):
+            status = PaymentStatus.REFUNDED
         return PaymentState(
             provider_payment_id=provider_payment_id,
             status=status,
             amount=self._invoice_amount(data),
             failure_reason=self._transaction_error(data) if status is PaymentStatus.FAILED else None,
         )
+
+    async def _refunded_in_full(self, invoice_id: str, status: Mapping[str, Any]) -> bool:
+        """Whether executed refunds cover the invoice: `GetPaymentStatus` says Paid either way.
+
+        Refund amounts and `InvoiceValue` are both in the account's currency, so they compare directly.
+        A refused inquiry leaves the payment as paid: the refund is then missed, never invented.
+        """
+        total = _decimal(status.get("InvoiceValue"))
+        if total is None or total <= 0:
+            return False
+        try:
+            data = await self._call("GetRefundStatus", {"Key": invoice_id, "KeyType": "InvoiceId"})
+        except PaymentProviderError:
+            return False
+        results = data.get("RefundStatusResult")
+        if not isinstance(results, list):
+            return False
+        refunded = Decimal(0)
+        for refund in results:
+            if isinstance(refund, dict) and str(refund.get("RefundStatus", "")).lower() == "refunded":
+                refunded += _decimal(refund.get("Amount")) or Decimal(0)
+        return refunded >= total
 
     @staticmethod
     def _invoice_amount(data: Mapping[str, Any]) -> Money | None:

@@ -24,7 +24,7 @@ from lms_core.payments.errors import (
     PaymentProviderUnavailable,
     SubscriptionsNotSupported,
 )
-from lms_core.payments.ports import CheckoutRequest, GatewayEventKind, SubscriptionRequest
+from lms_core.payments.ports import CheckoutRequest, GatewayEvent, GatewayEventKind, SubscriptionRequest
 from lms_core.shared.money import Money
 from tests.support.network import free_port
 from tests.support.providers.myfatoorah_server import (
@@ -108,7 +108,9 @@ async def gateway(mf: FakeMyFatoorah) -> AsyncIterator[MyFatoorahGateway]:
     await gw.aclose()
 
 
-def _request(total: Money, *, payment_id: UUID | None = None, return_url: str = "https://lms.example/pay/done") -> CheckoutRequest:
+def _request(
+    total: Money, *, payment_id: UUID | None = None, return_url: str = "https://lms.example/pay/done"
+) -> CheckoutRequest:
     return CheckoutRequest(
         payment_id=payment_id or uuid4(),
         total=total,
@@ -119,7 +121,7 @@ def _request(total: Money, *, payment_id: UUID | None = None, return_url: str = 
     )
 
 
-def _parse(gateway: MyFatoorahGateway, hook: MyFatoorahWebhook):  # type: ignore[no-untyped-def]
+def _parse(gateway: MyFatoorahGateway, hook: MyFatoorahWebhook) -> GatewayEvent:
     return gateway.parse_webhook(hook.body, hook.lowercase_headers, hook.query, now=NOW)
 
 
@@ -245,7 +247,10 @@ def test_any_amount_reaches_myfatoorah_exactly_with_its_currencys_decimals() -> 
     with running_myfatoorah_server() as mf:
 
         @settings(max_examples=40, deadline=None)
-        @given(minor=st.integers(min_value=1, max_value=10**12), currency=st.sampled_from(["KWD", "BHD", "USD", "SAR", "JPY"]))
+        @given(
+            minor=st.integers(min_value=1, max_value=10**12),
+            currency=st.sampled_from(["KWD", "BHD", "USD", "SAR", "JPY"]),
+        )
         def check(minor: int, currency: str) -> None:
             total = Money.from_minor(minor, currency)
             invoice_id = asyncio.run(checkout(mf, total))
@@ -294,6 +299,45 @@ async def test_a_canceled_invoice_is_a_failed_payment_with_the_last_error(
     assert state.status is PaymentStatus.FAILED
     assert state.failure_reason == "Card declined"
     assert state.amount == Money.of("3.00", "USD")
+
+
+async def test_a_paid_invoice_refunded_in_full_is_refunded(mf: FakeMyFatoorah, gateway: MyFatoorahGateway) -> None:
+    checkout = await gateway.create_checkout(_request(Money.of("9", "KWD")))
+    invoice_id = checkout.provider_payment_id
+    mf.mark_paid(invoice_id)
+    mf.mark_refunded(invoice_id, amount=Decimal("4.000"))
+    partly = await gateway.fetch_payment(invoice_id)
+    assert partly.status is PaymentStatus.SUCCEEDED
+    assert mf.requests_to("GetRefundStatus")[-1].json == {"Key": invoice_id, "KeyType": "InvoiceId"}
+
+    mf.mark_refunded(invoice_id, amount=Decimal("5.000"), status="CANCELED")  # rejected: nothing returned
+    assert (await gateway.fetch_payment(invoice_id)).status is PaymentStatus.SUCCEEDED
+
+    mf.mark_refunded(invoice_id, amount=Decimal("5.000"))
+    refunded = await gateway.fetch_payment(invoice_id)
+    assert refunded.status is PaymentStatus.REFUNDED
+    assert refunded.amount == Money.of("9.000", "KWD")
+    assert len(mf.requests_to("GetRefundStatus")) == 3
+
+
+async def test_pending_invoices_are_not_asked_about_refunds(mf: FakeMyFatoorah, gateway: MyFatoorahGateway) -> None:
+    checkout = await gateway.create_checkout(_request(Money.of("9", "KWD")))
+    assert (await gateway.fetch_payment(checkout.provider_payment_id)).status is PaymentStatus.PENDING
+    assert mf.requests_to("GetRefundStatus") == []
+
+
+async def test_a_refused_refund_inquiry_leaves_the_payment_paid_but_an_outage_is_unavailable(
+    mf: FakeMyFatoorah, gateway: MyFatoorahGateway
+) -> None:
+    checkout = await gateway.create_checkout(_request(Money.of("9", "KWD")))
+    mf.mark_paid(checkout.provider_payment_id)
+    mf.mark_refunded(checkout.provider_payment_id)
+    mf.fail_next("error", endpoint="GetRefundStatus")
+    assert (await gateway.fetch_payment(checkout.provider_payment_id)).status is PaymentStatus.SUCCEEDED
+    mf.fail_next("500", endpoint="GetRefundStatus")
+    with pytest.raises(PaymentProviderUnavailable):
+        await gateway.fetch_payment(checkout.provider_payment_id)
+    assert (await gateway.fetch_payment(checkout.provider_payment_id)).status is PaymentStatus.REFUNDED
 
 
 async def test_fetching_an_unknown_invoice_is_a_provider_error(gateway: MyFatoorahGateway) -> None:
@@ -484,7 +528,10 @@ async def test_a_webhook_signed_with_another_secret_is_refused(mf: FakeMyFatoora
         (b'{"EventType":1,"Data":{"InvoiceId":1}}', {"myfatoorah-signature": ""}),
         (b"not json", {"myfatoorah-signature": "abc="}),
         (b'{"EventType":1,"Data":[1]}', {"myfatoorah-signature": "abc="}),
-        (b'{"Event":{"Code":1,"Name":"PAYMENT_STATUS_CHANGED"},"Data":{"Invoice":{}}}', {"myfatoorah-signature": "abc="}),
+        (
+            b'{"Event":{"Code":1,"Name":"PAYMENT_STATUS_CHANGED"},"Data":{"Invoice":{}}}',
+            {"myfatoorah-signature": "abc="},
+        ),
     ],
     ids=["missing header", "empty header", "not json", "data not an object", "webhook v2"],
 )

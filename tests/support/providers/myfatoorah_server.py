@@ -6,6 +6,7 @@
         hook = mf.mark_paid(invoice_id)  # what MyFatoorah would POST to the webhook URL
         gateway.parse_webhook(hook.body, hook.lowercase_headers, hook.query, now=...)
 
+Endpoints: `POST /v2/SendPayment`, `/v2/GetPaymentStatus` and `/v2/GetRefundStatus` (key type InvoiceId).
 Every endpoint answers MyFatoorah's envelope `{"IsSuccess", "Message", "ValidationErrors", "Data"}`; a
 request without the bearer key gets 401. Invoices live in memory. The signature is computed here from the
 documented algorithm on its own, so a test that passes proves the adapter and this server agree with the
@@ -135,17 +136,21 @@ class FakeMyFatoorah:
         self._ids = itertools.count(994285)
         self._payment_ids = itertools.count(100202125611400734)
         self._refund_ids = itertools.count(2840)
-        self._failures: list[tuple[FailureMode, str]] = []
+        self._failures: list[tuple[FailureMode, str, str | None]] = []
         self._release = threading.Event()
 
     # ---- test controls -------------------------------------------------------------------------------
 
-    def fail_next(self, mode: FailureMode, *, times: int = 1, message: str = "Invalid data") -> None:
-        """Make the next `times` API requests fail: "500" (HTTP 500), "error" (HTTP 400 with IsSuccess
-        false and ValidationErrors), "unauthorized" (401), "not_json" (200 with an HTML page), or "hang"
-        (no answer until the server stops, longer than any client timeout)."""
+    def fail_next(
+        self, mode: FailureMode, *, times: int = 1, message: str = "Invalid data", endpoint: str | None = None
+    ) -> None:
+        """Make the next `times` API requests (to `endpoint` only, e.g. "GetRefundStatus", when given) fail:
+        "500" (HTTP 500), "error" (HTTP 400 with IsSuccess false and ValidationErrors), "unauthorized"
+        (401), "not_json" (200 with an HTML page), or "hang" (no answer until the server stops, longer
+        than any client timeout)."""
+        path = f"/v2/{endpoint}" if endpoint else None
         with self._lock:
-            self._failures.extend([(mode, message)] * times)
+            self._failures.extend([(mode, message, path)] * times)
 
     def requests_to(self, endpoint: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == f"/v2/{endpoint}"]
@@ -156,7 +161,9 @@ class FakeMyFatoorah:
     def mark_paid(self, invoice_id: int | str, *, payment_method: str = "KNET") -> MyFatoorahWebhook:
         """A successful transaction: the invoice is Paid; returns the TransactionsStatusChanged webhook."""
         invoice = self.invoice(invoice_id)
-        transaction = FakeTransaction(payment_id=str(next(self._payment_ids)), status="Succss", payment_method=payment_method)
+        transaction = FakeTransaction(
+            payment_id=str(next(self._payment_ids)), status="Succss", payment_method=payment_method
+        )
         with self._lock:
             invoice.transactions.append(transaction)
             invoice.status = "Paid"
@@ -180,7 +187,8 @@ class FakeMyFatoorah:
     def mark_refunded(
         self, invoice_id: int | str, *, amount: Decimal | None = None, status: str = "REFUNDED"
     ) -> MyFatoorahWebhook:
-        """A refund (the whole invoice unless `amount` is given); returns the RefundStatusChanged webhook."""
+        """A refund MyFatoorah executed ("REFUNDED") or rejected ("CANCELED"), of the whole invoice unless
+        `amount` is given; `GetRefundStatus` lists it from now on. Returns the RefundStatusChanged webhook."""
         invoice = self.invoice(invoice_id)
         refund_id = next(self._refund_ids)
         refund = FakeRefund(
@@ -260,21 +268,29 @@ class FakeMyFatoorah:
             "Data": dict(data),
         }
         body = json.dumps(envelope, ensure_ascii=False, default=str).encode()
-        sig = signature if signature is not None else myfatoorah_signature(data, event_type, secret or self.webhook_secret)
+        sig = (
+            signature
+            if signature is not None
+            else myfatoorah_signature(data, event_type, secret or self.webhook_secret)
+        )
         return MyFatoorahWebhook(
             body=body, headers={"Content-Type": "application/json", "MyFatoorah-Signature": sig}, query={}
         )
 
     # ---- the API -------------------------------------------------------------------------------------
 
-    def _take_failure(self) -> tuple[FailureMode, str] | None:
+    def _take_failure(self, path: str) -> tuple[FailureMode, str] | None:
         with self._lock:
-            return self._failures.pop(0) if self._failures else None
+            for index, (mode, message, only) in enumerate(self._failures):
+                if only is None or only == path:
+                    del self._failures[index]
+                    return mode, message
+            return None
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes, str]:
         with self._lock:
             self.requests.append(RecordedRequest(method=method, path=path, headers=headers, body=body))
-        failure = self._take_failure()
+        failure = self._take_failure(path)
         if failure is not None:
             mode, message = failure
             if mode == "hang":
@@ -301,12 +317,24 @@ class FakeMyFatoorah:
             return self._send_payment(request)
         if path == "/v2/GetPaymentStatus":
             return self._payment_status(request)
-        return 404, json.dumps({"Message": f"No HTTP resource was found that matches the request URI '{path}'."}).encode(), "application/json"
+        if path == "/v2/GetRefundStatus":
+            return self._refund_status(request)
+        return (
+            404,
+            json.dumps({"Message": f"No HTTP resource was found that matches the request URI '{path}'."}).encode(),
+            "application/json",
+        )
 
     def _send_payment(self, request: dict[str, Any]) -> tuple[int, bytes, str]:
         errors = []
-        value = request.get("InvoiceValue")
-        if not isinstance(value, Decimal | int) or isinstance(value, bool) or value <= 0:
+        raw_value = request.get("InvoiceValue")
+        # Only a JSON number counts: MyFatoorah's model types InvoiceValue as a decimal.
+        value = (
+            Decimal(raw_value)
+            if isinstance(raw_value, Decimal | int) and not isinstance(raw_value, bool)
+            else Decimal(0)
+        )
+        if value <= 0:
             errors.append({"Name": "InvoiceValue", "Error": "InvoiceValue must be a number greater than zero"})
         if not request.get("CustomerName"):
             errors.append({"Name": "CustomerName", "Error": "The CustomerName field is required."})
@@ -324,7 +352,7 @@ class FakeMyFatoorah:
             invoice = FakeInvoice(
                 invoice_id=invoice_id,
                 reference=f"2021{invoice_id % 1000000:06d}",
-                value=Decimal(value),  # type: ignore[arg-type]
+                value=value,
                 currency=str(request.get("DisplayCurrencyIso") or "KWD"),
                 customer_name=str(request["CustomerName"]),
                 customer_email=request.get("CustomerEmail"),
@@ -345,6 +373,26 @@ class FakeMyFatoorah:
                 "UserDefinedField": invoice.user_defined_field,
             },
         )
+
+    def _refund_status(self, request: dict[str, Any]) -> tuple[int, bytes, str]:
+        if request.get("KeyType") != "InvoiceId":
+            return _envelope(400, False, "Invalid data", None, [{"Name": "KeyType", "Error": "only InvoiceId here"}])
+        try:
+            invoice = self.invoices[int(str(request.get("Key")))]
+        except (KeyError, ValueError):
+            return _envelope(400, False, "Invalid key", None, [{"Name": "Key", "Error": "Invoice not found"}])
+        with self._lock:
+            results = [
+                {
+                    "RefundId": r.refund_id,
+                    "RefundStatus": r.status.capitalize(),  # the inquiry writes "Refunded", the webhook "REFUNDED"
+                    "InvoiceId": invoice.invoice_id,
+                    "Amount": r.amount,
+                    "RefundReference": r.reference,
+                }
+                for r in invoice.refunds
+            ]
+        return _envelope(200, True, "", {"RefundStatusResult": results})
 
     def _payment_status(self, request: dict[str, Any]) -> tuple[int, bytes, str]:
         if request.get("KeyType") != "InvoiceId":
@@ -429,7 +477,7 @@ def running_myfatoorah_server(
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(fake))
     server.daemon_threads = True
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-myfatoorah", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-myfatoorah", daemon=True)
     thread.start()
     try:
         yield fake
