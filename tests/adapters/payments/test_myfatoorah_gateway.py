@@ -503,6 +503,20 @@ async def test_other_event_types_are_verified_and_ignored(mf: FakeMyFatoorah, ga
         _parse(gateway, mf.webhook(3, data, event="BalanceTransferred", secret="another"))
 
 
+async def test_an_old_date_in_the_unsigned_envelope_changes_nothing(
+    mf: FakeMyFatoorah, gateway: MyFatoorahGateway
+) -> None:
+    # v1 signs only Data: DateTime proves nothing, so there is no age limit; a replay keeps its event id.
+    checkout = await gateway.create_checkout(_request(Money.of("5", "USD")))
+    hook = mf.mark_paid(checkout.provider_payment_id)
+    envelope = hook.json
+    envelope["DateTime"] = "01012020000000"
+    replayed = json.dumps(envelope, ensure_ascii=False, default=str).encode()
+    event = gateway.parse_webhook(replayed, hook.lowercase_headers, {}, now=NOW)
+    assert event.provider_event_id == _parse(gateway, hook).provider_event_id
+    assert event.kind is GatewayEventKind.PAYMENT_SUCCEEDED
+
+
 async def test_a_tampered_invoice_id_is_refused(mf: FakeMyFatoorah, gateway: MyFatoorahGateway) -> None:
     checkout = await gateway.create_checkout(_request(Money.of("5", "USD")))
     hook = mf.mark_paid(checkout.provider_payment_id)
