@@ -168,11 +168,12 @@ def _refund_event(name: str, data: Mapping[str, Any]) -> GatewayEvent:
     refund = _optional_text(data, "RefundId") or _optional_text(data, "RefundReference")
     # A v1 refund reports the refunded amount (in the account's currency, with no currency code among
     # its signed fields) but not the invoice's total, so it cannot show that the refund was full;
-    # partial refunds are allowed, and ending a learner's access on one would be wrong. The event is
-    # stored and verified; `fetch_payment` tells a full refund by adding up GetRefundStatus.
+    # partial refunds are allowed, and ending a learner's access on one would be wrong. A refund that went
+    # through is reported as such, and the service asks `fetch_payment`, which tells a full refund by adding
+    # up GetRefundStatus; other refund statuses change nothing.
     return GatewayEvent(
         provider_event_id=f"{REFUND_STATUS_CHANGED}:{invoice_id}:{status}:{refund}",
         event_type=name,
-        kind=GatewayEventKind.IGNORED,
+        kind=GatewayEventKind.REFUND_REPORTED if status == "REFUNDED" else GatewayEventKind.IGNORED,
         provider_payment_id=invoice_id,
     )

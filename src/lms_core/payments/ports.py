@@ -81,6 +81,9 @@ class GatewayEventKind(enum.StrEnum):
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_REFUNDED = "payment_refunded"  # refunded in full
     CHARGEBACK = "chargeback"  # a dispute opened: the money is withheld, access ends like a refund
+    # A refund happened but the event cannot show whether it was in full: the service asks the provider
+    # (`fetch_payment`) and ends access only for a payment refunded in full.
+    REFUND_REPORTED = "refund_reported"
     SUBSCRIPTION_CHANGED = "subscription_changed"
     IGNORED = "ignored"  # a verified event this engine does not act on (stored, marked processed)
 

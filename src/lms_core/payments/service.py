@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+import msgspec
+
 from lms_core.enrollments.access import CourseAccess
 from lms_core.payments._checkout import CheckoutUseCases, Gateways
 from lms_core.payments._transitions import APPLIED, PaymentTransitions
@@ -30,6 +32,7 @@ from lms_core.payments.entities import (
 )
 from lms_core.payments.errors import (
     InvalidDateRange,
+    MalformedWebhook,
     PaymentNotFound,
     PaymentProviderError,
     PaymentProviderUnavailable,
@@ -186,6 +189,8 @@ class PaymentService:
         gateway = self._gateways.get(provider)
         now = self._clock.now()
         event = gateway.parse_webhook(body, {k.lower(): v for k, v in headers.items()}, query, now=now)
+        if event.kind is GatewayEventKind.REFUND_REPORTED:
+            event = await self._checked_refund(gateway, event)
         record = PaymentWebhookEvent(
             id=new_id(),
             provider=provider,
@@ -224,6 +229,15 @@ class PaymentService:
         if outcome != APPLIED:
             log.info("%s event %s (%s): %s", provider.value, event.provider_event_id, event.event_type, outcome)
         return WebhookReceipt(received=True, duplicate=False, event_type=event.event_type, outcome=outcome)
+
+    async def _checked_refund(self, gateway: PaymentGateway, event: GatewayEvent) -> GatewayEvent:
+        """A refund the event cannot show to be full: the provider says whether the payment is refunded in full
+        (then it is applied as a refund) or not (then the event changes nothing)."""
+        if event.provider_payment_id is None:
+            raise MalformedWebhook("a refund event without the payment it refunds")
+        state = await gateway.fetch_payment(event.provider_payment_id)
+        kind = GatewayEventKind.PAYMENT_REFUNDED if state.status is PaymentStatus.REFUNDED else GatewayEventKind.IGNORED
+        return msgspec.structs.replace(event, kind=kind)
 
     async def _record_failed_event(self, record: PaymentWebhookEvent, error: str) -> None:
         """Keep the event (its processing was rolled back) as `failed` with the error."""

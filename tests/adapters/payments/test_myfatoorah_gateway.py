@@ -469,7 +469,7 @@ async def test_an_authorised_but_uncaptured_transaction_is_ignored(
     assert event.provider_payment_id == str(invoice.invoice_id)
 
 
-async def test_a_refund_is_verified_without_its_gateway_reference_and_left_for_an_administrator(
+async def test_a_refund_is_verified_without_its_gateway_reference_and_reported_for_the_service_to_check(
     mf: FakeMyFatoorah, gateway: MyFatoorahGateway
 ) -> None:
     checkout = await gateway.create_checkout(_request(Money.of("9.000", "KWD")))
@@ -477,7 +477,7 @@ async def test_a_refund_is_verified_without_its_gateway_reference_and_left_for_a
     hook = mf.mark_refunded(checkout.provider_payment_id)
     event = _parse(gateway, hook)
     refund = mf.invoice(checkout.provider_payment_id).refunds[0]
-    assert event.kind is GatewayEventKind.IGNORED
+    assert event.kind is GatewayEventKind.REFUND_REPORTED
     assert event.event_type == "RefundStatusChanged"
     assert event.provider_payment_id == checkout.provider_payment_id
     assert event.provider_event_id == f"2:{checkout.provider_payment_id}:REFUNDED:{refund.refund_id}"
