@@ -10,9 +10,9 @@ webhook requests signed as Stripe signs them (`Stripe-Signature: t=<unix>,v1=<he
         checkout = await gateway.create_checkout(...)
         body, headers, query = stripe_server.mark_paid(checkout.provider_payment_id)
 
-Test controls: `fail_next(...)`, `hang_next(...)`, `add_price(...)`, `mark_paid/mark_failed/mark_refunded/
-open_dispute(...)`, `set_subscription_status(...)`, `subscription_event(...)`, `webhook(...)`, and the
-recorded `requests`.
+Test controls: `fail_next(...)`, `hang_next(...)`, `add_price(...)`, `add_customer(...)`, `mark_paid(...)`,
+`mark_failed(...)`, `mark_refunded(...)`, `open_dispute(...)`, `set_subscription_status(...)`,
+`subscription_event(...)`, `webhook(...)`, and the recorded `requests` (`requests_to(method, path)`).
 """
 
 from __future__ import annotations
@@ -141,6 +141,11 @@ class FakeStripe:
             "currency": currency,
             "recurring": {"interval": interval, "interval_count": 1},
         }
+
+    def add_customer(self, email: str, name: str | None = None) -> str:
+        """A customer Stripe already knows (as if made earlier); returns its id."""
+        with self._lock:
+            return str(self._create_customer({"email": email, "name": name})["id"])
 
     def fail_next(
         self,
@@ -494,7 +499,9 @@ def running_stripe_server(
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(fake))
     server.daemon_threads = True
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-stripe", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-stripe", daemon=True
+    )
     thread.start()
     try:
         yield fake
