@@ -175,7 +175,7 @@ class StripeGateway:
             )
         try:
             return payment_state(read_object(intent.to_dict(), StripePaymentIntent))
-        except msgspec.ValidationError as exc:
+        except ValueError as exc:  # a shape msgspec refuses, or an amount the currency cannot carry
             raise _unexpected("PaymentIntent", exc) from exc
 
     async def create_subscription(self, request: SubscriptionRequest) -> SubscriptionCheckout:

@@ -316,6 +316,20 @@ async def test_fetch_reports_a_declined_or_canceled_intent_as_failed(
     assert (canceled_state.status, canceled_state.failure_reason) == (PaymentStatus.FAILED, "canceled")
 
 
+async def test_fetching_an_intent_with_an_amount_its_currency_cannot_carry_is_a_provider_error(
+    server: FakeStripe, gateway: StripeGateway
+) -> None:
+    intent_id = (await gateway.create_checkout(checkout_request(Money.of("500", "ISK")))).provider_payment_id
+    sent = server.payment_intents[intent_id]["amount"]
+    # Stripe counts ISK in hundredths while the krona has no minor unit: 500.50 ISK is no amount at all.
+    server.payment_intents[intent_id]["amount"] = 50050
+
+    with pytest.raises(PaymentProviderError):
+        await gateway.fetch_payment(intent_id)
+
+    assert sent == 50000
+
+
 async def test_fetching_an_unknown_intent_is_a_provider_error(gateway: StripeGateway) -> None:
     with pytest.raises(PaymentProviderError) as raised:
         await gateway.fetch_payment("pi_missing")
