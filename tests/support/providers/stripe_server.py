@@ -263,6 +263,8 @@ class FakeStripe:
             self.requests.append(request)
             failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
+            # An injected failure stands for an outage before Stripe processed anything, so it is not saved
+            # under the request's idempotency key: the retry is processed afresh.
             if failure.hang_seconds:
                 self.closing.wait(failure.hang_seconds)
             error = StripeApiError(failure.status, failure.error_type, failure.message, code=failure.code)
