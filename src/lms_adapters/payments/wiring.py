@@ -20,7 +20,7 @@ async def open_payment_gateways(settings: Settings) -> AsyncIterator[dict[Provid
     without keys is left out: asking for it is `payments.provider_not_configured`, not a crash."""
     from lms_adapters.payments.myfatoorah import MyFatoorahGateway
     from lms_adapters.payments.paymob import PaymobGateway
-    from lms_adapters.payments.stripe_gateway import StripeGateway
+    from lms_adapters.payments.stripe import StripeGateway
 
     built = {
         Provider.STRIPE: StripeGateway.from_settings(settings),
