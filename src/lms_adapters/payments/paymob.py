@@ -1,0 +1,494 @@
+"""Paymob through its classic Accept API: auth token, order, payment key, iframe; HMAC-signed callbacks.
+
+Correlation: the Paymob order id is the provider payment id everywhere (checkout, callbacks, inquiry),
+because `obj.order.id` is covered by the callback's HMAC while `merchant_order_id` is not. A callback's
+`merchant_order_id` could be changed by anyone replaying a genuine callback, so it is never read as our
+payment id: `GatewayEvent.our_payment_id` stays None and the service finds the payment by order id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Self
+
+import httpx
+
+from lms_core.payments.entities import PaymentStatus, Provider
+from lms_core.payments.errors import (
+    InvalidWebhookSignature,
+    MalformedWebhook,
+    PaymentProviderError,
+    PaymentProviderUnavailable,
+    SubscriptionsNotSupported,
+)
+from lms_core.payments.ports import (
+    Checkout,
+    CheckoutRequest,
+    GatewayEvent,
+    GatewayEventKind,
+    PaymentState,
+    SubscriptionCheckout,
+    SubscriptionRequest,
+    SubscriptionState,
+)
+from lms_core.shared.money import Money
+
+if TYPE_CHECKING:
+    from lms_adapters.settings import Settings
+
+DEFAULT_API_BASE = "https://accept.paymob.com"
+
+# The transaction callback's signed fields, in the order Paymob concatenates them (its HMAC docs).
+# `error_occured` is Paymob's spelling.
+HMAC_FIELDS: tuple[str, ...] = (
+    "amount_cents",
+    "created_at",
+    "currency",
+    "error_occured",
+    "has_parent_transaction",
+    "id",
+    "integration_id",
+    "is_3d_secure",
+    "is_auth",
+    "is_capture",
+    "is_refunded",
+    "is_standalone_payment",
+    "is_voided",
+    "order.id",
+    "owner",
+    "pending",
+    "source_data.pan",
+    "source_data.sub_type",
+    "source_data.type",
+    "success",
+)
+
+# Paymob rejects a payment key whose billing data lacks any of these; unknown ones are sent as "NA".
+_BILLING_KEYS = (
+    "apartment",
+    "email",
+    "floor",
+    "first_name",
+    "street",
+    "building",
+    "phone_number",
+    "shipping_method",
+    "postal_code",
+    "city",
+    "country",
+    "last_name",
+    "state",
+)
+
+# The auth token lives about an hour; renewing it well before keeps a request from racing its expiry.
+_TOKEN_TTL_SECONDS = 50 * 60
+_PAYMENT_KEY_EXPIRATION_SECONDS = 3600
+_MAX_MESSAGE = 500
+
+
+def _hmac_value(value: object) -> str:
+    # Paymob renders booleans lower case; Python's str(True) would be "True". The inquiry API gives
+    # booleans as the strings "true"/"false", which pass through unchanged.
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _lookup(obj: Mapping[str, Any], dotted: str) -> object:
+    current: object = obj
+    for part in dotted.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(part)
+    return current
+
+
+def transaction_hmac_message(obj: Mapping[str, Any]) -> str:
+    """The string Paymob signs for a transaction callback's `obj`."""
+    return "".join(_hmac_value(_lookup(obj, name)) for name in HMAC_FIELDS)
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return False
+
+
+def _int(value: object, what: str) -> int:
+    if isinstance(value, bool):
+        raise MalformedWebhook(f"Paymob {what} is not an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    raise MalformedWebhook(f"Paymob {what} is not an integer")
+
+
+def _money(minor: object, currency: object, what: str) -> Money:
+    if not isinstance(currency, str):
+        raise MalformedWebhook(f"Paymob {what} has no currency")
+    try:
+        return Money.from_minor(_int(minor, what), currency.upper())
+    except ValueError as exc:
+        raise MalformedWebhook(f"Paymob {what} has an unreadable amount") from exc
+
+
+def _failure_reason(obj: Mapping[str, Any]) -> str:
+    data = obj.get("data")
+    if isinstance(data, Mapping):
+        for key in ("message", "txn_response_code"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:_MAX_MESSAGE]
+    return "declined"
+
+
+class _Outcome:
+    """What one transaction says about the payment (its order), from the signed flags first."""
+
+    __slots__ = ("amount", "failure_reason", "key", "kind", "status")
+
+    def __init__(
+        self,
+        *,
+        kind: GatewayEventKind,
+        status: PaymentStatus | None,
+        key: str,
+        amount: Money | None,
+        reason: str | None,
+    ) -> None:
+        self.kind = kind
+        self.status = status  # None: says nothing about the payment's status (a failed refund attempt)
+        self.key = key
+        self.amount = amount
+        self.failure_reason = reason
+
+
+def _outcome(obj: Mapping[str, Any]) -> _Outcome:
+    amount = _money(obj.get("amount_cents"), obj.get("currency"), "transaction")
+    order = obj.get("order")
+    order_amount_cents = order.get("amount_cents") if isinstance(order, Mapping) else None
+    success = _flag(obj.get("success"))
+    pending = _flag(obj.get("pending"))
+
+    if _flag(obj.get("is_void")) or _flag(obj.get("is_voided")):
+        # A voided charge never settles: the money goes back as with a full refund.
+        if _flag(obj.get("is_void")) and not success:
+            return _Outcome(kind=GatewayEventKind.IGNORED, status=None, key="void-failed", amount=None, reason=None)
+        return _Outcome(
+            kind=GatewayEventKind.PAYMENT_REFUNDED,
+            status=PaymentStatus.REFUNDED,
+            key="voided",
+            amount=amount,
+            reason=None,
+        )
+    if _flag(obj.get("is_refund")):
+        # The refund's own transaction: its amount is what was refunded, compared with the order's.
+        if not success or pending or order_amount_cents is None:
+            return _Outcome(kind=GatewayEventKind.IGNORED, status=None, key="refund", amount=None, reason=None)
+        full = _int(obj.get("amount_cents"), "refund amount") >= _int(order_amount_cents, "order amount")
+        return _Outcome(
+            kind=GatewayEventKind.PAYMENT_REFUNDED if full else GatewayEventKind.IGNORED,
+            status=PaymentStatus.REFUNDED if full else PaymentStatus.SUCCEEDED,
+            key="refund",
+            amount=amount,
+            reason=None,
+        )
+    if _flag(obj.get("is_refunded")):
+        refunded = obj.get("refunded_amount_cents")
+        refunded_cents = _int(refunded, "refunded amount") if refunded is not None else 0
+        full = refunded_cents >= _int(obj.get("amount_cents"), "transaction amount")
+        return _Outcome(
+            kind=GatewayEventKind.PAYMENT_REFUNDED if full else GatewayEventKind.IGNORED,
+            status=PaymentStatus.REFUNDED if full else PaymentStatus.SUCCEEDED,
+            # Each further partial refund is its own event; the last one may complete the refund.
+            key=f"refunded:{refunded_cents}",
+            amount=Money.from_minor(refunded_cents, amount.currency) if full else None,
+            reason=None,
+        )
+    if pending:
+        return _Outcome(
+            kind=GatewayEventKind.IGNORED, status=PaymentStatus.PENDING, key="pending", amount=None, reason=None
+        )
+    if success:
+        return _Outcome(
+            kind=GatewayEventKind.PAYMENT_SUCCEEDED,
+            status=PaymentStatus.SUCCEEDED,
+            key="succeeded",
+            amount=amount,
+            reason=None,
+        )
+    reason = _failure_reason(obj)
+    return _Outcome(
+        kind=GatewayEventKind.PAYMENT_FAILED, status=PaymentStatus.FAILED, key="failed", amount=amount, reason=reason
+    )
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    parts = name.split()
+    if not parts:
+        return "NA", "NA"
+    if len(parts) == 1:
+        return parts[0], "NA"
+    return parts[0], " ".join(parts[1:])
+
+
+def _provider_message(response: httpx.Response) -> str:
+    try:
+        payload = response.json()
+    except ValueError:
+        return response.text[:_MAX_MESSAGE]
+    if isinstance(payload, Mapping):
+        for key in ("detail", "message"):
+            value = payload.get(key)
+            if isinstance(value, str):
+                return value[:_MAX_MESSAGE]
+    return json.dumps(payload, sort_keys=True)[:_MAX_MESSAGE]
+
+
+class _Unauthorized(Exception):
+    """The auth token was refused: fetch a new one and try once more."""
+
+
+class PaymobGateway:
+    """`PaymentGateway` for Paymob (classic Accept API, iframe payment page). No subscriptions."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        hmac_secret: str,
+        integration_id: int,
+        iframe_id: str,
+        api_base: str = DEFAULT_API_BASE,
+        timeout_seconds: float = 15.0,
+    ) -> None:
+        self._api_key = api_key
+        self._hmac_secret = hmac_secret.encode()
+        self._integration_id = integration_id
+        self._iframe_id = iframe_id
+        self._base = api_base.rstrip("/")
+        self._client = httpx.AsyncClient(base_url=self._base, timeout=timeout_seconds)
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._token_lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self | None:
+        """None when the deployment has not configured Paymob (any of its four keys missing)."""
+        api_key = settings.paymob_api_key
+        secret = settings.paymob_hmac_secret
+        integration = settings.paymob_integration_id
+        iframe = settings.paymob_iframe_id
+        if not (api_key and secret and integration and iframe):
+            return None
+        if not integration.strip().isdigit():
+            raise ValueError("LMS_PAYMOB_INTEGRATION_ID must be Paymob's numeric integration id")
+        return cls(
+            api_key=api_key,
+            hmac_secret=secret,
+            integration_id=int(integration),
+            iframe_id=iframe.strip(),
+            api_base=settings.paymob_api_base,
+            timeout_seconds=settings.payment_timeout_seconds,
+        )
+
+    @property
+    def provider(self) -> Provider:
+        return Provider.PAYMOB
+
+    @property
+    def supports_subscriptions(self) -> bool:
+        return False
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- HTTP -----------------------------------------------------------------------------------------
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self._client.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise PaymentProviderUnavailable("Paymob did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise PaymentProviderUnavailable("Paymob could not be reached") from exc
+        if response.status_code >= 500:
+            raise PaymentProviderUnavailable(f"Paymob answered {response.status_code}")
+        return response
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code >= 400:
+            raise PaymentProviderError(
+                f"Paymob refused the request ({response.status_code})",
+                details={"provider_message": _provider_message(response), "status": response.status_code},
+            )
+        try:
+            payload = json.loads(response.content, parse_float=Decimal)
+        except ValueError as exc:
+            raise PaymentProviderError("Paymob answered something that is not JSON") from exc
+        if not isinstance(payload, dict):
+            raise PaymentProviderError("Paymob answered an unexpected shape")
+        return payload
+
+    async def _auth_token(self) -> str:
+        async with self._token_lock:
+            if self._token is not None and time.monotonic() < self._token_expires:
+                return self._token
+            payload = self._json(await self._send("POST", "/api/auth/tokens", json={"api_key": self._api_key}))
+            token = payload.get("token")
+            if not isinstance(token, str) or not token:
+                raise PaymentProviderError("Paymob's auth answer has no token")
+            self._token = token
+            self._token_expires = time.monotonic() + _TOKEN_TTL_SECONDS
+            return token
+
+    def _forget_token(self, token: str) -> None:
+        if self._token == token:
+            self._token = None
+
+    async def _authed(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        """A call that carries the auth token (in the body for POST, as `token` for GET), renewed once on 401."""
+        for attempt in range(2):
+            token = await self._auth_token()
+            if body is not None:
+                response = await self._send(method, path, json={"auth_token": token, **body})
+            else:
+                response = await self._send(method, path, params={"token": token})
+            if response.status_code != 401 or attempt == 1:
+                return response
+            self._forget_token(token)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- payments -------------------------------------------------------------------------------------
+
+    async def create_checkout(self, request: CheckoutRequest) -> Checkout:
+        amount_cents = str(request.total.to_minor())
+        currency = request.total.currency
+        order = self._json(
+            await self._authed(
+                "POST",
+                "/api/ecommerce/orders",
+                {
+                    "delivery_needed": "false",
+                    "amount_cents": amount_cents,
+                    "currency": currency,
+                    "merchant_order_id": str(request.payment_id),
+                    "items": [],
+                },
+            )
+        )
+        order_id = order.get("id")
+        if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id).isdigit():
+            raise PaymentProviderError("Paymob's order answer has no id")
+        first_name, last_name = _split_name(request.customer_name)
+        billing = dict.fromkeys(_BILLING_KEYS, "NA")
+        billing.update(first_name=first_name, last_name=last_name, email=request.customer_email)
+        key = self._json(
+            await self._authed(
+                "POST",
+                "/api/acceptance/payment_keys",
+                {
+                    "amount_cents": amount_cents,
+                    "expiration": _PAYMENT_KEY_EXPIRATION_SECONDS,
+                    "order_id": int(order_id),
+                    "billing_data": billing,
+                    "currency": currency,
+                    "integration_id": self._integration_id,
+                    # A paid order cannot be paid a second time from a stale payment page.
+                    "lock_order_when_paid": "true",
+                },
+            )
+        )
+        payment_key = key.get("token")
+        if not isinstance(payment_key, str) or not payment_key:
+            raise PaymentProviderError("Paymob's payment key answer has no token")
+        url = httpx.URL(f"{self._base}/api/acceptance/iframes/{self._iframe_id}", params={"payment_token": payment_key})
+        return Checkout(provider_payment_id=str(order_id), payment_url=str(url))
+
+    async def fetch_payment(self, provider_payment_id: str) -> PaymentState:
+        """The order's transaction as Paymob's transaction inquiry reports it; an order nobody has tried to
+        pay yet has no transaction (404) and is pending while the order itself exists."""
+        if not provider_payment_id.isdigit():
+            raise PaymentProviderError("not a Paymob order id", details={"provider_message": "invalid order id"})
+        response = await self._authed(
+            "POST", "/api/ecommerce/orders/transaction_inquiry", {"order_id": int(provider_payment_id)}
+        )
+        if response.status_code == 404:
+            self._json(await self._authed("GET", f"/api/ecommerce/orders/{provider_payment_id}"))
+            return PaymentState(provider_payment_id=provider_payment_id, status=PaymentStatus.PENDING)
+        payload = self._json(response)
+        obj = payload.get("obj") if payload.get("type") == "TRANSACTION" else payload
+        if not isinstance(obj, dict):
+            raise PaymentProviderError("Paymob's inquiry answer is not a transaction")
+        try:
+            outcome = _outcome(obj)
+        except MalformedWebhook as exc:
+            raise PaymentProviderError(f"Paymob's inquiry answer is unreadable: {exc.message}") from exc
+        status = outcome.status or PaymentStatus.SUCCEEDED
+        return PaymentState(
+            provider_payment_id=provider_payment_id,
+            status=status,
+            amount=outcome.amount,
+            failure_reason=outcome.failure_reason,
+        )
+
+    def parse_webhook(
+        self, body: bytes, headers: Mapping[str, str], query: Mapping[str, str], *, now: datetime
+    ) -> GatewayEvent:
+        """Verify a transaction-processed callback (HMAC-SHA512 in `?hmac=`) and read it.
+
+        Paymob signs no timestamp, so there is no replay window: a replay is stopped by the event id
+        (`txn:<transaction id>:<state>`). The state is part of it because the same transaction is reported
+        again when it changes (pending then paid; paid then voided or refunded, partially more than once).
+        """
+        signature = query.get("hmac")
+        if not signature:
+            raise InvalidWebhookSignature("the Paymob callback has no hmac")
+        try:
+            payload = json.loads(body, parse_float=Decimal)
+        except ValueError as exc:
+            raise InvalidWebhookSignature("the Paymob callback body is not JSON, so it cannot be verified") from exc
+        obj = payload.get("obj") if isinstance(payload, dict) else None
+        if not isinstance(obj, dict) or payload.get("type") != "TRANSACTION":
+            raise InvalidWebhookSignature("not a Paymob transaction callback, so it cannot be verified")
+        expected = hmac.new(self._hmac_secret, transaction_hmac_message(obj).encode(), hashlib.sha512).hexdigest()
+        if not hmac.compare_digest(expected, signature.strip().lower()):
+            raise InvalidWebhookSignature("the Paymob callback's hmac does not match")
+
+        transaction_id = obj.get("id")
+        order = obj.get("order")
+        order_id = order.get("id") if isinstance(order, Mapping) else None
+        if transaction_id is None or order_id is None:
+            raise MalformedWebhook("the Paymob callback has no transaction or order id")
+        outcome = _outcome(obj)
+        return GatewayEvent(
+            provider_event_id=f"txn:{_hmac_value(transaction_id)}:{outcome.key}",
+            event_type="TRANSACTION",
+            kind=outcome.kind,
+            provider_payment_id=_hmac_value(order_id),
+            our_payment_id=None,
+            amount=outcome.amount,
+            failure_reason=outcome.failure_reason,
+        )
+
+    # -- subscriptions --------------------------------------------------------------------------------
+
+    async def create_subscription(self, request: SubscriptionRequest) -> SubscriptionCheckout:
+        raise SubscriptionsNotSupported("Paymob payments here are one-time only")
+
+    async def cancel_subscription(self, provider_subscription_id: str, *, at_period_end: bool) -> SubscriptionState:
+        raise SubscriptionsNotSupported("Paymob payments here are one-time only")
