@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -378,19 +379,21 @@ class PaymobGateway:
     async def create_checkout(self, request: CheckoutRequest) -> Checkout:
         amount_cents = str(request.total.to_minor())
         currency = request.total.currency
-        order = self._json(
-            await self._authed(
-                "POST",
-                "/api/ecommerce/orders",
-                {
-                    "delivery_needed": "false",
-                    "amount_cents": amount_cents,
-                    "currency": currency,
-                    "merchant_order_id": str(request.payment_id),
-                    "items": [],
-                },
-            )
-        )
+        order_body: dict[str, Any] = {
+            "delivery_needed": "false",
+            "amount_cents": amount_cents,
+            "currency": currency,
+            "merchant_order_id": str(request.payment_id),
+            "items": [],
+        }
+        response = await self._authed("POST", "/api/ecommerce/orders", order_body)
+        if response.status_code == 422 and "duplicate" in _provider_message(response).lower():
+            # Paymob takes a merchant order id once; checking out the same payment again (a closed payment
+            # page) needs a new order. The reference is only a label for Paymob's dashboard: callbacks are
+            # matched by order id, so a suffix changes nothing here.
+            order_body["merchant_order_id"] = f"{request.payment_id}.{secrets.token_hex(4)}"
+            response = await self._authed("POST", "/api/ecommerce/orders", order_body)
+        order = self._json(response)
         order_id = order.get("id")
         if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id).isdigit():
             raise PaymentProviderError("Paymob's order answer has no id")

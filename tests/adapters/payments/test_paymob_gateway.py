@@ -136,6 +136,21 @@ async def test_checkout_sends_the_currencys_minor_units(
     assert paymob.orders[int(checkout.provider_payment_id)].amount_cents == int(minor)
 
 
+async def test_checking_out_the_same_payment_again_makes_a_new_order(
+    paymob: FakePaymob, gateway: PaymobGateway
+) -> None:
+    request = checkout_request()
+    first = await gateway.create_checkout(request)
+    second = await gateway.create_checkout(request)
+
+    assert first.provider_payment_id != second.provider_payment_id
+    assert first.payment_url != second.payment_url
+    again = paymob.orders[int(second.provider_payment_id)]
+    assert again.merchant_order_id is not None
+    assert again.merchant_order_id.startswith(f"{request.payment_id}.")
+    assert paymob.orders[int(first.provider_payment_id)].merchant_order_id == str(request.payment_id)
+
+
 async def test_a_one_word_name_fills_the_last_name_with_na(paymob: FakePaymob, gateway: PaymobGateway) -> None:
     await gateway.create_checkout(checkout_request(name="Plato"))
 
