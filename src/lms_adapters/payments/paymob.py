@@ -21,6 +21,12 @@ from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
+from lms_adapters.payments._paymob_transactions import (
+    HMAC_FIELDS,
+    hmac_value,
+    transaction_hmac_message,
+    transaction_outcome,
+)
 from lms_core.payments.entities import PaymentStatus, Provider
 from lms_core.payments.errors import (
     InvalidWebhookSignature,
@@ -33,43 +39,18 @@ from lms_core.payments.ports import (
     Checkout,
     CheckoutRequest,
     GatewayEvent,
-    GatewayEventKind,
     PaymentState,
     SubscriptionCheckout,
     SubscriptionRequest,
     SubscriptionState,
 )
-from lms_core.shared.money import Money
 
 if TYPE_CHECKING:
     from lms_adapters.settings import Settings
 
-DEFAULT_API_BASE = "https://accept.paymob.com"
+__all__ = ["DEFAULT_API_BASE", "HMAC_FIELDS", "PaymobGateway", "transaction_hmac_message"]
 
-# The transaction callback's signed fields, in the order Paymob concatenates them (its HMAC docs).
-# `error_occured` is Paymob's spelling.
-HMAC_FIELDS: tuple[str, ...] = (
-    "amount_cents",
-    "created_at",
-    "currency",
-    "error_occured",
-    "has_parent_transaction",
-    "id",
-    "integration_id",
-    "is_3d_secure",
-    "is_auth",
-    "is_capture",
-    "is_refunded",
-    "is_standalone_payment",
-    "is_voided",
-    "order.id",
-    "owner",
-    "pending",
-    "source_data.pan",
-    "source_data.sub_type",
-    "source_data.type",
-    "success",
-)
+DEFAULT_API_BASE = "https://accept.paymob.com"
 
 # Paymob rejects a payment key whose billing data lacks any of these; unknown ones are sent as "NA".
 _BILLING_KEYS = (
@@ -94,150 +75,6 @@ _PAYMENT_KEY_EXPIRATION_SECONDS = 3600
 _MAX_MESSAGE = 500
 
 
-def _hmac_value(value: object) -> str:
-    # Paymob renders booleans lower case; Python's str(True) would be "True". The inquiry API gives
-    # booleans as the strings "true"/"false", which pass through unchanged.
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _lookup(obj: Mapping[str, Any], dotted: str) -> object:
-    current: object = obj
-    for part in dotted.split("."):
-        if not isinstance(current, Mapping):
-            return None
-        current = current.get(part)
-    return current
-
-
-def transaction_hmac_message(obj: Mapping[str, Any]) -> str:
-    """The string Paymob signs for a transaction callback's `obj`."""
-    return "".join(_hmac_value(_lookup(obj, name)) for name in HMAC_FIELDS)
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return False
-
-
-def _int(value: object, what: str) -> int:
-    if isinstance(value, bool):
-        raise MalformedWebhook(f"Paymob {what} is not an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    raise MalformedWebhook(f"Paymob {what} is not an integer")
-
-
-def _money(minor: object, currency: object, what: str) -> Money:
-    if not isinstance(currency, str):
-        raise MalformedWebhook(f"Paymob {what} has no currency")
-    try:
-        return Money.from_minor(_int(minor, what), currency.upper())
-    except ValueError as exc:
-        raise MalformedWebhook(f"Paymob {what} has an unreadable amount") from exc
-
-
-def _failure_reason(obj: Mapping[str, Any]) -> str:
-    data = obj.get("data")
-    if isinstance(data, Mapping):
-        for key in ("message", "txn_response_code"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:_MAX_MESSAGE]
-    return "declined"
-
-
-class _Outcome:
-    """What one transaction says about the payment (its order), from the signed flags first."""
-
-    __slots__ = ("amount", "failure_reason", "key", "kind", "status")
-
-    def __init__(
-        self,
-        *,
-        kind: GatewayEventKind,
-        status: PaymentStatus | None,
-        key: str,
-        amount: Money | None,
-        reason: str | None,
-    ) -> None:
-        self.kind = kind
-        self.status = status  # None: says nothing about the payment's status (a failed refund attempt)
-        self.key = key
-        self.amount = amount
-        self.failure_reason = reason
-
-
-def _outcome(obj: Mapping[str, Any]) -> _Outcome:
-    amount = _money(obj.get("amount_cents"), obj.get("currency"), "transaction")
-    order = obj.get("order")
-    order_amount_cents = order.get("amount_cents") if isinstance(order, Mapping) else None
-    success = _flag(obj.get("success"))
-    pending = _flag(obj.get("pending"))
-
-    if _flag(obj.get("is_void")) or _flag(obj.get("is_voided")):
-        # A voided charge never settles: the money goes back as with a full refund.
-        if _flag(obj.get("is_void")) and not success:
-            return _Outcome(kind=GatewayEventKind.IGNORED, status=None, key="void-failed", amount=None, reason=None)
-        return _Outcome(
-            kind=GatewayEventKind.PAYMENT_REFUNDED,
-            status=PaymentStatus.REFUNDED,
-            key="voided",
-            amount=amount,
-            reason=None,
-        )
-    if _flag(obj.get("is_refund")):
-        # The refund's own transaction: its amount is what was refunded, compared with the order's.
-        if not success or pending or order_amount_cents is None:
-            return _Outcome(kind=GatewayEventKind.IGNORED, status=None, key="refund", amount=None, reason=None)
-        full = _int(obj.get("amount_cents"), "refund amount") >= _int(order_amount_cents, "order amount")
-        return _Outcome(
-            kind=GatewayEventKind.PAYMENT_REFUNDED if full else GatewayEventKind.IGNORED,
-            status=PaymentStatus.REFUNDED if full else PaymentStatus.SUCCEEDED,
-            key="refund",
-            amount=amount,
-            reason=None,
-        )
-    if _flag(obj.get("is_refunded")):
-        refunded = obj.get("refunded_amount_cents")
-        refunded_cents = _int(refunded, "refunded amount") if refunded is not None else 0
-        full = refunded_cents >= _int(obj.get("amount_cents"), "transaction amount")
-        return _Outcome(
-            kind=GatewayEventKind.PAYMENT_REFUNDED if full else GatewayEventKind.IGNORED,
-            status=PaymentStatus.REFUNDED if full else PaymentStatus.SUCCEEDED,
-            # Each further partial refund is its own event; the last one may complete the refund.
-            key=f"refunded:{refunded_cents}",
-            amount=Money.from_minor(refunded_cents, amount.currency) if full else None,
-            reason=None,
-        )
-    if pending:
-        return _Outcome(
-            kind=GatewayEventKind.IGNORED, status=PaymentStatus.PENDING, key="pending", amount=None, reason=None
-        )
-    if success:
-        return _Outcome(
-            kind=GatewayEventKind.PAYMENT_SUCCEEDED,
-            status=PaymentStatus.SUCCEEDED,
-            key="succeeded",
-            amount=amount,
-            reason=None,
-        )
-    reason = _failure_reason(obj)
-    return _Outcome(
-        kind=GatewayEventKind.PAYMENT_FAILED, status=PaymentStatus.FAILED, key="failed", amount=amount, reason=reason
-    )
-
-
 def _split_name(name: str) -> tuple[str, str]:
     parts = name.split()
     if not parts:
@@ -258,10 +95,6 @@ def _provider_message(response: httpx.Response) -> str:
             if isinstance(value, str):
                 return value[:_MAX_MESSAGE]
     return json.dumps(payload, sort_keys=True)[:_MAX_MESSAGE]
-
-
-class _Unauthorized(Exception):
-    """The auth token was refused: fetch a new one and try once more."""
 
 
 class PaymobGateway:
@@ -438,7 +271,7 @@ class PaymobGateway:
         if not isinstance(obj, dict):
             raise PaymentProviderError("Paymob's inquiry answer is not a transaction")
         try:
-            outcome = _outcome(obj)
+            outcome = transaction_outcome(obj)
         except MalformedWebhook as exc:
             raise PaymentProviderError(f"Paymob's inquiry answer is unreadable: {exc.message}") from exc
         status = outcome.status or PaymentStatus.SUCCEEDED
@@ -477,12 +310,12 @@ class PaymobGateway:
         order_id = order.get("id") if isinstance(order, Mapping) else None
         if transaction_id is None or order_id is None:
             raise MalformedWebhook("the Paymob callback has no transaction or order id")
-        outcome = _outcome(obj)
+        outcome = transaction_outcome(obj)
         return GatewayEvent(
-            provider_event_id=f"txn:{_hmac_value(transaction_id)}:{outcome.key}",
+            provider_event_id=f"txn:{hmac_value(transaction_id)}:{outcome.key}",
             event_type="TRANSACTION",
             kind=outcome.kind,
-            provider_payment_id=_hmac_value(order_id),
+            provider_payment_id=hmac_value(order_id),
             our_payment_id=None,
             amount=outcome.amount,
             failure_reason=outcome.failure_reason,
