@@ -41,6 +41,11 @@ HMAC_FIELDS: tuple[str, ...] = (
 _MAX_MESSAGE = 500
 
 
+def is_ascii_digits(text: str) -> bool:
+    """`str.isdigit` also accepts digits such as "²" that `int()` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def hmac_value(value: object) -> str:
     # Paymob renders booleans lower case; Python's str(True) would be "True". The inquiry API gives
     # booleans as the strings "true"/"false", which pass through unchanged.
@@ -78,11 +83,21 @@ def _int(value: object, what: str) -> int:
         raise MalformedWebhook(f"Paymob {what} is not an integer")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and is_ascii_digits(value.strip().removeprefix("-")):
         return int(value.strip())
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     raise MalformedWebhook(f"Paymob {what} is not an integer")
+
+
+def positive_id(value: object, what: str) -> int:
+    """A Paymob id (transaction, order): a positive integer, as JSON number or digits."""
+    if value is None:
+        raise MalformedWebhook(f"the Paymob transaction has no {what}")
+    number = _int(value, what)
+    if number <= 0:
+        raise MalformedWebhook(f"Paymob {what} is not a positive integer")
+    return number
 
 
 def _money(minor: object, currency: object, what: str) -> Money:

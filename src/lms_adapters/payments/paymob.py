@@ -23,7 +23,8 @@ import httpx
 
 from lms_adapters.payments._paymob_transactions import (
     HMAC_FIELDS,
-    hmac_value,
+    is_ascii_digits,
+    positive_id,
     transaction_hmac_message,
     transaction_outcome,
 )
@@ -129,7 +130,7 @@ class PaymobGateway:
         iframe = settings.paymob_iframe_id
         if not (api_key and secret and integration and iframe):
             return None
-        if not integration.strip().isdigit():
+        if not is_ascii_digits(integration.strip()):
             raise ValueError("LMS_PAYMOB_INTEGRATION_ID must be Paymob's numeric integration id")
         return cls(
             api_key=api_key,
@@ -228,7 +229,7 @@ class PaymobGateway:
             response = await self._authed("POST", "/api/ecommerce/orders", order_body)
         order = self._json(response)
         order_id = order.get("id")
-        if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id).isdigit():
+        if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not is_ascii_digits(str(order_id)):
             raise PaymentProviderError("Paymob's order answer has no id")
         first_name, last_name = _split_name(request.customer_name)
         billing = dict.fromkeys(_BILLING_KEYS, "NA")
@@ -258,7 +259,7 @@ class PaymobGateway:
     async def fetch_payment(self, provider_payment_id: str) -> PaymentState:
         """The order's transaction as Paymob's transaction inquiry reports it; an order nobody has tried to
         pay yet has no transaction (404) and is pending while the order itself exists."""
-        if not provider_payment_id.isdigit():
+        if not is_ascii_digits(provider_payment_id):
             raise PaymentProviderError("not a Paymob order id", details={"provider_message": "invalid order id"})
         response = await self._authed(
             "POST", "/api/ecommerce/orders/transaction_inquiry", {"order_id": int(provider_payment_id)}
@@ -302,20 +303,19 @@ class PaymobGateway:
         if not isinstance(obj, dict) or payload.get("type") != "TRANSACTION":
             raise InvalidWebhookSignature("not a Paymob transaction callback, so it cannot be verified")
         expected = hmac.new(self._hmac_secret, transaction_hmac_message(obj).encode(), hashlib.sha512).hexdigest()
-        if not hmac.compare_digest(expected, signature.strip().lower()):
+        # Bytes: compare_digest refuses a str with non-ASCII characters, which a forged query may carry.
+        if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
             raise InvalidWebhookSignature("the Paymob callback's hmac does not match")
 
-        transaction_id = obj.get("id")
         order = obj.get("order")
-        order_id = order.get("id") if isinstance(order, Mapping) else None
-        if transaction_id is None or order_id is None:
-            raise MalformedWebhook("the Paymob callback has no transaction or order id")
+        transaction_id = positive_id(obj.get("id"), "transaction id")
+        order_id = positive_id(order.get("id") if isinstance(order, Mapping) else None, "order id")
         outcome = transaction_outcome(obj)
         return GatewayEvent(
-            provider_event_id=f"txn:{hmac_value(transaction_id)}:{outcome.key}",
+            provider_event_id=f"txn:{transaction_id}:{outcome.key}",
             event_type="TRANSACTION",
             kind=outcome.kind,
-            provider_payment_id=hmac_value(order_id),
+            provider_payment_id=str(order_id),
             our_payment_id=None,
             amount=outcome.amount,
             failure_reason=outcome.failure_reason,

@@ -27,7 +27,7 @@ from lms_core.payments.errors import (
     PaymentProviderUnavailable,
     SubscriptionsNotSupported,
 )
-from lms_core.payments.ports import CheckoutRequest, GatewayEventKind, SubscriptionRequest
+from lms_core.payments.ports import CheckoutRequest, GatewayEvent, GatewayEventKind, SubscriptionRequest
 from lms_core.shared.money import Money
 from tests.support.network import free_port
 from tests.support.providers.paymob_server import FakePaymob, running_paymob_server, sign_transaction
@@ -323,6 +323,8 @@ async def test_fetch_payment_of_an_unknown_order_is_a_provider_error(gateway: Pa
     assert caught.value.details["status"] == 404
     with pytest.raises(PaymentProviderError):
         await gateway.fetch_payment("not-an-order")
+    with pytest.raises(PaymentProviderError):
+        await gateway.fetch_payment("²")
 
 
 # -- webhooks ---------------------------------------------------------------------------------------
@@ -431,6 +433,8 @@ async def test_signature_failures(paymob: FakePaymob, gateway: PaymobGateway) ->
     assert tampered != body
     with pytest.raises(InvalidWebhookSignature):
         gateway.parse_webhook(tampered, headers, query, now=NOW)
+    with pytest.raises(InvalidWebhookSignature):
+        gateway.parse_webhook(body, headers, {"hmac": "é" * 128}, now=NOW)
     with pytest.raises(InvalidWebhookSignature):
         gateway.parse_webhook(b"not json", headers, query, now=NOW)
     with pytest.raises(InvalidWebhookSignature):
@@ -653,3 +657,54 @@ async def test_subscriptions_are_not_supported(gateway: PaymobGateway) -> None:
         )
     with pytest.raises(SubscriptionsNotSupported):
         await gateway.cancel_subscription("sub", at_period_end=True)
+
+
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12) | st.sampled_from(["true", "false", "EGP"])
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=300), signature=st.text(max_size=130))
+def test_an_unsigned_request_is_always_an_invalid_signature(
+    offline_gateway: PaymobGateway, body: bytes, signature: str
+) -> None:
+    with pytest.raises(InvalidWebhookSignature):
+        offline_gateway.parse_webhook(body, {}, {"hmac": signature}, now=NOW)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(
+            [
+                "amount_cents",
+                "currency",
+                "success",
+                "pending",
+                "is_refunded",
+                "is_voided",
+                "is_refund",
+                "refunded_amount_cents",
+                "id",
+                "order",
+                "data",
+            ]
+        ),
+        json_scalars | st.dictionaries(st.sampled_from(["id", "amount_cents", "message"]), json_scalars),
+    )
+)
+def test_a_signed_callback_is_read_or_refused_as_malformed(
+    offline_gateway: PaymobGateway, changes: dict[str, Any]
+) -> None:
+    """Whatever a correctly signed body holds, nothing but `MalformedWebhook` escapes (never a 500)."""
+    obj = {**json.loads(json.dumps(DOCS_OBJ)), **changes}
+    body = json.dumps({"type": "TRANSACTION", "obj": obj}).encode()
+    result: GatewayEvent | MalformedWebhook
+    try:
+        result = offline_gateway.parse_webhook(body, {}, {"hmac": sign_transaction(obj, SECRET)}, now=NOW)
+    except MalformedWebhook as refused:
+        result = refused
+    if isinstance(result, GatewayEvent):
+        assert result.provider_event_id.startswith(f"txn:{int(obj['id'])}:")
+        assert result.provider_payment_id == str(int(obj["order"]["id"]))
