@@ -382,7 +382,11 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(failure.hang_seconds)
             status, payload = failure.status, failure.body
         else:
-            status, payload = fake.handle(method, parts.path, query, body)
+            try:
+                status, payload = fake.handle(method, parts.path, query, body)
+            except (ValueError, TypeError, KeyError):
+                # Paymob answers a field of the wrong type with a 400, never a dropped connection.
+                status, payload = 400, {"detail": "Invalid data."}
         data = json.dumps(payload).encode()
         try:
             self.send_response(status)
