@@ -68,7 +68,9 @@ async def test_a_stripe_purchase_charges_the_courses_price_and_its_webhook_grant
         Decimal("49.00"),
         "USD",
     )
-    assert intent.client_secret is not None and intent.client_secret.startswith(intent.payment.provider_payment_id)
+    assert intent.payment.provider_payment_id is not None
+    assert intent.client_secret is not None
+    assert intent.client_secret.startswith(intent.payment.provider_payment_id + "_secret_")
     assert intent.payment.stripe_payment_intent_id == intent.payment.provider_payment_id
     [created] = shop.stripe.requests_to("POST", "/v1/payment_intents")
     assert created.form["amount"] == "4900"
