@@ -25,11 +25,14 @@ from litestar.types.internal_types import PathParameterDefinition
 from lms_core import (
     AddQuestion,
     AnswerSheet,
+    CancelSubscription,
     ConfirmEmail,
     ConfirmMfa,
     CreateCourse,
     CreateLesson,
+    CreatePaymentIntent,
     CreateQuiz,
+    CreateSubscription,
     CreateUser,
     CreateWebhookEndpoint,
     DisableMfa,
@@ -143,6 +146,9 @@ REQUEST_EXAMPLES: dict[type[msgspec.Struct], dict[str, Any]] = {
     },
     UpdateWebhookEndpoint: {"is_active": True, "event_types": ["certificates.issued"]},
     RotateWebhookSecret: {"grace_seconds": 86400},
+    CreatePaymentIntent: {"course_id": _COURSE, "provider": "stripe"},
+    CreateSubscription: {"plan_name": "Monthly"},
+    CancelSubscription: {"at_period_end": True},
 }
 
 
