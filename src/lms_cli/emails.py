@@ -7,44 +7,17 @@ from typing import TYPE_CHECKING
 import click
 
 from lms_cli.output import emit, run_on_engine
+from lms_cli.progress import progress_bar
 from lms_core import Actor, SendReminders, SendWeeklyProgress
 from lms_core.notifications.commands import MAX_INACTIVE_DAYS
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
-
     from lms_core import Lms, NotificationJobReport
 
 
 @click.group("emails")
 def emails() -> None:
     """Scheduled e-mails: weekly progress summaries and reminders."""
-
-
-class _Bar:
-    """A job's progress as a rich bar on stderr (stdout keeps the summary or the JSON alone)."""
-
-    def __init__(self, progress: Progress, label: str) -> None:
-        self._progress = progress
-        self._label = label
-        self._task: TaskID | None = None
-
-    def started(self, total: int) -> None:
-        self._task = self._progress.add_task(self._label, total=total)
-
-    def advanced(self) -> None:
-        if self._task is not None:
-            self._progress.advance(self._task)
-
-
-def _progress_bar() -> Progress:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True),
-    )  # fmt: skip
 
 
 def _summary(report: NotificationJobReport) -> str:
@@ -68,9 +41,9 @@ def weekly_progress(dry_run: bool, as_json: bool) -> None:
     running it again in the same week sends nothing more, and two runs at once send each summary once."""
 
     async def action(lms: Lms) -> NotificationJobReport:
-        with _progress_bar() as progress:
+        with progress_bar("weekly summaries") as bar:
             return await lms.notifications.send_weekly_progress(
-                Actor.system(), SendWeeklyProgress(dry_run=dry_run), progress=_Bar(progress, "weekly summaries")
+                Actor.system(), SendWeeklyProgress(dry_run=dry_run), progress=bar
             )
 
     report = run_on_engine(action, as_json=as_json, read_only=dry_run)
@@ -92,11 +65,11 @@ def send_reminders(inactive_days: int, dry_run: bool, as_json: bool) -> None:
     each enrolment is reminded once per stretch of inactivity, however often the job runs."""
 
     async def action(lms: Lms) -> NotificationJobReport:
-        with _progress_bar() as progress:
+        with progress_bar("reminders") as bar:
             return await lms.notifications.send_reminders(
                 Actor.system(),
                 SendReminders(inactive_days=inactive_days, dry_run=dry_run),
-                progress=_Bar(progress, "reminders"),
+                progress=bar,
             )
 
     report = run_on_engine(action, as_json=as_json, read_only=dry_run)

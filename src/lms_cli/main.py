@@ -15,6 +15,7 @@ from lms_cli.db import db
 from lms_cli.demo import demo
 from lms_cli.emails import emails
 from lms_cli.grade import grade
+from lms_cli.payments import payments
 from lms_cli.scheduler import scheduler
 from lms_cli.serve import serve
 from lms_cli.tasks import tasks
@@ -37,6 +38,7 @@ cli.add_command(users)
 cli.add_command(certificates)
 cli.add_command(grade)
 cli.add_command(emails)
+cli.add_command(payments)
 cli.add_command(worker)
 cli.add_command(tasks)
 cli.add_command(scheduler)

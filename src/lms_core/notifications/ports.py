@@ -59,11 +59,3 @@ class UnsubscribeTokens(Protocol):
     def read(self, token: str) -> tuple[UserId, MailingList]:
         """The account and list a token names; `InvalidUnsubscribeToken` for one not signed by this engine."""
         ...
-
-
-class JobProgress(Protocol):
-    """Told how many candidates a job has, then once per candidate handled (a progress bar)."""
-
-    def started(self, total: int) -> None: ...
-
-    def advanced(self) -> None: ...

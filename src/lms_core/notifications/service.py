@@ -23,14 +23,14 @@ from lms_core.notifications.entities import (
 )
 from lms_core.notifications.errors import InvalidUnsubscribeToken
 from lms_core.notifications.policy import require_operator
-from lms_core.notifications.ports import JobProgress, NotificationLinks, UnsubscribeTokens
+from lms_core.notifications.ports import NotificationLinks, UnsubscribeTokens
 from lms_core.notifications.views import JobEmail, JobOutcome, NotificationJobReport, UnsubscribeView
 from lms_core.payments.events import PaymentSucceeded
 from lms_core.shared.actor import Actor
 from lms_core.shared.clock import Clock
 from lms_core.shared.events import DomainEvent
 from lms_core.shared.ids import UserId
-from lms_core.shared.ports import Transaction, UnitOfWork
+from lms_core.shared.ports import JobProgress, Transaction, UnitOfWork
 from lms_core.users.entities import User
 from lms_core.users.service import UserService
 

@@ -68,7 +68,7 @@ from lms_core.shared.errors import LmsError
 from lms_core.shared.ids import new_id
 from lms_core.shared.money import Money
 from lms_core.shared.pagination import Page
-from lms_core.shared.ports import UnitOfWork
+from lms_core.shared.ports import JobProgress, UnitOfWork
 
 log = logging.getLogger("lms.payments")
 
@@ -254,7 +254,9 @@ class PaymentService:
 
     # -- reconciliation -------------------------------------------------------------------------
 
-    async def reconcile(self, actor: Actor, command: ReconcilePayments) -> ReconcileReport:
+    async def reconcile(
+        self, actor: Actor, command: ReconcilePayments, *, progress: JobProgress | None = None
+    ) -> ReconcileReport:
         """Ask each provider about the payments still pending after `older_than_seconds` and apply what it
         says, exactly as its webhook would (whichever comes first wins; the other finds nothing to do).
         Subscriptions whose paid period is over after a cancellation lose what they granted."""
@@ -264,7 +266,11 @@ class PaymentService:
         async with self._uow.begin(write=False) as tx:
             pending = list(await tx.payments.pending_older_than(cutoff, limit=command.limit))
         counts: dict[str, int] = defaultdict(int)
+        if progress is not None:
+            progress.started(len(pending))
         for payment in pending:
+            if progress is not None:
+                progress.advanced()
             if payment.provider_payment_id is None:
                 counts["still_pending"] += 1
                 continue

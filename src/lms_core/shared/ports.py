@@ -117,3 +117,11 @@ class HealthProbe(Protocol):
     name: str
 
     async def check(self) -> None: ...
+
+
+class JobProgress(Protocol):
+    """Told how many items a long job has, then once per item handled (a progress bar)."""
+
+    def started(self, total: int) -> None: ...
+
+    def advanced(self) -> None: ...
