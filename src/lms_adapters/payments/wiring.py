@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from decimal import Decimal, InvalidOperation
+from importlib import import_module
+from typing import Protocol
 
 import msgspec
 
@@ -15,25 +17,51 @@ from lms_core.payments.ports import PaymentGateway, SubscriptionPlan
 log = logging.getLogger("lms.payments")
 
 
-async def open_payment_gateways(settings: Settings) -> AsyncIterator[dict[Provider, PaymentGateway]]:
-    """The gateways of the providers whose keys are set; their HTTP clients are closed on exit. A provider
-    without keys is left out: asking for it is `payments.provider_not_configured`, not a crash."""
-    from lms_adapters.payments.myfatoorah import MyFatoorahGateway
-    from lms_adapters.payments.paymob import PaymobGateway
-    from lms_adapters.payments.stripe import StripeGateway
+# Each provider's adapter and the settings it needs: its module is imported only when they are set, so an
+# engine without payments never loads the Stripe SDK.
+_GATEWAYS: dict[Provider, tuple[str, str, tuple[str, ...]]] = {
+    Provider.STRIPE: ("lms_adapters.payments.stripe", "StripeGateway", ("stripe_secret_key", "stripe_webhook_secret")),
+    Provider.PAYMOB: (
+        "lms_adapters.payments.paymob",
+        "PaymobGateway",
+        ("paymob_api_key", "paymob_hmac_secret", "paymob_integration_id", "paymob_iframe_id"),
+    ),
+    Provider.MYFATOORAH: (
+        "lms_adapters.payments.myfatoorah",
+        "MyFatoorahGateway",
+        ("myfatoorah_api_key", "myfatoorah_webhook_secret"),
+    ),
+}
 
-    built = {
-        Provider.STRIPE: StripeGateway.from_settings(settings),
-        Provider.PAYMOB: PaymobGateway.from_settings(settings),
-        Provider.MYFATOORAH: MyFatoorahGateway.from_settings(settings),
-    }
-    gateways: dict[Provider, PaymentGateway] = {p: g for p, g in built.items() if g is not None}
+
+class ClosableGateway(PaymentGateway, Protocol):
+    """A gateway holding HTTP connections, closed when the engine closes."""
+
+    async def aclose(self) -> None: ...
+
+
+async def open_payment_gateways(settings: Settings) -> AsyncIterator[dict[Provider, ClosableGateway]]:
+    """The gateways of the providers whose keys are set; their HTTP clients are closed on exit. A provider
+    without keys is left out: asking for it is `payments.provider_not_configured`, not a crash. One with
+    some of its keys only is left out with a warning naming the missing ones."""
+    gateways: dict[Provider, ClosableGateway] = {}
+    for provider, (module, class_name, keys) in _GATEWAYS.items():
+        missing = [f"LMS_{key.upper()}" for key in keys if not getattr(settings, key)]
+        if len(missing) == len(keys):
+            continue
+        if missing:
+            log.warning("%s payments are off: %s not set", provider.value, ", ".join(missing))
+            continue
+        gateway_class = getattr(import_module(module), class_name)
+        try:
+            gateways[provider] = gateway_class.from_settings(settings)
+        except ValueError as exc:
+            raise ConfigurationError(f"{provider.value} payments: {exc}") from exc
     try:
         yield gateways
     finally:
-        for gateway in built.values():
-            if gateway is not None:
-                await gateway.aclose()
+        for gateway in gateways.values():
+            await gateway.aclose()
 
 
 def default_provider(settings: Settings) -> Provider:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lms_core.shared.errors import (
     BadGatewayError,
     ConflictError,
+    ExternalServiceError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
@@ -36,8 +37,9 @@ class AlreadyHasAccess(ConflictError):
     code = "payments.already_enrolled"
 
 
-class ProviderNotConfigured(ServiceUnavailableError):
-    """The provider asked for has no credentials in this deployment's settings."""
+class ProviderNotConfigured(ExternalServiceError):
+    """The provider asked for has no credentials in this deployment's settings (503, and no retry-after:
+    asking again will not help until an operator configures it)."""
 
     code = "payments.provider_not_configured"
 
