@@ -24,7 +24,13 @@ Positive = Annotated[int, msgspec.Meta(ge=1)]
 _JSON_FIELDS: dict[str, type] = {"storage_options": dict, "subscription_plans": list, "tax_rates": dict}
 # Settings where an empty variable is a value of its own (a schedule switched off), not "use the default".
 _EMPTY_IS_A_VALUE = frozenset(
-    {"schedule_weekly_progress", "schedule_reminders", "schedule_grade_pending", "schedule_purge_expired"}
+    {
+        "schedule_weekly_progress",
+        "schedule_reminders",
+        "schedule_grade_pending",
+        "schedule_purge_expired",
+        "schedule_reconcile_payments",
+    }
 )
 
 
@@ -134,6 +140,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     schedule_reminders: str = "0 9 * * *"
     schedule_grade_pending: str = "* * * * *"
     schedule_purge_expired: str = "0 * * * *"
+    schedule_reconcile_payments: str = "*/15 * * * *"
     reminder_inactive_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 7
     # Payments (docs/payments.md). A provider without its keys is disabled: asking for it is a clear error.
     # The default provider of a purchase that names none; the time limit of one call to a provider.

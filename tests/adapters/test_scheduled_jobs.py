@@ -79,6 +79,7 @@ async def test_the_job_tasks_run_through_a_broker_with_their_effects_in_the_data
         weekly = await run(jobs.weekly_progress)
         graded = await run(jobs.grade_pending)
         purged = await run(jobs.purge_expired)
+        reconciled = await run(jobs.reconcile_payments, 900)
     await lms.outbox.drain()
 
     assert (reminders["job"], reminders["sent"]) == ("send-reminders", 2)
@@ -93,6 +94,7 @@ async def test_the_job_tasks_run_through_a_broker_with_their_effects_in_the_data
     assert attempt.status is AttemptStatus.GRADED
     assert purged == {"one_time_secrets": len(secrets_before), "refresh_tokens": 0}
     assert len(secrets_before) == 3  # the instructor's and both learners' verification links
+    assert reconciled == {"checked": 0, "succeeded": 0, "failed": 0, "refunded": 0, "still_pending": 0, "errors": 0}
     assert await table_rows(database_url, one_time_secrets) == []
 
 
@@ -133,15 +135,17 @@ async def test_each_job_run_twice_at_once_by_two_processes_has_one_effect(postgr
 # -- schedules -----------------------------------------------------------------------------------------
 
 
-def test_the_default_schedules_run_weekly_daily_every_minute_and_hourly() -> None:
+def test_the_default_schedules_run_weekly_daily_every_minute_hourly_and_quarter_hourly() -> None:
     schedules = {s.schedule_id: s for s in build_schedules(Settings.from_env({}))}
     assert {name: s.cron for name, s in schedules.items()} == {
         "weekly_progress": "0 8 * * 1",
         "reminders": "0 9 * * *",
         "grade_pending": "* * * * *",
         "purge_expired": "0 * * * *",
+        "reconcile_payments": "*/15 * * * *",
     }
     assert schedules["reminders"].kwargs == {"inactive_days": 7}
+    assert schedules["reconcile_payments"].kwargs == {"older_than_seconds": 900}
     assert schedules["weekly_progress"].task_name == "lms.jobs.weekly_progress"
 
 
@@ -152,6 +156,7 @@ def test_schedules_come_from_the_settings_and_an_empty_one_is_switched_off() -> 
             "LMS_SCHEDULE_REMINDERS": "",
             "LMS_SCHEDULE_GRADE_PENDING": "*/5 * * * *",
             "LMS_SCHEDULE_PURGE_EXPIRED": "15 2,14 * * 1-5",
+            "LMS_SCHEDULE_RECONCILE_PAYMENTS": "",
             "LMS_REMINDER_INACTIVE_DAYS": "3",
         }
     )
@@ -173,7 +178,9 @@ def test_a_malformed_cron_string_is_a_configuration_error_naming_its_variable(cr
 
 
 async def test_every_schedule_switched_off_is_a_configuration_error(sqlite_url: str) -> None:
-    off = {name: "" for name in ("weekly_progress", "reminders", "grade_pending", "purge_expired")}
+    off = {
+        name: "" for name in ("weekly_progress", "reminders", "grade_pending", "purge_expired", "reconcile_payments")
+    }
     settings = make_settings(sqlite_url, **{f"schedule_{name}": value for name, value in off.items()})
     with pytest.raises(ConfigurationError, match="no job to run"):
         await run_scheduler(settings, stop=asyncio.Event())

@@ -67,6 +67,7 @@ def test_the_scheduler_process_lists_its_schedules_and_stops_on_sigterm(sqlite_u
     assert process.returncode == 0, "".join(lines)
     assert out == ""
     assert [line.strip() for line in lines] == [
-        "lms scheduler ready: weekly_progress: 0 8 * * 1; grade_pending: * * * * *; purge_expired: 30 */2 * * *",
+        "lms scheduler ready: weekly_progress: 0 8 * * 1; grade_pending: * * * * *; purge_expired: 30 */2 * * *; "
+        "reconcile_payments: */15 * * * *",
         "lms scheduler stopped",
     ]

@@ -20,6 +20,7 @@ from lms_adapters.tasks.brokers import build_broker, uses_external_broker
 from lms_adapters.tasks.jobs import (
     GRADE_PENDING_TASK,
     PURGE_EXPIRED_TASK,
+    RECONCILE_PAYMENTS_TASK,
     REMINDERS_TASK,
     WEEKLY_PROGRESS_TASK,
     register_jobs,
@@ -36,6 +37,9 @@ _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _CRON_ITEM = re.compile(r"^(?:\*|(?P<low>[0-9a-z]+)(?:-(?P<high>[0-9a-z]+))?)(?:/(?P<step>[0-9]+))?$")
 # The schedules are fixed for the life of the process: there is nothing to re-read often.
 _SCHEDULES_REREAD = timedelta(hours=1)
+
+# Scheduled reconciliation asks about payments pending for longer than this (a webhook is usually seconds).
+RECONCILE_AFTER_SECONDS = 900
 
 
 def check_cron(variable: str, cron: str) -> None:
@@ -80,6 +84,12 @@ def build_schedules(settings: Settings) -> list[ScheduledTask]:
         ("reminders", REMINDERS_TASK, settings.schedule_reminders, {"inactive_days": settings.reminder_inactive_days}),
         ("grade_pending", GRADE_PENDING_TASK, settings.schedule_grade_pending, {}),
         ("purge_expired", PURGE_EXPIRED_TASK, settings.schedule_purge_expired, {}),
+        (
+            "reconcile_payments",
+            RECONCILE_PAYMENTS_TASK,
+            settings.schedule_reconcile_payments,
+            {"older_than_seconds": RECONCILE_AFTER_SECONDS},
+        ),
     ]
     schedules = []
     for name, task_name, cron, kwargs in jobs:
