@@ -48,6 +48,7 @@ from bench.servers import (
     bare_command,
     free_port,
     lms_serve_command,
+    machine_busy_seconds,
     start_server,
     wait_until_ready,
 )
@@ -423,7 +424,9 @@ class Figures:
     burst_outcomes: Counter[str]
     burst_effects: Counts
     seed_seconds: float
-    server_cpu: float | None
+    server_cpu: float | None  # cores used by `lms serve` during the webhook rounds
+    machine_cpu: float | None  # cores used by every process of the machine meanwhile (PostgreSQL included)
+    load_average: float
 
     @property
     def webhook_rate(self) -> float:
@@ -483,7 +486,7 @@ async def measure(url: str, work_dir: Path, args: argparse.Namespace) -> Figures
 
         bare_rounds: list[Round] = []
         webhook_rounds: list[Round] = []
-        cpu_seconds = 0.0
+        cpu_seconds = machine_seconds = 0.0
         cpu_known = True
 
         async def bare_round(number: int) -> None:
@@ -494,16 +497,17 @@ async def measure(url: str, work_dir: Path, args: argparse.Namespace) -> Figures
             bare_rounds.append(result)
 
         async def webhook_round(number: int, chunk: Sequence[Purchase]) -> None:
-            nonlocal cpu_seconds, cpu_known
+            nonlocal cpu_seconds, machine_seconds, cpu_known
             # Signed just before sending: Stripe's tolerance (five minutes) is measured from `t`.
             requests = [webhook_request(lms.port, p, f"evt_bench_{p.number}") for p in chunk]
-            before = lms.cpu_seconds()
+            before, machine_before = lms.cpu_seconds(), machine_busy_seconds()
             result = await send_all(lms.port, requests, args.concurrency, "webhook", keep=True)
-            after = lms.cpu_seconds()
-            if before is None or after is None:
+            after, machine_after = lms.cpu_seconds(), machine_busy_seconds()
+            if before is None or after is None or machine_before is None or machine_after is None:
                 cpu_known = False
             else:
                 cpu_seconds += after - before
+                machine_seconds += machine_after - machine_before
             check_answers(result, expected=len(chunk))
             print(f"  round {number}: Stripe webhook: {result.rate:,.0f} events/s")
             webhook_rounds.append(result)
@@ -543,6 +547,8 @@ async def measure(url: str, work_dir: Path, args: argparse.Namespace) -> Figures
         burst_effects=burst_effects,
         seed_seconds=seed_seconds,
         server_cpu=cpu_seconds / webhook_seconds if cpu_known else None,
+        machine_cpu=machine_seconds / webhook_seconds if cpu_known else None,
+        load_average=os.getloadavg()[0],
     )
 
 
@@ -551,10 +557,22 @@ def report(figures: Figures, burst_size: int) -> str:
     p50 = statistics.median(latency for r in figures.webhook_rounds for latency in r.latencies) * 1000
     worst_p99 = max(r.percentile_ms(0.99) for r in figures.webhook_rounds)
     bare_p50 = statistics.median(latency for r in figures.bare_rounds for latency in r.latencies) * 1000
-    cpu = "-" if figures.server_cpu is None else f"{figures.server_cpu:.0%} of a core"
+    if figures.server_cpu is None or figures.machine_cpu is None:
+        cpu = "not known"
+    else:
+        cpu = (
+            f"lms serve {figures.server_cpu:.2f} cores, the whole machine {figures.machine_cpu:.2f} of "
+            f"{os.cpu_count()} (PostgreSQL and the client included); load average {figures.load_average:.1f}"
+        )
     goal = "met" if rate >= GOAL_EVENTS_PER_S else "NOT met"
     effects = figures.burst_effects
     burst = "pass" if figures.burst_passed else "FAIL"
+    cpus = os.cpu_count() or 1
+    busy = (
+        [f"warning: the machine was busy (load average {figures.load_average:.1f} on {cpus} CPUs): the figures are low"]
+        if figures.load_average > cpus
+        else []
+    )
     return "\n".join(
         [
             "",
@@ -565,12 +583,14 @@ def report(figures: Figures, burst_size: int) -> str:
             f"{'bare POST /echo (best round)':34}{bare:>12,.0f}{bare_p50:>9.2f}"
             f"{max(r.percentile_ms(0.99) for r in figures.bare_rounds):>9.2f}",
             f"{'signed event -> enrolment':34}{rate:>12,.0f}{p50:>9.2f}{worst_p99:>9.2f}",
-            f"webhook / bare: {rate / bare:.1%}; server CPU during the webhook rounds: {cpu}",
+            f"webhook / bare: {rate / bare:.1%}",
+            f"CPU during the webhook rounds: {cpu}",
             f"goal >= {GOAL_EVENTS_PER_S:,.0f} events/s: {goal} ({rate:,.0f} events/s)",
             f"burst of {burst_size} identical deliveries: answers {dict(figures.burst_statuses)}, outcomes "
             f"{dict(figures.burst_outcomes)}; effects: {effects.succeeded_payments} payment succeeded, "
             f"{effects.payment_enrolments} enrolment, {effects.processed_events} provider event, "
             f"{effects.outbox_succeeded} payment.succeeded outbox row; exactly one effect, all 2xx: {burst}",
+            *busy,
         ]
     )
 
