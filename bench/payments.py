@@ -308,6 +308,8 @@ class Round:
     latencies: list[float]
     statuses: Counter[int]
     bodies: list[bytes] = field(default_factory=list)
+    server_cpu_seconds: float | None = None  # used by the server (all its processes) over the round
+    machine_cpu_seconds: float | None = None  # used by every process of the machine over the round
 
     @property
     def rate(self) -> float:
@@ -318,9 +320,11 @@ class Round:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-async def send_all(port: int, requests: Sequence[bytes], concurrency: int, label: str, *, keep: bool) -> Round:
+async def send_all(
+    server: ServerProcess, requests: Sequence[bytes], concurrency: int, label: str, *, keep: bool
+) -> Round:
     """Send each request once; connections take the next unsent one as soon as their answer is read."""
-    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(concurrency)]
+    connections = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(concurrency)]
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     bodies: list[bytes] = []
@@ -339,6 +343,7 @@ async def send_all(port: int, requests: Sequence[bytes], concurrency: int, label
             if keep or not 200 <= status < 300:
                 bodies.append(body)
 
+    server_before, machine_before = server.cpu_seconds(), machine_busy_seconds()
     started = time.perf_counter()
     try:
         await asyncio.gather(*(worker(reader, writer) for reader, writer in connections))
@@ -347,7 +352,19 @@ async def send_all(port: int, requests: Sequence[bytes], concurrency: int, label
     finally:
         for _, writer in connections:
             writer.close()
-    return Round(label, time.perf_counter() - started, latencies, statuses, bodies)
+    seconds = time.perf_counter() - started
+    server_after, machine_after = server.cpu_seconds(), machine_busy_seconds()
+    if server.process.poll() is not None:
+        raise HarnessError(f"{server.name} died during {label}:\n{server.log_tail()}")
+    return Round(
+        label,
+        seconds,
+        latencies,
+        statuses,
+        bodies,
+        server_after - server_before if server_after is not None and server_before is not None else None,
+        machine_after - machine_before if machine_after is not None and machine_before is not None else None,
+    )
 
 
 async def burst(port: int, request: bytes, copies: int) -> list[tuple[int, bytes]]:
@@ -424,8 +441,6 @@ class Figures:
     burst_outcomes: Counter[str]
     burst_effects: Counts
     seed_seconds: float
-    server_cpu: float | None  # cores used by `lms serve` during the webhook rounds
-    machine_cpu: float | None  # cores used by every process of the machine meanwhile (PostgreSQL included)
     load_average: float
 
     @property
@@ -435,6 +450,20 @@ class Figures:
     @property
     def bare_rate(self) -> float:
         return max(r.rate for r in self.bare_rounds)
+
+    def cores(self, rounds: Sequence[Round], *, machine: bool = False) -> float | None:
+        """Cores used on average over `rounds`, by the server or by the whole machine."""
+        used = [r.machine_cpu_seconds if machine else r.server_cpu_seconds for r in rounds]
+        if any(value is None for value in used):
+            return None
+        return sum(value or 0.0 for value in used) / sum(r.seconds for r in rounds)
+
+    def cpu_ms_per_request(self, rounds: Sequence[Round]) -> float | None:
+        """Server CPU per request, in milliseconds."""
+        used = [r.server_cpu_seconds for r in rounds]
+        if any(value is None for value in used):
+            return None
+        return sum(value or 0.0 for value in used) / sum(len(r.latencies) for r in rounds) * 1000
 
     @property
     def burst_passed(self) -> bool:
@@ -478,41 +507,29 @@ async def measure(url: str, work_dir: Path, args: argparse.Namespace) -> Figures
 
         # Warm-up: the server's connection pool, caches and code paths, on both servers.
         warm_round = await send_all(
-            lms.port, [webhook_request(lms.port, p, f"evt_bench_{p.number}") for p in warm], args.concurrency,
+            lms, [webhook_request(lms.port, p, f"evt_bench_{p.number}") for p in warm], args.concurrency,
             "warm-up", keep=True,
         )  # fmt: skip
         check_answers(warm_round, expected=len(warm))
-        await send_all(bare.port, [bare_request] * warmup, args.concurrency, "bare warm-up", keep=False)
+        await send_all(bare, [bare_request] * warmup, args.concurrency, "bare warm-up", keep=False)
 
         bare_rounds: list[Round] = []
         webhook_rounds: list[Round] = []
-        cpu_seconds = machine_seconds = 0.0
-        cpu_known = True
 
         async def bare_round(number: int) -> None:
-            result = await send_all(bare.port, [bare_request] * bare_count, args.concurrency, "bare", keep=False)
+            result = await send_all(bare, [bare_request] * bare_count, args.concurrency, "bare", keep=False)
             if result.statuses != Counter({200: bare_count}):
                 raise HarnessError(f"bare: answers {dict(result.statuses)}: {result.bodies[:3]}")
             print(f"  round {number}: bare POST {BARE_PATH}: {result.rate:,.0f} req/s")
             bare_rounds.append(result)
 
         async def webhook_round(number: int, chunk: Sequence[Purchase]) -> None:
-            nonlocal cpu_seconds, machine_seconds, cpu_known
             # Signed just before sending: Stripe's tolerance (five minutes) is measured from `t`.
             requests = [webhook_request(lms.port, p, f"evt_bench_{p.number}") for p in chunk]
-            before, machine_before = lms.cpu_seconds(), machine_busy_seconds()
-            result = await send_all(lms.port, requests, args.concurrency, "webhook", keep=True)
-            after, machine_after = lms.cpu_seconds(), machine_busy_seconds()
-            if before is None or after is None or machine_before is None or machine_after is None:
-                cpu_known = False
-            else:
-                cpu_seconds += after - before
-                machine_seconds += machine_after - machine_before
+            result = await send_all(lms, requests, args.concurrency, "webhook", keep=True)
             check_answers(result, expected=len(chunk))
             print(f"  round {number}: Stripe webhook: {result.rate:,.0f} events/s")
             webhook_rounds.append(result)
-            if lms.process.poll() is not None:
-                raise HarnessError(f"lms serve died:\n{lms.log_tail()}")
 
         await bare_round(1)
         await webhook_round(1, measured[:per_round])
@@ -534,7 +551,6 @@ async def measure(url: str, work_dir: Path, args: argparse.Namespace) -> Figures
         if lms.process.poll() is not None:
             raise HarnessError(f"lms serve died:\n{lms.log_tail()}")
 
-    webhook_seconds = sum(r.seconds for r in webhook_rounds)
     return Figures(
         events=events,
         courses=args.courses,
@@ -546,8 +562,6 @@ async def measure(url: str, work_dir: Path, args: argparse.Namespace) -> Figures
         burst_outcomes=outcomes,
         burst_effects=burst_effects,
         seed_seconds=seed_seconds,
-        server_cpu=cpu_seconds / webhook_seconds if cpu_known else None,
-        machine_cpu=machine_seconds / webhook_seconds if cpu_known else None,
         load_average=os.getloadavg()[0],
     )
 
@@ -557,13 +571,20 @@ def report(figures: Figures, burst_size: int) -> str:
     p50 = statistics.median(latency for r in figures.webhook_rounds for latency in r.latencies) * 1000
     worst_p99 = max(r.percentile_ms(0.99) for r in figures.webhook_rounds)
     bare_p50 = statistics.median(latency for r in figures.bare_rounds for latency in r.latencies) * 1000
-    if figures.server_cpu is None or figures.machine_cpu is None:
+    server_cores = figures.cores(figures.webhook_rounds)
+    machine_cores = figures.cores(figures.webhook_rounds, machine=True)
+    if server_cores is None or machine_cores is None:
         cpu = "not known"
     else:
         cpu = (
-            f"lms serve {figures.server_cpu:.2f} cores, the whole machine {figures.machine_cpu:.2f} of "
-            f"{os.cpu_count()} (PostgreSQL and the client included); load average {figures.load_average:.1f}"
+            f"lms serve {server_cores:.2f} cores, the whole machine {machine_cores:.2f} of {os.cpu_count()} "
+            f"(PostgreSQL and the client included); load average {figures.load_average:.1f}"
         )
+
+    def cpu_ms(rounds: Sequence[Round]) -> str:
+        value = figures.cpu_ms_per_request(rounds)
+        return "-" if value is None else f"{value:.2f}"
+
     goal = "met" if rate >= GOAL_EVENTS_PER_S else "NOT met"
     effects = figures.burst_effects
     burst = "pass" if figures.burst_passed else "FAIL"
@@ -579,10 +600,11 @@ def report(figures: Figures, burst_size: int) -> str:
             f"Stripe webhook ingestion on PostgreSQL: lms serve (granian, 1 worker), {figures.concurrency} keep-alive "
             f"connections, {figures.events:,} events in 2 rounds over {figures.courses} courses, "
             f"bodies of {figures.body_bytes} bytes; {os.cpu_count()} CPUs",
-            f"{'':34}{'per second':>12}{'p50 ms':>9}{'p99 ms':>9}",
+            f"{'':34}{'per second':>12}{'p50 ms':>9}{'p99 ms':>9}{'server CPU ms/req':>19}",
             f"{'bare POST /echo (best round)':34}{bare:>12,.0f}{bare_p50:>9.2f}"
-            f"{max(r.percentile_ms(0.99) for r in figures.bare_rounds):>9.2f}",
-            f"{'signed event -> enrolment':34}{rate:>12,.0f}{p50:>9.2f}{worst_p99:>9.2f}",
+            f"{max(r.percentile_ms(0.99) for r in figures.bare_rounds):>9.2f}{cpu_ms(figures.bare_rounds):>19}",
+            f"{'signed event -> enrolment':34}{rate:>12,.0f}{p50:>9.2f}{worst_p99:>9.2f}"
+            f"{cpu_ms(figures.webhook_rounds):>19}",
             f"webhook / bare: {rate / bare:.1%}",
             f"CPU during the webhook rounds: {cpu}",
             f"goal >= {GOAL_EVENTS_PER_S:,.0f} events/s: {goal} ({rate:,.0f} events/s)",
