@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -321,9 +321,11 @@ class Round:
 
 
 async def send_all(
-    server: ServerProcess, requests: Sequence[bytes], concurrency: int, label: str, *, keep: bool
+    server: ServerProcess, count: int, make: Callable[[int], bytes], concurrency: int, label: str, *, keep: bool
 ) -> Round:
-    """Send each request once; connections take the next unsent one as soon as their answer is read."""
+    """Send requests `make(0)` to `make(count - 1)`, each once; connections take the next unsent one as soon as
+    their answer is read. Each request is made just before it is sent: a webhook's signature must be fresh
+    (Stripe's tolerance is five minutes from its timestamp), however long the round takes."""
     connections = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(concurrency)]
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
@@ -332,8 +334,8 @@ async def send_all(
 
     async def worker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal position
-        while position < len(requests):
-            request = requests[position]
+        while position < count:
+            request = make(position)
             position += 1
             sent = time.perf_counter()
             writer.write(request)
@@ -506,27 +508,28 @@ async def measure(url: str, work_dir: Path, args: argparse.Namespace) -> Figures
         bare_count = max(args.bare_requests, per_round)
 
         # Warm-up: the server's connection pool, caches and code paths, on both servers.
-        warm_round = await send_all(
-            lms, [webhook_request(lms.port, p, f"evt_bench_{p.number}") for p in warm], args.concurrency,
-            "warm-up", keep=True,
-        )  # fmt: skip
+        def events_of(chunk: Sequence[Purchase]) -> Callable[[int], bytes]:
+            return lambda at: webhook_request(lms.port, chunk[at], f"evt_bench_{chunk[at].number}")
+
+        def bare_echo(_: int) -> bytes:
+            return bare_request
+
+        warm_round = await send_all(lms, len(warm), events_of(warm), args.concurrency, "warm-up", keep=True)
         check_answers(warm_round, expected=len(warm))
-        await send_all(bare, [bare_request] * warmup, args.concurrency, "bare warm-up", keep=False)
+        await send_all(bare, warmup, bare_echo, args.concurrency, "bare warm-up", keep=False)
 
         bare_rounds: list[Round] = []
         webhook_rounds: list[Round] = []
 
         async def bare_round(number: int) -> None:
-            result = await send_all(bare, [bare_request] * bare_count, args.concurrency, "bare", keep=False)
+            result = await send_all(bare, bare_count, bare_echo, args.concurrency, "bare", keep=False)
             if result.statuses != Counter({200: bare_count}):
                 raise HarnessError(f"bare: answers {dict(result.statuses)}: {result.bodies[:3]}")
             print(f"  round {number}: bare POST {BARE_PATH}: {result.rate:,.0f} req/s")
             bare_rounds.append(result)
 
         async def webhook_round(number: int, chunk: Sequence[Purchase]) -> None:
-            # Signed just before sending: Stripe's tolerance (five minutes) is measured from `t`.
-            requests = [webhook_request(lms.port, p, f"evt_bench_{p.number}") for p in chunk]
-            result = await send_all(lms, requests, args.concurrency, "webhook", keep=True)
+            result = await send_all(lms, len(chunk), events_of(chunk), args.concurrency, "webhook", keep=True)
             check_answers(result, expected=len(chunk))
             print(f"  round {number}: Stripe webhook: {result.rate:,.0f} events/s")
             webhook_rounds.append(result)
