@@ -42,13 +42,15 @@ def bench(session: nox.Session) -> None:
     the cost of `import lms_core` against `import msgspec, asyncio`, HTTP hot paths against a bare
     endpoint, batch regrading against plain batched SQL, certificate issuance in parallel against one
     process, outbox delivery through Redis against in-process delivery (and writes with an event against
-    writes without)."""
+    writes without), signed Stripe webhooks granting enrolments against a bare endpoint taking the same
+    bodies (and a burst of duplicate deliveries that must have one effect)."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "bench.imports")
     session.run("python", "-m", "bench", *session.posargs)
     session.run("python", "-m", "bench.regrade")
     session.run("python", "-m", "bench.certificates")
     session.run("python", "-m", "bench.outbox")
+    session.run("python", "-m", "bench.payments")
 
 
 @nox.session(python=PYTHON)
