@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, insert, literal, select, update
+from sqlalchemy import Select, bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,6 +32,34 @@ from lms_core.payments.ports import RevenueRow
 from lms_core.shared.money import Money
 
 _LIVE = ("trial", "active", "past_due")
+
+# Statements built once, their values passed as parameters: building `insert().values(row)` or
+# `update().values(row)` for every payment costs more CPU than running it (a new statement, and every value
+# coerced and walked for the cache key).
+_PAYMENT_COLUMNS = [column.name for column in payments.columns if column.name not in ("id", "created_at")]
+_INSERT_PAYMENT = insert(payments)
+_SAVE_PAYMENT = (
+    update(payments)
+    .where(payments.c.id == bindparam("payment_id"))
+    .values({name: bindparam(name) for name in _PAYMENT_COLUMNS})
+)
+_SUBSCRIPTION_COLUMNS = [column.name for column in subscriptions.columns if column.name not in ("id", "created_at")]
+_INSERT_SUBSCRIPTION = insert(subscriptions)
+_SAVE_SUBSCRIPTION = (
+    update(subscriptions)
+    .where(subscriptions.c.id == bindparam("subscription_id"))
+    .values({name: bindparam(name) for name in _SUBSCRIPTION_COLUMNS})
+)
+_MARK_EVENT = (
+    update(payment_webhook_events)
+    .where(
+        payment_webhook_events.c.provider == bindparam("event_provider"),
+        payment_webhook_events.c.provider_event_id == bindparam("event_id"),
+    )
+    .values(
+        status=bindparam("status"), error_message=bindparam("error_message"), processed_at=bindparam("processed_at")
+    )
+)
 
 
 def _to_payment(m: Any) -> Payment:
@@ -138,7 +167,7 @@ class SqlPaymentRepository:
     async def add(self, payment: Payment) -> None:
         values = {**_payment_values(payment), "id": payment.id, "created_at": payment.created_at}
         try:
-            await self._c.execute(insert(payments).values(values))
+            await self._c.execute(_INSERT_PAYMENT, values)
         except IntegrityError as exc:  # the one-pending-checkout index: a concurrent request won
             raise domain_error(exc) from exc
 
@@ -154,7 +183,7 @@ class SqlPaymentRepository:
         return await self._one(query, for_update)
 
     async def save(self, payment: Payment) -> None:
-        await self._c.execute(update(payments).where(payments.c.id == payment.id).values(_payment_values(payment)))
+        await self._c.execute(_SAVE_PAYMENT, {**_payment_values(payment), "payment_id": payment.id})
 
     async def pending_for(self, user_id: UUID, course_id: UUID) -> Payment | None:
         query = select(payments).where(
@@ -235,7 +264,7 @@ class SqlSubscriptionRepository:
     async def add(self, subscription: Subscription) -> None:
         values = {**_subscription_values(subscription), "id": subscription.id, "created_at": subscription.created_at}
         try:
-            await self._c.execute(insert(subscriptions).values(values))
+            await self._c.execute(_INSERT_SUBSCRIPTION, values)
         except IntegrityError as exc:  # the one-live-subscription index
             raise domain_error(exc) from exc
 
@@ -253,9 +282,7 @@ class SqlSubscriptionRepository:
 
     async def save(self, subscription: Subscription) -> None:
         await self._c.execute(
-            update(subscriptions)
-            .where(subscriptions.c.id == subscription.id)
-            .values(_subscription_values(subscription))
+            _SAVE_SUBSCRIPTION, {**_subscription_values(subscription), "subscription_id": subscription.id}
         )
 
     async def list_for_user(self, user_id: UUID, *, offset: int, limit: int) -> tuple[Sequence[Subscription], int]:
@@ -329,15 +356,7 @@ class SqlPaymentWebhookEventRepository:
         }
         # The unique (provider, event id) pair decides, whatever the races: on PostgreSQL a concurrent
         # duplicate waits here until the first one's transaction ends, then finds it.
-        if self._c.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as insert_ignoring
-        else:
-            from sqlalchemy.dialects.sqlite import insert as insert_ignoring  # type: ignore[assignment]
-        result = await self._c.execute(
-            insert_ignoring(payment_webhook_events)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
-        )
+        result = await self._c.execute(_insert_event_if_absent(self._c.dialect.name), values)
         return bool(result.rowcount == 1)
 
     async def get(
@@ -369,14 +388,24 @@ class SqlPaymentWebhookEventRepository:
         self, provider: Provider, provider_event_id: str, *, status: WebhookEventStatus, error: str | None, at: datetime
     ) -> None:
         await self._c.execute(
-            update(payment_webhook_events)
-            .where(
-                payment_webhook_events.c.provider == provider.value,
-                payment_webhook_events.c.provider_event_id == provider_event_id,
-            )
-            .values(
-                status=status.value,
-                error_message=error,
-                processed_at=at if status is WebhookEventStatus.PROCESSED else None,
-            )
+            _MARK_EVENT,
+            {
+                "event_provider": provider.value,
+                "event_id": provider_event_id,
+                "status": status.value,
+                "error_message": error,
+                "processed_at": at if status is WebhookEventStatus.PROCESSED else None,
+            },
         )
+
+
+@cache
+def _insert_event_if_absent(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the dialect's own words, built once per dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_ignoring
+    else:
+        from sqlalchemy.dialects.sqlite import insert as insert_ignoring  # type: ignore[assignment]
+    return insert_ignoring(payment_webhook_events).on_conflict_do_nothing(
+        index_elements=["provider", "provider_event_id"]
+    )
