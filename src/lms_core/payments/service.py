@@ -191,16 +191,18 @@ class PaymentService:
         event = gateway.parse_webhook(body, {k.lower(): v for k, v in headers.items()}, query, now=now)
         if event.kind is GatewayEventKind.REFUND_REPORTED:
             event = await self._checked_refund(gateway, event)
+        # Stored as processed: it is, if this transaction commits; if applying it fails, everything rolls
+        # back and the event is stored again as failed.
         record = PaymentWebhookEvent(
             id=new_id(),
             provider=provider,
             provider_event_id=event.provider_event_id,
             event_type=event.event_type,
-            status=WebhookEventStatus.PROCESSING,
+            status=WebhookEventStatus.PROCESSED,
             payload=body.decode("utf-8", errors="replace"),
             error_message=None,
             created_at=now,
-            processed_at=None,
+            processed_at=now,
         )
         try:
             async with self._uow.begin() as tx:
@@ -210,15 +212,11 @@ class PaymentService:
                         return WebhookReceipt(
                             received=True, duplicate=True, event_type=event.event_type, outcome="duplicate"
                         )
-                    record = stored  # it failed before and the provider sent it again: process it again
+                    # It failed before and the provider sent it again: apply it again.
+                    await tx.payment_webhook_events.mark(
+                        provider, event.provider_event_id, status=WebhookEventStatus.PROCESSED, error=None, at=now
+                    )
                 outcome = await self._transitions.apply(tx, provider, event, now)
-                await tx.payment_webhook_events.mark(
-                    provider,
-                    event.provider_event_id,
-                    status=WebhookEventStatus.PROCESSED,
-                    error=None,
-                    at=self._clock.now(),
-                )
                 await tx.commit()
         except LmsError as exc:
             await self._record_failed_event(record, f"{exc.code}: {exc.message}")
@@ -242,7 +240,7 @@ class PaymentService:
     async def _record_failed_event(self, record: PaymentWebhookEvent, error: str) -> None:
         """Keep the event (its processing was rolled back) as `failed` with the error."""
         async with self._uow.begin() as tx:
-            await tx.payment_webhook_events.add_if_absent(record)
+            await tx.payment_webhook_events.add_if_absent(record)  # unless an earlier delivery stored it
             await tx.payment_webhook_events.mark(
                 record.provider,
                 record.provider_event_id,

@@ -30,6 +30,7 @@ from lms_core import (
     Provider,
     ReconcilePayments,
     UpdateCourse,
+    WebhookProcessingFailed,
     WebhookReceipt,
 )
 from lms_core.shared.actor import Actor
@@ -367,3 +368,30 @@ def _my_enrolments() -> Any:
     from lms_core import ListMyEnrollments
 
     return ListMyEnrollments()
+
+
+async def test_an_event_that_cannot_be_applied_is_kept_failed_and_applied_when_sent_again(
+    shop: Shop, database_url: str
+) -> None:
+    intent = await buy(shop)
+    pi = intent.payment.provider_payment_id
+    assert pi is not None
+    shop.stripe.mark_paid(pi)
+    paid = dict(shop.stripe.payment_intents[pi])
+    wrong = shop.stripe.webhook("payment_intent.succeeded", {**paid, "amount_received": 100}, event_id="evt_same")
+    with pytest.raises(WebhookProcessingFailed) as caught:
+        await deliver(shop, Provider.STRIPE, wrong)
+    assert caught.value.code == "payments.webhook_failed"
+    [stored] = await table_rows(database_url, payment_webhook_events)
+    assert (stored["provider_event_id"], stored["status"], stored["processed_at"]) == ("evt_same", "failed", None)
+    assert stored["error_message"].startswith("payments.malformed_webhook: the provider reports another amount")
+    assert [row["status"] for row in await table_rows(database_url, payments)] == ["pending"]
+    assert await table_rows(database_url, enrollments) == []
+
+    receipt = await deliver(
+        shop, Provider.STRIPE, shop.stripe.webhook("payment_intent.succeeded", paid, event_id="evt_same")
+    )
+    assert (receipt.duplicate, receipt.outcome) == (False, "applied")
+    [stored] = await table_rows(database_url, payment_webhook_events)
+    assert (stored["status"], stored["error_message"], stored["processed_at"]) == ("processed", None, shop.clock.now())
+    assert [row["status"] for row in await table_rows(database_url, payments)] == ["succeeded"]
