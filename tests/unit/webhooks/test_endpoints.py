@@ -162,6 +162,9 @@ async def test_every_sendable_event_type_is_in_the_engines_catalogue(lms: Lms) -
         "enrollments.completed",
         "enrollments.dropped",
         "enrollments.student_enrolled",
+        "payment.refunded",
+        "payment.succeeded",
+        "subscription.updated",
     ]
     catalogue_names = {event_class.event_type for event_class in lms.outbox._events}
     assert set(lms.webhooks.event_types()) <= catalogue_names
