@@ -241,6 +241,19 @@ async def test_asking_again_while_pending_returns_the_same_checkout(store: Store
     assert len(await rows(store, payments)) == 1
 
 
+async def test_concurrent_purchases_make_one_pending_payment(store: Store) -> None:
+    responses = await asyncio.gather(*(buy(store, "stripe") for _ in range(5)))
+    created = [r for r in responses if r.status_code == 201]
+    assert created, [r.text for r in responses]
+    # A request that finds another preparing the checkout is told to ask again.
+    for response in responses:
+        if response.status_code != 201:
+            assert_problem(response, 409, "payments.checkout_in_progress")
+    assert len({r.json()["payment"]["id"] for r in created}) == 1
+    assert [row["status"] for row in await rows(store, payments)] == ["pending"]
+    assert len(store.providers.stripe.requests_to("POST", "/v1/payment_intents")) == 1
+
+
 async def test_an_instructor_may_not_buy(store: Store) -> None:
     assert_problem(await buy(store, headers=store.teacher), 403, "payments.students_only")
     assert await rows(store, payments) == []
@@ -649,3 +662,109 @@ async def test_an_instructor_may_not_subscribe(store: Store) -> None:
     )
     assert_problem(response, 403, "payments.students_only")
     assert await rows(store, subscriptions) == []
+
+
+async def test_a_subscription_the_provider_activates_opens_paid_courses_until_it_is_canceled_at_period_end(
+    store: Store,
+) -> None:
+    created = await store.client.post(
+        "/api/v1/payments/create-subscription", json={"plan_name": "Monthly"}, headers=store.learner
+    )
+    subscription = created.json()["subscription"]
+    hook = store.providers.stripe.set_subscription_status(subscription["provider_subscription_id"], "active")
+    applied = await deliver(store, "stripe", Hook(hook.body, hook.headers, hook.query))
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["outcome"] == "applied"
+
+    enrol = await store.client.post("/api/v1/enrollments", json={"course_id": store.course_id}, headers=store.learner)
+    assert enrol.status_code == 201, enrol.text
+    assert (enrol.json()["status"], enrol.json()["access_source"]) == ("active", "subscription")
+    assert await lesson_content(store) == "All about Decorators."
+
+    cancel_url = f"/api/v1/payments/subscriptions/{subscription['id']}/cancel"
+    canceled = await store.client.post(cancel_url, json={}, headers=store.learner)
+    assert canceled.status_code == 200, canceled.text
+    assert (canceled.json()["status"], canceled.json()["cancel_at_period_end"]) == ("active", True)
+    assert canceled.json()["grants_access"] is True
+    [row] = await rows(store, subscriptions)
+    assert (row["status"], row["cancel_at_period_end"]) == ("active", True)
+    assert await lesson_content(store) == "All about Decorators."
+
+
+async def test_an_admin_cancels_anyones_subscription(store: Store) -> None:
+    created = await store.client.post(
+        "/api/v1/payments/create-subscription", json={"plan_name": "Monthly"}, headers=store.learner
+    )
+    subscription_id = created.json()["subscription"]["id"]
+    canceled = await store.client.post(
+        f"/api/v1/payments/subscriptions/{subscription_id}/cancel", json={"at_period_end": False}, headers=store.admin
+    )
+    assert canceled.status_code == 200, canceled.text
+    assert canceled.json()["status"] == "canceled"
+    [row] = await rows(store, subscriptions)
+    assert row["status"] == "canceled"
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "code"), [(500, 503, "payments.provider_unavailable"), (402, 502, "payments.provider_error")]
+)
+async def test_a_provider_failure_while_subscribing_is_a_gateway_problem(
+    store: Store, failure: int, status: int, code: str
+) -> None:
+    store.providers.stripe.fail_next(failure, count=2 if failure == 500 else 1, error_type="card_error")
+    response = await store.client.post(
+        "/api/v1/payments/create-subscription", json={"plan_name": "Monthly"}, headers=store.learner
+    )
+    assert_problem(response, status, code)
+    # What was tried is kept, ended: it grants nothing and does not stand in the way of trying again.
+    [row] = await rows(store, subscriptions)
+    assert row["status"] == "canceled"
+    listed = (await store.client.get("/api/v1/payments/my-subscriptions", headers=store.learner)).json()
+    assert [item["grants_access"] for item in listed["items"]] == [False]
+    retried = await store.client.post(
+        "/api/v1/payments/create-subscription", json={"plan_name": "Monthly"}, headers=store.learner
+    )
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["subscription"]["status"] == "incomplete"
+
+
+async def test_a_signed_body_that_is_not_an_event_is_422_and_stores_nothing(store: Store) -> None:
+    body = b"this is not json"
+    header = stripe_signature_header(body, store.providers.stripe.webhook_secret, int(time.time()))
+    response = await deliver(store, "stripe", Hook(body, {"stripe-signature": header}, {}))
+    assert_problem(response, 422, "payments.malformed_webhook")
+    assert await rows(store, payment_webhook_events) == []
+
+
+async def test_one_providers_webhook_posted_to_anothers_endpoint_is_400(store: Store) -> None:
+    payment = await bought(store, "stripe")
+    hook = paid_hook(store, "stripe", payment["provider_payment_id"]).hook
+    for endpoint in ["paymob", "myfatoorah"]:
+        assert_problem(await deliver(store, endpoint, hook), 400, "payments.invalid_signature")
+    assert await rows(store, payment_webhook_events) == []
+    [row] = await rows(store, payments)
+    assert row["status"] == "pending"
+
+
+async def test_my_payments_pages_newest_first(store: Store) -> None:
+    first = await bought(store, "stripe")
+    teacher = await instructor(store.lms, "second-teacher@example.com")
+    course = await store.lms.courses.create_course(
+        teacher, CreateCourse(title="Paid Rust", category="programming", price=Decimal("19.50"), currency="USD")
+    )
+    await text_lesson(store.lms, teacher, course)
+    await store.lms.courses.publish_course(teacher, course.id)
+    second = await store.client.post(
+        "/api/v1/payments/create-payment-intent", json={"course_id": str(course.id)}, headers=store.learner
+    )
+    assert second.status_code == 201, second.text
+
+    url = "/api/v1/payments/my-payments"
+    page_one = (await store.client.get(url, params={"page_size": 1}, headers=store.learner)).json()
+    page_two = (await store.client.get(url, params={"page_size": 1, "page": 2}, headers=store.learner)).json()
+    assert (page_one["total"], page_one["page"], page_one["page_size"]) == (2, 1, 1)
+    assert [(item["id"], item["total_amount"]) for item in page_one["items"]] == [
+        (second.json()["payment"]["id"], "19.50")
+    ]
+    assert (page_two["total"], page_two["page"], [item["id"] for item in page_two["items"]]) == (2, 2, [first["id"]])
+    assert len(await rows(store, payments)) == 2
