@@ -768,3 +768,31 @@ async def test_my_payments_pages_newest_first(store: Store) -> None:
     ]
     assert (page_two["total"], page_two["page"], [item["id"] for item in page_two["items"]]) == (2, 2, [first["id"]])
     assert len(await rows(store, payments)) == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Subscription.grants_access counts a canceled subscription as granting until current_period_end, "
+    "even one canceled at once",
+)
+async def test_an_active_subscription_canceled_at_once_ends_the_access_it_gave(store: Store) -> None:
+    created = await store.client.post(
+        "/api/v1/payments/create-subscription", json={"plan_name": "Monthly"}, headers=store.learner
+    )
+    subscription = created.json()["subscription"]
+    hook = store.providers.stripe.set_subscription_status(subscription["provider_subscription_id"], "active")
+    assert (await deliver(store, "stripe", Hook(hook.body, hook.headers, hook.query))).status_code == 200
+    enrol = await store.client.post("/api/v1/enrollments", json={"course_id": store.course_id}, headers=store.learner)
+    assert enrol.json()["access_source"] == "subscription"
+
+    canceled = await store.client.post(
+        f"/api/v1/payments/subscriptions/{subscription['id']}/cancel",
+        json={"at_period_end": False},
+        headers=store.learner,
+    )
+    assert canceled.status_code == 200, canceled.text
+    assert canceled.json()["status"] == "canceled"
+    assert await lesson_content(store) is None
+    [row] = await rows(store, enrollments)
+    assert row["status"] == "expired"
+    assert canceled.json()["grants_access"] is False
