@@ -636,11 +636,6 @@ async def test_a_student_subscribes_once_and_cancels(store: Store) -> None:
     assert store.providers.stripe.subscriptions[stripe_id]["status"] == "canceled"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Subscription.grants_access counts a canceled subscription as granting until current_period_end, "
-    "even one canceled at once or never paid",
-)
 async def test_a_subscription_never_paid_and_canceled_now_opens_no_course(store: Store) -> None:
     created = await store.client.post(
         "/api/v1/payments/create-subscription", json={"plan_name": "Monthly"}, headers=store.learner
@@ -770,11 +765,6 @@ async def test_my_payments_pages_newest_first(store: Store) -> None:
     assert len(await rows(store, payments)) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Subscription.grants_access counts a canceled subscription as granting until current_period_end, "
-    "even one canceled at once",
-)
 async def test_an_active_subscription_canceled_at_once_ends_the_access_it_gave(store: Store) -> None:
     created = await store.client.post(
         "/api/v1/payments/create-subscription", json={"plan_name": "Monthly"}, headers=store.learner

@@ -135,11 +135,13 @@ class Subscription:
     canceled_at: datetime | None = None
 
     def grants_access(self, now: datetime) -> bool:
-        """Trial, active and past due grant access; a canceled one still does until its paid period ends."""
+        """Trial, active and past due grant access (one set to cancel at the end of its period, until then).
+        A canceled one still does until the end of a period it was canceled at the end of, and no longer
+        when it was canceled at once (or before it was ever paid)."""
         if self.status in GRANTING_STATUSES:
             return self.current_period_end is None or now < self.current_period_end or not self.cancel_at_period_end
         if self.status is SubscriptionStatus.CANCELED:
-            return self.current_period_end is not None and now < self.current_period_end
+            return self.cancel_at_period_end and self.current_period_end is not None and now < self.current_period_end
         return False
 
 
