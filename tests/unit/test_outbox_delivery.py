@@ -194,6 +194,29 @@ async def test_a_task_stopped_half_way_keeps_what_it_delivered_and_leaves_the_re
     assert await table_rows(database_url, outbox) == []
 
 
+async def test_an_event_whose_claim_lapsed_while_its_batch_ran_is_left_to_the_task_that_took_it(
+    lms: Lms, clock: FixedClock, database_url: str
+) -> None:
+    handler = SelectiveHandler(blocking="a@example.com")
+    lms.outbox.subscribe(UserRegistered, handler)
+    for name in ("a", "b"):
+        await register(lms, f"{name}@example.com")
+    token, _ = await lms.outbox.claim_for_dispatch(100)
+    registered = [
+        row["id"] for row in await table_rows(database_url, outbox) if row["event_type"] == "auth.user_registered"
+    ]
+    first = asyncio.create_task(lms.outbox.deliver(registered, token))
+    await asyncio.wait_for(handler.reached.wait(), timeout=10)
+    # a's handler is slow; b waits its turn while its claim lapses, and another task takes it.
+    clock.advance(timedelta(seconds=lms.outbox.rules.claim_seconds + 1))
+    second_token, reclaimed = await lms.outbox.claim_for_dispatch(100)
+    assert set(registered) <= set(reclaimed)
+    assert await lms.outbox.deliver(registered[1:], second_token) == 1
+    handler.gate.set()
+    assert await asyncio.wait_for(first, timeout=10) == 1  # a only: b was no longer its to run
+    assert handler.seen == ["b@example.com", "a@example.com"]
+
+
 async def test_queued_claims_are_extended_until_a_worker_takes_them(lms: Lms, clock: FixedClock) -> None:
     await register(lms, "queued@example.com")
     token, ids = await lms.outbox.claim_for_dispatch(100)

@@ -105,6 +105,14 @@ class SqlOutboxRepository:
         live = await self._c.execute(select(outbox.c.claim_token).where(outbox.c.claim_token.in_(held)).distinct())
         return set(live.scalars())
 
+    async def still_held(self, message_id: UUID, *, token: UUID, until: datetime) -> bool:
+        renewed = await self._c.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.claim_token == token, outbox.c.dead.is_(False))
+            .values(available_at=until)
+        )
+        return bool(renewed.rowcount == 1)
+
     async def release(self, token: UUID, *, available_at: datetime) -> None:
         await self._c.execute(
             update(outbox)

@@ -88,6 +88,10 @@ class OutboxRepository(Protocol):
         """Push the claims of the messages still held under `tokens` to `until`; the tokens that still hold any."""
         ...
 
+    async def still_held(self, message_id: UUID, *, token: UUID, until: datetime) -> bool:
+        """Push the message's claim to `until` if `token` still holds it; whether it does."""
+        ...
+
     async def release(self, token: UUID, *, available_at: datetime) -> None:
         """Give up the claim `token` holds, without counting an attempt: due again at `available_at`."""
         ...
@@ -348,6 +352,8 @@ class OutboxRelay:
         try:
             done = await self._already_handled(batch)
             for message in batch:
+                if message.event_type in self._subscriptions and not await self._still_held(message.id, token):
+                    continue  # its claim lapsed while the batch ran and another task has it now
                 try:
                     await self._handle(message, done.get(message.id, set()))
                 except Exception as exc:  # a handler failure must never lose the event
@@ -363,6 +369,15 @@ class OutboxRelay:
                 await holding
             await self._delete(to_delete)  # also when the task is cancelled half-way
         return delivered
+
+    async def _still_held(self, message_id: UUID, token: UUID) -> bool:
+        """Renew the claim on a message about to run its handlers, unless it lapsed and was claimed again: a
+        message waiting its turn in a long batch is never run by two tasks at once."""
+        until = self._clock.now() + timedelta(seconds=self._rules.claim_seconds)
+        async with self._uow.begin() as tx:
+            held = await tx.outbox.still_held(message_id, token=token, until=until)
+            await tx.commit()
+        return held
 
     async def _delete(self, message_ids: list[UUID]) -> None:
         """Delete the delivered messages in `message_ids` and empty the list."""
