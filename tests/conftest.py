@@ -40,12 +40,12 @@ hypothesis_settings.register_profile("lms", deadline=None, suppress_health_check
 hypothesis_settings.load_profile("lms")
 
 # Parallel workers -------------------------------------------------------------------------------
-# The suite runs on pytest-xdist's workers unless told otherwise (`-n0` or `-p no:xdist` to debug, `-n 2`,
-# `--dist load`); the defaults are set here rather than in `addopts` so that `-p no:xdist` still parses.
-# Four workers on two cores: many tests wait on PostgreSQL, Redis, a browser or a subprocess, not on the
-# CPU. A file's tests run together, in order, on one worker: several modules share a served process or a
-# generated client between their tests (module-scoped fixtures), and the fuzzer's last test reads the
-# tally its role passes left in the module.
+# The suite runs on pytest-xdist's workers unless told otherwise: `-n0` or `-p no:xdist` (one process),
+# `-n 2`, `--dist load`; `-s` and `--pdb` keep it in one process too. The defaults are set here rather
+# than in `addopts` so that `-p no:xdist` still parses. Four workers on two cores: many tests wait on
+# PostgreSQL, Redis, a browser or a subprocess, not on the CPU. A file's tests run together, in order, on
+# one worker: several modules share a served process or a generated client between their tests
+# (module-scoped fixtures), and the fuzzer's last test reads the tally its role passes left in the module.
 DEFAULT_WORKERS = 4
 _PROCESS_DIRECTORIES = ("tests/e2e/", "tests/cli/")
 
@@ -54,7 +54,8 @@ _PROCESS_DIRECTORIES = ("tests/e2e/", "tests/cli/")
 def pytest_cmdline_main(config: pytest.Config) -> None:
     if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
         return
-    if config.option.numprocesses is None and not config.option.usepdb:
+    # `--pdb` and `-s` (what a test prints, as the fuzzer's tally) need the tests in this process.
+    if config.option.numprocesses is None and not config.option.usepdb and config.option.capture != "no":
         config.option.numprocesses = DEFAULT_WORKERS
     if config.option.dist == "no":
         config.option.dist = "loadfile"
