@@ -40,12 +40,13 @@ hypothesis_settings.register_profile("lms", deadline=None, suppress_health_check
 hypothesis_settings.load_profile("lms")
 
 # Parallel workers -------------------------------------------------------------------------------
-# The suite runs on pytest-xdist's workers unless told otherwise: `-n0` or `-p no:xdist` (one process),
-# `-n 2`, `--dist load`; `-s` and `--pdb` keep it in one process too. The defaults are set here rather
-# than in `addopts` so that `-p no:xdist` still parses. Four workers on two cores: many tests wait on
-# PostgreSQL, Redis, a browser or a subprocess, not on the CPU. A file's tests run together, in order, on
-# one worker: several modules share a served process or a generated client between their tests
-# (module-scoped fixtures), and the fuzzer's last test reads the tally its role passes left in the module.
+# The suite, or a directory of it, runs on pytest-xdist's workers unless told otherwise: `-n0` or
+# `-p no:xdist` (one process), `-n 2`, `--dist load`; `-s`, `--pdb` and a run of files or tests keep it
+# in one process. The defaults are set here rather than in `addopts` so that `-p no:xdist` still parses.
+# Four workers on two cores: many tests wait on PostgreSQL, Redis, a browser or a subprocess, not on the
+# CPU. A file's tests run together, in order, on one worker: several modules share a served process or a
+# generated client between their tests (module-scoped fixtures), and the fuzzer's last test reads the
+# tally its role passes left in the module.
 DEFAULT_WORKERS = 4
 _PROCESS_DIRECTORIES = ("tests/e2e/", "tests/cli/")
 
@@ -54,8 +55,10 @@ _PROCESS_DIRECTORIES = ("tests/e2e/", "tests/cli/")
 def pytest_cmdline_main(config: pytest.Config) -> None:
     if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
         return
-    # `--pdb` and `-s` (what a test prints, as the fuzzer's tally) need the tests in this process.
-    if config.option.numprocesses is None and not config.option.usepdb and config.option.capture != "no":
+    # `--pdb` and `-s` (what a test prints, as the fuzzer's tally) need the tests in this process; a
+    # run of some files or tests is over before four workers would have started.
+    one_process = config.option.usepdb or config.option.capture == "no" or not _names_a_directory(config)
+    if config.option.numprocesses is None and not one_process:
         config.option.numprocesses = DEFAULT_WORKERS
     if config.option.dist == "no":
         config.option.dist = "loadfile"
@@ -63,17 +66,24 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         config.option.loadscopereorder = False
 
 
+def _names_a_directory(config: pytest.Config) -> bool:
+    """Whether the run takes a whole directory (`pytest`, `pytest tests/http`), not only files or tests."""
+    here = config.invocation_params.dir
+    return any((here / argument.split("::")[0]).is_dir() for argument in config.args)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On a worker, the files that start processes (the fuzzer's minutes, the CLI's one-shot commands)
-    come first, then the others, larger first: a long file handed out last would keep one worker busy
-    while the others wait at the end."""
+    """On a worker, the files that start processes (those of `tests/e2e/` and `tests/cli/`, and any with a
+    `slow` test: the fuzzer's minutes, the CLI's one-shot commands) come first, then the others, larger
+    first: a long file handed out last would keep one worker busy while the others wait at the end."""
     if not hasattr(config, "workerinput"):
         return
     sizes = Counter(item.path for item in items)
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
 
     def weight(item: pytest.Item) -> tuple[bool, int]:
         relative = item.path.relative_to(config.rootpath).as_posix()
-        return (not relative.startswith(_PROCESS_DIRECTORIES), -sizes[item.path])
+        return (not (item.path in slow or relative.startswith(_PROCESS_DIRECTORIES)), -sizes[item.path])
 
     items.sort(key=weight)
 
