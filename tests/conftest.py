@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from tests.support.databases import (
     make_sqlite_template,
     require_service,
     truncate_postgres,
+    worker_index,
+    worker_redis_url,
 )
 from tests.support.doubles import RecordingMailer
 from tests.support.log_scan import SecretScanningHandler
@@ -34,6 +38,63 @@ TEST_SECRET = secrets.token_urlsafe(48)
 # example is a scheduling accident, not a failure (speed is measured by the benchmarks).
 hypothesis_settings.register_profile("lms", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("lms")
+
+# Parallel workers -------------------------------------------------------------------------------
+# The suite, or a directory of it, runs on pytest-xdist's workers unless told otherwise: `-n0` or
+# `-p no:xdist` (one process), `-n 2`, `--dist load`; `-s`, `--pdb` and a run of files or tests keep it
+# in one process. The defaults are set here rather than in `addopts` so that `-p no:xdist` still parses.
+# Four workers on two cores: many tests wait on PostgreSQL, Redis, a browser or a subprocess, not on the
+# CPU. A file's tests run together, in order, on one worker: several modules share a served process or a
+# generated client between their tests (module-scoped fixtures), and the fuzzer's last test reads the
+# tally its role passes left in the module.
+DEFAULT_WORKERS = 4
+_PROCESS_DIRECTORIES = ("tests/e2e/", "tests/cli/")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    # `--pdb` and `-s` (what a test prints, as the fuzzer's tally) need the tests in this process; a
+    # run of some files or tests is over before four workers would have started.
+    one_process = config.option.usepdb or config.option.capture == "no" or not _names_a_directory(config)
+    if config.option.numprocesses is None and not one_process:
+        config.option.numprocesses = DEFAULT_WORKERS
+    if config.option.dist == "no":
+        config.option.dist = "loadfile"
+        # The files are handed out in the order the workers collected them (below), not by test count.
+        config.option.loadscopereorder = False
+
+
+def _names_a_directory(config: pytest.Config) -> bool:
+    """Whether the run takes a whole directory (`pytest`, `pytest tests/http`), not only files or tests."""
+    here = config.invocation_params.dir
+    return any((here / argument.split("::")[0]).is_dir() for argument in config.args)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a worker, the files that start processes (those of `tests/e2e/` and `tests/cli/`, and any with a
+    `slow` test: the fuzzer's minutes, the CLI's one-shot commands) come first, then the others, larger
+    first: a long file handed out last would keep one worker busy while the others wait at the end."""
+    if not hasattr(config, "workerinput"):
+        return
+    sizes = Counter(item.path for item in items)
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+
+    def weight(item: pytest.Item) -> tuple[bool, int]:
+        relative = item.path.relative_to(config.rootpath).as_posix()
+        return (not (item.path in slow or relative.startswith(_PROCESS_DIRECTORIES)), -sizes[item.path])
+
+    items.sort(key=weight)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # PostgreSQL databases and temporary directories are already per worker (each worker has its own
+    # session); Redis is one server whose URL names one database: each worker takes its own.
+    redis_url = os.environ.get("LMS_TEST_REDIS_URL")
+    if redis_url and hasattr(config, "workerinput"):
+        os.environ["LMS_TEST_REDIS_URL"] = worker_redis_url(redis_url, worker_index())
+
 
 # The log scan -------------------------------------------------------------------------------------
 # Every record of the run (from every logger, ours at DEBUG) goes through one handler that remembers

@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import text
@@ -28,6 +29,23 @@ def require_service(name: str, variable: str) -> str:
     if IN_CI:
         pytest.fail(f"CI=true but {message}", pytrace=False)
     pytest.skip(f"SKIPPED LOUDLY: {message}")
+
+
+REDIS_DATABASES = 16  # Redis's default `databases`: numbers 0 to 15
+
+
+def worker_index() -> int:
+    """This pytest-xdist worker's number (`gw3` is 3); 0 in a run that is not distributed."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+
+
+def worker_redis_url(url: str, index: int) -> str:
+    """The Redis database of worker `index`: the URL's database number plus the index (wrapping at 16), so
+    that parallel workers never see each other's keys; worker 0 keeps the URL's own database."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + index) % REDIS_DATABASES}"))
 
 
 async def make_sqlite_template(directory: Path) -> Path:

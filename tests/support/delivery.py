@@ -143,7 +143,9 @@ class Worker:
     def output(self) -> str:
         return "".join(self.lines)
 
-    def wait_ready(self, *, within: float = 30) -> None:
+    # Generous: on a loaded machine (the suite's parallel workers and more) a worker's imports alone can
+    # take half a minute; a worker that fails to start exits, and that is reported at once.
+    def wait_ready(self, *, within: float = 90) -> None:
         """Until the worker says it is ready (it prints that once its broker is started)."""
 
         def ready() -> bool:
