@@ -89,6 +89,7 @@ def cases(world: World) -> dict[tuple[str, ...], Case]:
         ("emails", "send-reminders"): Case(
             ["emails", "send-reminders", "--inactive-days", "30", "--json"], 0, '"job":"send-reminders"'
         ),
+        ("payments", "reconcile"): Case(["payments", "reconcile", "--json"], 0, '"checked":0'),
         ("tasks", "failed"): Case(["tasks", "failed", "--json"], 0, '"total":0'),
         ("tasks", "retry"): Case(["tasks", "retry", "--all", "--json"], 0, '"requeued":0'),
     }
