@@ -17,7 +17,8 @@ At the end the test prints, per role and operation, how many calls reached a 2xx
 operation was reached by at least one role. Operations that need a secret sent by e-mail get it from the
 server's outbox (`tests/support/fuzz_mail.py`); re-sending a webhook delivery and the one-click unsubscribe
 need what delivered events leave behind (`tests/support/fuzz_events.py`). Webhooks go only to a receiver
-in this process.
+in this process; payments only to the local provider servers of this process, whose signed webhooks the
+provider webhook operations are sent (`tests/support/fuzz_payments.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
@@ -39,6 +41,8 @@ from tests.conftest import TEST_SECRET
 from tests.e2e.servers import free_port, start, stop, wait_healthy
 from tests.support.fuzz_events import DeliveredEvents, LocalReceiver, seed_delivered_events
 from tests.support.fuzz_mail import Mailbox, mailed_case
+from tests.support.fuzz_payments import seed_payments, seeded_webhook
+from tests.support.fuzz_payments import server_env as payments_env
 from tests.support.fuzz_targets import (
     KEEP_RANDOM_EVERY,
     Tally,
@@ -48,6 +52,7 @@ from tests.support.fuzz_targets import (
     seeded_query,
 )
 from tests.support.fuzz_world import FuzzWorld, Role, seed_world
+from tests.support.payments import Providers, running_providers
 
 # Any operation of the OpenAPI schema: the checks below read only the request and response.
 FuzzCase = schemathesis.Case[Any]
@@ -69,6 +74,7 @@ class LiveServer:
     # The server's settings, for opening its engine in this process (`fuzz_events`).
     env: dict[str, str]
     receiver: LocalReceiver
+    providers: Providers
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +102,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "LMS_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
         "LMS_WEBHOOK_TIMEOUT_SECONDS": "2",
     }
+    providers_running = contextmanager(running_providers)()
+    providers = providers_running.__enter__()
+    # Payments go to the local servers that speak Stripe's, Paymob's and MyFatoorah's protocols.
+    env.update(payments_env(providers))
     for args in (
         ["db", "upgrade"],
         ["users", "create-admin", "--email", ADMIN_EMAIL, "--full-name", "Fuzz Admin", "--password", ADMIN_PASSWORD],
@@ -118,9 +128,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 mailbox=Mailbox(database, TEST_SECRET),
                 env=env,
                 receiver=receiver,
+                providers=providers,
             )
         finally:
             code, output = stop(server)
+            providers_running.__exit__(None, None, None)
     assert code == 0, output
     assert "Traceback" not in output, output
 
@@ -153,6 +165,7 @@ def world(live_server: LiveServer, role: Role, delivered_events: DeliveredEvents
     seeded = seed_world(
         live_server.base_url, role.value.replace("_", ""), live_server.admin_token, address, live_server.receiver.url
     )
+    seed_payments(seeded, live_server.providers, address)
     seeded.ids["delivered_webhook_endpoint"] = delivered_events.endpoint_id
     seeded.ids["webhook_delivery"] = delivered_events.delivery_id
     seeded.bodies["unsubscribe_token"] = delivered_events.unsubscribe_token
@@ -223,7 +236,7 @@ def aim_at_seeded_objects(case: FuzzCase, role: Role, world: FuzzWorld, mailbox:
     a case generated invalid on purpose must stay invalid, or `negative_data_rejection` would blame the
     server for accepting what is now a valid request. Answers the bearer token the call must carry when
     its body belongs to an account other than the role's (None: the role's own)."""
-    if case.meta is not None and case.meta.generation.mode.is_negative:
+    if _generated_invalid(case):
         return None
     label = case.operation.label
     turn = _valid_cases[(role, label)]
@@ -269,12 +282,22 @@ def test_fuzzing_as_each_role_gets_documented_answers(
     case: FuzzCase, role: Role, world: FuzzWorld, live_server: LiveServer
 ) -> None:
     token = aim_at_seeded_objects(case, role, world, live_server.mailbox)
-    response = case.call(base_url=world.base_url, headers=_credentials(case, role, world, token), timeout=30)
+    signed = None if _generated_invalid(case) else seeded_webhook(case.operation.label, world)
+    if signed is not None:
+        # A provider's webhook: the raw body, headers and query exactly as the provider signed them.
+        body, headers, query = signed
+        response = case.call(base_url=world.base_url, headers=headers, params=query, data=body, timeout=30)
+    else:
+        response = case.call(base_url=world.base_url, headers=_credentials(case, role, world, token), timeout=30)
     TALLY.record(role, case.operation.label, response.status_code)
     applied = CHECKS
     if _vanishes_on_the_wire(case):
         applied = [check for check in CHECKS if check is not checks.negative_data_rejection]
     case.validate_response(response, checks=applied)
+
+
+def _generated_invalid(case: FuzzCase) -> bool:
+    return case.meta is not None and case.meta.generation.mode.is_negative
 
 
 def _vanishes_on_the_wire(case: FuzzCase) -> bool:

@@ -30,6 +30,8 @@ DEFAULT_TARGETS = {
     "user_id": "spare_user",
     "endpoint_id": "webhook_endpoint",
     "delivery_id": "webhook_delivery",
+    "payment_id": "payment",
+    "subscription_id": "subscription",
 }
 
 OPERATION_TARGETS: dict[str, dict[str, str]] = {
@@ -102,6 +104,10 @@ def seeded_body(label: str, role: Role, world: FuzzWorld, turn: int) -> Any | No
         # A generated URL is never an http(s) URL that resolves: the seeded one is the local receiver's.
         "POST /api/v1/webhooks": world.bodies["webhook_endpoint"],
         "POST /api/v1/webhooks/{endpoint_id}/rotate-secret": {"grace_seconds": 3600},
+        # The amount is the server's; a student buys the paid course seeded for the fuzzer.
+        "POST /api/v1/payments/create-payment-intent": {"course_id": world.ids["buyable_course"]},
+        "POST /api/v1/payments/create-subscription": {"plan_name": "Monthly"},
+        "POST /api/v1/payments/subscriptions/{subscription_id}/cancel": {"at_period_end": True},
     }
     return bodies.get(label)
 
