@@ -21,9 +21,9 @@ from lms_core import (
     CreatePaymentIntent,
     EnrollInCourse,
     EnrollmentStatus,
-    Lms,
     ListMyEnrollments,
     ListMyPayments,
+    Lms,
     PaymentRequired,
     Provider,
 )

@@ -80,11 +80,14 @@ async def paymob_shop(
     async with open_lms(settings, clock=real_time_clock, mailer=mailer) as lms:
         teacher = await instructor(lms)
         course = await lms.courses.create_course(
-            teacher, CreateCourse(title="Arabic Calligraphy", category="design", price=Decimal("100.00"), currency="EGP")
+            teacher,
+            CreateCourse(title="Arabic Calligraphy", category="design", price=Decimal("100.00"), currency="EGP"),
         )
         await text_lesson(lms, teacher, course)
         course = await lms.courses.publish_course(teacher, course.id)
-        yield PaymobShop(lms=lms, paymob=paymob_server, clock=real_time_clock, learner=await student(lms), course=course)
+        yield PaymobShop(
+            lms=lms, paymob=paymob_server, clock=real_time_clock, learner=await student(lms), course=course
+        )
 
 
 async def buy(shop: PaymobShop) -> PaymentIntentView:
@@ -127,7 +130,12 @@ async def test_a_paymob_purchase_goes_through_its_payment_page_and_the_callback_
     assert (receipt.duplicate, receipt.outcome, receipt.event_type) == (False, "applied", "TRANSACTION")
 
     [row] = await table_rows(database_url, payments)
-    assert (row["status"], row["provider"], row["total_minor"], row["currency"]) == ("succeeded", "paymob", 11400, "EGP")
+    assert (row["status"], row["provider"], row["total_minor"], row["currency"]) == (
+        "succeeded",
+        "paymob",
+        11400,
+        "EGP",
+    )
     [enrolment] = await table_rows(database_url, enrollments)
     assert (enrolment["id"], enrolment["status"], enrolment["access_source"], enrolment["access_ref"]) == (
         row["enrollment_id"],

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lms_adapters.persistence.engine import create_engine
 from lms_adapters.persistence.models import payments
 from lms_core import InvalidDateRange, Lms, NotPaymentsAdmin, Provider, RevenueQuery, RevenueSummary
+from lms_core.payments.views import RevenueByMonth, RevenueByProvider, RevenueTotal
 from lms_core.shared.actor import Actor, Role
 from lms_core.shared.ids import UserId
 from tests.support.catalogue import instructor, student
@@ -119,7 +120,12 @@ def expected(rows: list[Row], since: datetime, until: datetime) -> dict[str, Any
 
 
 def reported(summary: RevenueSummary) -> dict[str, Any]:
-    for figure in [*summary.totals, *summary.by_provider, *summary.by_month]:
+    figures: list[RevenueTotal | RevenueByProvider | RevenueByMonth] = [
+        *summary.totals,
+        *summary.by_provider,
+        *summary.by_month,
+    ]
+    for figure in figures:
         for value in (figure.gross, figure.refunded, figure.net):
             assert isinstance(value, Decimal)
             # Each amount in its currency's own minor unit: 3 decimals for KWD, none for JPY.

@@ -283,7 +283,9 @@ async def test_an_event_about_an_unknown_subscription_is_stored_without_effect(s
     }
     receipt = await deliver(shop, shop.stripe.webhook("customer.subscription.updated", foreign))
     assert (receipt.duplicate, receipt.outcome) == (False, "unknown_payment")
-    stored = [row for row in await table_rows(database_url, payment_webhook_events) if "sub_elsewhere" in row["payload"]]
+    stored = [
+        row for row in await table_rows(database_url, payment_webhook_events) if "sub_elsewhere" in row["payload"]
+    ]
     assert [row["status"] for row in stored] == ["processed"]
     assert [row["status"] for row in await table_rows(database_url, subscriptions)] == ["active"]
     assert len(await subscription_events(database_url)) == 1
