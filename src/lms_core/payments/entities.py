@@ -135,11 +135,13 @@ class Subscription:
     canceled_at: datetime | None = None
 
     def grants_access(self, now: datetime) -> bool:
-        """Trial, active and past due grant access; a canceled one still does until its paid period ends."""
+        """Trial, active and past due grant access; one canceled at the end of its period still does until that
+        period ends, one canceled at once does not (Stripe keeps the paid period on a subscription canceled at
+        once, and `cancel_at_period_end` tells the two apart)."""
         if self.status in GRANTING_STATUSES:
             return self.current_period_end is None or now < self.current_period_end or not self.cancel_at_period_end
         if self.status is SubscriptionStatus.CANCELED:
-            return self.current_period_end is not None and now < self.current_period_end
+            return self.cancel_at_period_end and self.current_period_end is not None and now < self.current_period_end
         return False
 
 

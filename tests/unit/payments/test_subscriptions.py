@@ -289,3 +289,29 @@ async def test_an_event_about_an_unknown_subscription_is_stored_without_effect(s
     assert [row["status"] for row in stored] == ["processed"]
     assert [row["status"] for row in await table_rows(database_url, subscriptions)] == ["active"]
     assert len(await subscription_events(database_url)) == 1
+
+
+async def test_a_cancellation_at_once_ends_access_now(shop: Shop, database_url: str) -> None:
+    subscription_id, sub = await subscribed(shop)
+    await enrol(shop, shop.course)
+    canceled = await shop.lms.payments.cancel_subscription(
+        shop.learner, subscription_id, CancelSubscription(at_period_end=False)
+    )
+    assert [r.method for r in shop.stripe.requests if r.path == f"/v1/subscriptions/{sub}"] == ["DELETE"]
+    # Stripe keeps the period the customer paid for on a canceled subscription; `cancel_at_period_end`
+    # false says it ended at once, not with that period.
+    assert canceled.current_period_end is not None and canceled.current_period_end > shop.clock.now()
+    assert (canceled.status, canceled.cancel_at_period_end, canceled.grants_access) == (
+        SubscriptionStatus.CANCELED,
+        False,
+        False,
+    )
+    assert await enrolment_statuses(database_url) == {shop.course.id: ("expired", "subscription")}
+    with pytest.raises(PaymentRequired):
+        await enrol(shop, await paid_course(shop, "Paid Go"))
+    assert (await subscription_events(database_url))[-1]["grants_access"] is False
+
+    # Ended, it no longer counts as the learner's live subscription: a new one may start.
+    again = await subscribe(shop)
+    assert again.subscription.status is SubscriptionStatus.INCOMPLETE
+    assert sorted(row["status"] for row in await table_rows(database_url, subscriptions)) == ["canceled", "incomplete"]
