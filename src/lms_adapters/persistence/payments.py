@@ -290,7 +290,8 @@ class SqlSubscriptionRepository:
             .where(
                 enrollments.c.access_source == "subscription",
                 enrollments.c.access_ref == subscriptions.c.id,
-                enrollments.c.status.in_(("active", "completed")),
+                # Dropped ones too: ending a grant expires them as well (`CourseAccess.end`).
+                enrollments.c.status.in_(("active", "completed", "dropped")),
             )
             .exists()
         )

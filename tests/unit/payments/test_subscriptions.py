@@ -315,3 +315,18 @@ async def test_a_cancellation_at_once_ends_access_now(shop: Shop, database_url: 
     again = await subscribe(shop)
     assert again.subscription.status is SubscriptionStatus.INCOMPLETE
     assert sorted(row["status"] for row in await table_rows(database_url, subscriptions)) == ["canceled", "incomplete"]
+
+
+async def test_a_lapsed_subscription_also_ends_the_courses_left_under_it(shop: Shop, database_url: str) -> None:
+    subscription_id, _ = await subscribed(shop)
+    left = await enrol(shop, shop.course)
+    await shop.lms.enrollments.drop(shop.learner, left.id)
+    canceled = await shop.lms.payments.cancel_subscription(shop.learner, subscription_id, CancelSubscription())
+    assert canceled.current_period_end is not None
+    assert await enrolment_statuses(database_url) == {shop.course.id: ("dropped", "subscription")}
+
+    shop.clock.set(canceled.current_period_end + timedelta(seconds=1))
+    await shop.lms.payments.reconcile(Actor.system(), ReconcilePayments())
+    assert await enrolment_statuses(database_url) == {shop.course.id: ("expired", "subscription")}
+    with pytest.raises(PaymentRequired):
+        await enrol(shop, shop.course)
