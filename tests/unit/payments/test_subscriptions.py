@@ -330,3 +330,23 @@ async def test_a_lapsed_subscription_also_ends_the_courses_left_under_it(shop: S
     assert await enrolment_statuses(database_url) == {shop.course.id: ("expired", "subscription")}
     with pytest.raises(PaymentRequired):
         await enrol(shop, shop.course)
+
+
+async def test_a_late_event_from_before_the_end_does_not_bring_a_canceled_subscription_back(
+    shop: Shop, database_url: str
+) -> None:
+    _, sub = await subscribed(shop)
+    await enrol(shop, shop.course)
+    stale = shop.stripe.set_subscription_status(sub, "past_due")  # sent, but delayed in transit
+    with shop.stripe._lock:
+        shop.stripe.subscriptions[sub]["status"] = "canceled"
+    set_period_end(shop, sub, shop.clock.now() - timedelta(minutes=1))
+    await deliver(shop, shop.stripe.subscription_event(sub, "customer.subscription.deleted"))
+
+    late = await deliver(shop, stale)
+    assert (late.duplicate, late.outcome) == (False, "nothing_to_do")
+    ended = await my_subscription(shop)
+    assert (ended.status, ended.grants_access) == (SubscriptionStatus.CANCELED, False)
+    assert await enrolment_statuses(database_url) == {shop.course.id: ("expired", "subscription")}
+    with pytest.raises(PaymentRequired):
+        await enrol(shop, shop.course)
