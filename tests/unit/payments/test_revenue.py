@@ -255,6 +255,9 @@ async def test_revenue_is_for_admins_and_needs_a_forward_range(lms: Lms) -> None
     for since, until in ((moment, moment), (moment, moment - timedelta(seconds=1))):
         with pytest.raises(InvalidDateRange):
             await lms.payments.revenue_summary(ADMIN, RevenueQuery(since=since, until=until))
+    for naive in (RevenueQuery(since=datetime(2026, 3, 1)), RevenueQuery(until=datetime(2026, 3, 1))):
+        with pytest.raises(InvalidDateRange):
+            await lms.payments.revenue_summary(ADMIN, naive)
     # Without bounds: the year up to now.
     summary = await lms.payments.revenue_summary(Actor.system(), RevenueQuery())
     assert summary.until - summary.since == timedelta(days=365)
