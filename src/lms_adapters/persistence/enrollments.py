@@ -37,6 +37,9 @@ _ACTIVE = EnrollmentStatus.ACTIVE.value
 _COMPLETED = EnrollmentStatus.COMPLETED.value
 _ENROLLED = (_ACTIVE, _COMPLETED)
 _REACTIVATABLE = (EnrollmentStatus.DROPPED.value, EnrollmentStatus.EXPIRED.value)
+# What ending a grant expires: a dropped enrolment too, or its learner could take it up again on a refunded
+# payment's strength.
+_GRANTED = (*_ENROLLED, EnrollmentStatus.DROPPED.value)
 _LESSON_COMPLETED = ProgressStatus.COMPLETED.value
 
 # Built once: a new `insert().values(row)` per enrolment would cost more CPU than running it.
@@ -137,7 +140,7 @@ class SqlEnrollmentRepository:
             .where(
                 enrollments.c.access_source == source.value,
                 enrollments.c.access_ref == ref,
-                enrollments.c.status.in_(_ENROLLED),
+                enrollments.c.status.in_(_GRANTED),
             )
             .order_by(enrollments.c.id)
             .with_for_update()
@@ -149,7 +152,7 @@ class SqlEnrollmentRepository:
             return set()
         result = await self._c.execute(
             update(enrollments)
-            .where(enrollments.c.id.in_(list(enrollment_ids)), enrollments.c.status.in_(_ENROLLED))
+            .where(enrollments.c.id.in_(list(enrollment_ids)), enrollments.c.status.in_(_GRANTED))
             .values(status=EnrollmentStatus.EXPIRED.value, dropped_at=now)
             .returning(enrollments.c.id)
         )

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, insert, literal, select, update
+from sqlalchemy import Select, and_, bindparam, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -317,13 +317,19 @@ class SqlSubscriptionRepository:
             .where(
                 enrollments.c.access_source == "subscription",
                 enrollments.c.access_ref == subscriptions.c.id,
-                enrollments.c.status.in_(("active", "completed")),
+                # Dropped ones too: ending a grant expires them as well (`CourseAccess.end`).
+                enrollments.c.status.in_(("active", "completed", "dropped")),
             )
             .exists()
         )
         rows = await self._c.execute(
             select(subscriptions).where(
-                subscriptions.c.status == SubscriptionStatus.CANCELED.value,
+                # Canceled, or still live at the provider but set to end with its period (Stripe keeps such
+                # a subscription `active` until the period is over, and may report the end late or never).
+                or_(
+                    subscriptions.c.status == SubscriptionStatus.CANCELED.value,
+                    and_(subscriptions.c.status.in_(_LIVE), subscriptions.c.cancel_at_period_end.is_(True)),
+                ),
                 subscriptions.c.current_period_end.is_not(None),
                 subscriptions.c.current_period_end <= now,
                 still_granting,

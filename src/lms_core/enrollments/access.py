@@ -82,8 +82,9 @@ class CourseAccess:
         return enrollment_id
 
     async def end(self, tx: Transaction, *, source: AccessSource, ref: UUID, now: datetime) -> list[Enrollment]:
-        """End the access this payment or subscription granted: its active and completed enrolments become
-        `expired`. The enrolments it ended (as they were before)."""
+        """End the access this payment or subscription granted: its active, completed and dropped enrolments
+        become `expired` (a dropped one too, so that a refunded purchase cannot be taken up again). The
+        enrolments it ended (as they were before)."""
         granted = await tx.enrollments.granted_by(source, ref)
         ended_ids = await tx.enrollments.expire([enrollment.id for enrollment in granted], now=now)
         ended = [enrollment for enrollment in granted if enrollment.id in ended_ids]

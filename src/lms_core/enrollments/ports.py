@@ -71,11 +71,11 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
     async def set_access(self, enrollment_id: UUID, *, source: AccessSource, ref: UUID | None) -> None: ...
 
     async def granted_by(self, source: AccessSource, ref: UUID) -> list[Enrollment]:
-        """The active and completed enrolments this payment or subscription grants, locked."""
+        """The active, completed and dropped enrolments this payment or subscription grants, locked."""
         ...
 
     async def expire(self, enrollment_ids: Collection[UUID], *, now: datetime) -> set[UUID]:
-        """Set status `expired` on those active or completed (their access ended); the ids it changed."""
+        """Set status `expired` on those active, completed or dropped (their access ended); the ids it changed."""
         ...
 
     async def mark_dropped(self, enrollment_id: UUID, *, now: datetime) -> bool:

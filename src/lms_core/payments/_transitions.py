@@ -9,7 +9,7 @@ from uuid import UUID
 from lms_core.courses.access import load_course
 from lms_core.enrollments.access import CourseAccess
 from lms_core.enrollments.entities import AccessSource
-from lms_core.payments.entities import Payment, Provider, Subscription
+from lms_core.payments.entities import Payment, Provider, Subscription, SubscriptionStatus
 from lms_core.payments.errors import MalformedWebhook
 from lms_core.payments.events import PaymentRefunded, PaymentSucceeded, SubscriptionChanged
 from lms_core.payments.ports import GatewayEvent, GatewayEventKind, SubscriptionState
@@ -113,6 +113,10 @@ class PaymentTransitions:
     async def update_subscription(
         self, tx: Transaction, subscription: Subscription, state: SubscriptionState, now: datetime
     ) -> str:
+        if subscription.status is SubscriptionStatus.CANCELED and state.status is not SubscriptionStatus.CANCELED:
+            # A provider never revives a canceled subscription (a new one is made instead): a live status
+            # reported after the end is an event delayed in transit, and would reopen the courses.
+            return NOTHING_TO_DO
         before = (
             subscription.status,
             subscription.current_period_start,

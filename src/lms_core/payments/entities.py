@@ -135,9 +135,9 @@ class Subscription:
     canceled_at: datetime | None = None
 
     def grants_access(self, now: datetime) -> bool:
-        """Trial, active and past due grant access (one set to cancel at the end of its period, until then).
-        A canceled one still does until the end of a period it was canceled at the end of, and no longer
-        when it was canceled at once (or before it was ever paid)."""
+        """Trial, active and past due grant access; one canceled at the end of its period still does until that
+        period ends, one canceled at once does not (Stripe keeps the paid period on a subscription canceled at
+        once, and `cancel_at_period_end` tells the two apart)."""
         if self.status in GRANTING_STATUSES:
             return self.current_period_end is None or now < self.current_period_end or not self.cancel_at_period_end
         if self.status is SubscriptionStatus.CANCELED:

@@ -203,7 +203,8 @@ class SubscriptionRepository(Protocol):
         ...
 
     async def lapsed(self, now: datetime) -> Sequence[Subscription]:
-        """Canceled subscriptions whose paid period ended by `now` and that still grant some enrolment."""
+        """Subscriptions canceled, or set to cancel at the end of their period, whose paid period ended by `now`
+        and that still grant some enrolment (active, completed, or dropped and not yet expired)."""
         ...
 
 

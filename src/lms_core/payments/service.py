@@ -318,6 +318,10 @@ class PaymentService:
         """Gross (succeeded payments, by when they succeeded), refunds (by when they were refunded) and net,
         by currency, by provider and currency, and by month and currency. Admins only."""
         require_payments_admin(actor)
+        for name, moment in (("since", query.since), ("until", query.until)):
+            if moment is not None and moment.utcoffset() is None:
+                # An instant without its offset could be any of 26 hours' worth of instants.
+                raise InvalidDateRange(f"`{name}` needs a time zone offset", details={name: moment.isoformat()})
         until = query.until or self._clock.now()
         since = query.since or until - timedelta(days=365)
         if since >= until:
