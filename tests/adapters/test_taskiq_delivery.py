@@ -116,6 +116,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
             with worker(env, tmp_path, concurrency=4) as first:
                 for email in people:
                     await register(lms, email)
+
                 async def stuck_half_way() -> bool:
                     # Killed while messages are in flight, after the accepted ones were recorded as sent. The
                     # instant between the server's 250 and that record is the one no outbox can cover (a
