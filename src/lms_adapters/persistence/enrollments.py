@@ -274,29 +274,37 @@ class SqlEnrollmentRepository:
         return {r._mapping["id"]: to_course(r._mapping) for r in rows}
 
     async def refresh_progress(
-        self, course_id: UUID, *, enrollment_ids: Collection[UUID] | None = None
+        self, course_id: UUID, *, enrollment_ids: Collection[UUID] | None = None, held: bool = False
     ) -> list[Enrollment]:
-        statements = _REFRESH_ALL if enrollment_ids is None else _REFRESH_SOME
-        params: dict[str, Any] = {"scope_course_id": course_id}
-        if enrollment_ids is not None:
-            params["ids"] = list(enrollment_ids)
-            if not params["ids"]:
-                return []  # an empty IN list matches nothing
-        if self._c.dialect.name == "postgresql":
-            # Lock first: an UPDATE that waits for a row lock re-checks the row but not its subqueries,
-            # which would count lessons from before the other transaction's commit. After the lock,
-            # the UPDATE is a new statement and sees that commit.
-            await self._c.execute(statements.lock, params)
-        await self._c.execute(statements.update, params)
-        rows = await self._c.execute(statements.finished, params)
-        return [_to_enrollment(r._mapping) for r in rows]
+        postgres = self._c.dialect.name == "postgresql"
+        if enrollment_ids is None:
+            params: dict[str, Any] = {"scope_course_id": course_id}
+            if postgres:
+                await self._c.execute(_REFRESH_ALL.lock, params)
+            await self._c.execute(_REFRESH_ALL.update, params)
+            rows = await self._c.execute(_REFRESH_ALL.finished, params)
+            return [_to_enrollment(r._mapping) for r in rows]
+        params = {"scope_course_id": course_id, "ids": list(enrollment_ids)}
+        if not params["ids"]:
+            return []  # an empty IN list matches nothing
+        if postgres and not held:
+            await self._c.execute(_REFRESH_SOME.lock, params)
+        # The rows are locked, by now, so what the UPDATE returns is what a SELECT after it would read: one
+        # statement instead of two (a list of ids is short; the whole course's may not be, hence not there).
+        updated = await self._c.execute(_REFRESH_SOME.update_returning, params)
+        refreshed = sorted((_to_enrollment(r._mapping) for r in updated), key=lambda enrollment: enrollment.id)
+        return [e for e in refreshed if e.progress_bp >= FULL and e.total_lessons_count > 0]
 
     async def update_course_counters(self, course_id: UUID) -> None:
         await self._c.execute(_UPDATE_COURSE_COUNTERS, {"counted_course_id": course_id})
 
 
 class _RefreshStatements:
-    """`refresh_progress`'s three statements over one scope of enrolments, built once."""
+    """`refresh_progress`'s statements over one scope of enrolments, built once.
+
+    On PostgreSQL the enrolments are locked first: an UPDATE that waits for a row lock re-checks the row but
+    not its subqueries, which would count lessons from before the other transaction's commit. After the
+    lock, the UPDATE is a new statement and sees that commit."""
 
     def __init__(self, *scope: Any) -> None:
         e = enrollments.c
@@ -328,6 +336,7 @@ class _RefreshStatements:
                 progress_bp=case((required > 0, done * FULL // required), else_=0),
             )
         )
+        self.update_returning = self.update.returning(*enrollments.c)
         self.finished: Select[Any] = (
             select(enrollments).where(*scope, e.progress_bp >= FULL, e.total_lessons_count > 0).order_by(e.id)
         )
