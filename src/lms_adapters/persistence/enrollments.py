@@ -284,14 +284,19 @@ class SqlEnrollmentRepository:
             await self._c.execute(_REFRESH_ALL.update, params)
             rows = await self._c.execute(_REFRESH_ALL.finished, params)
             return [_to_enrollment(r._mapping) for r in rows]
-        params = {"scope_course_id": course_id, "ids": list(enrollment_ids)}
-        if not params["ids"]:
+        ids = list(enrollment_ids)
+        if not ids:
             return []  # an empty IN list matches nothing
+        # One enrolment (most calls) goes without an expanding IN list, whose SQL is rendered on each call.
+        if len(ids) == 1:
+            statements, params = _REFRESH_ONE, {"scope_course_id": course_id, "scope_id": ids[0]}
+        else:
+            statements, params = _REFRESH_SOME, {"scope_course_id": course_id, "ids": ids}
         if postgres and not held:
-            await self._c.execute(_REFRESH_SOME.lock, params)
+            await self._c.execute(statements.lock, params)
         # The rows are locked, by now, so what the UPDATE returns is what a SELECT after it would read: one
         # statement instead of two (a list of ids is short; the whole course's may not be, hence not there).
-        updated = await self._c.execute(_REFRESH_SOME.update_returning, params)
+        updated = await self._c.execute(statements.update_returning, params)
         refreshed = sorted((_to_enrollment(r._mapping) for r in updated), key=lambda enrollment: enrollment.id)
         return [e for e in refreshed if e.progress_bp >= FULL and e.total_lessons_count > 0]
 
@@ -351,6 +356,11 @@ _REFRESH_ALL = _RefreshStatements(
 # column keeps that index out of the plan; the condition stays the same.
 _REFRESH_SOME = _RefreshStatements(
     enrollments.c.id.in_(bindparam("ids", expanding=True)),
+    func.coalesce(enrollments.c.course_id, enrollments.c.course_id) == bindparam("scope_course_id"),
+    enrollments.c.status == _ACTIVE,
+)
+_REFRESH_ONE = _RefreshStatements(
+    enrollments.c.id == bindparam("scope_id"),
     func.coalesce(enrollments.c.course_id, enrollments.c.course_id) == bindparam("scope_course_id"),
     enrollments.c.status == _ACTIVE,
 )
