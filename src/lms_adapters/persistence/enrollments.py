@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Select, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.persistence.courses import to_course
@@ -44,6 +44,12 @@ _LESSON_COMPLETED = ProgressStatus.COMPLETED.value
 
 # Built once: a new `insert().values(row)` per enrolment would cost more CPU than running it.
 _INSERT = insert(enrollments)
+# Statements of the paths that run for every enrolment (a purchase, an enrolment, a lesson done), built once
+# with their values as parameters: building them on each call, with their correlated subqueries, costs
+# several times what running them does.
+_FIND = select(enrollments).where(
+    enrollments.c.student_id == bindparam("student_id"), enrollments.c.course_id == bindparam("course_id")
+)
 
 _PLAIN = ("id", "course_id", "enrolled_at", "started_at", "completed_at", "dropped_at", "progress_bp",
           "completed_lessons_count", "total_lessons_count", "total_time_spent_seconds", "last_accessed_at",
@@ -91,11 +97,7 @@ class SqlEnrollmentRepository:
             await self._c.execute(select(e.id).where(e.id.in_(list(enrollment_ids))).order_by(e.id).with_for_update())
 
     async def find(self, student_id: UserId, course_id: UUID) -> Enrollment | None:
-        row = (
-            await self._c.execute(
-                select(enrollments).where(enrollments.c.student_id == student_id, enrollments.c.course_id == course_id)
-            )
-        ).first()
+        row = (await self._c.execute(_FIND, {"student_id": student_id, "course_id": course_id})).first()
         return _to_enrollment(row._mapping) if row else None
 
     async def is_learner(self, student_id: UserId, course_id: UUID) -> bool:
@@ -272,8 +274,44 @@ class SqlEnrollmentRepository:
         return {r._mapping["id"]: to_course(r._mapping) for r in rows}
 
     async def refresh_progress(
-        self, course_id: UUID, *, enrollment_ids: Collection[UUID] | None = None
+        self, course_id: UUID, *, enrollment_ids: Collection[UUID] | None = None, held: bool = False
     ) -> list[Enrollment]:
+        postgres = self._c.dialect.name == "postgresql"
+        if enrollment_ids is None:
+            params: dict[str, Any] = {"scope_course_id": course_id}
+            if postgres:
+                await self._c.execute(_REFRESH_ALL.lock, params)
+            await self._c.execute(_REFRESH_ALL.update, params)
+            rows = await self._c.execute(_REFRESH_ALL.finished, params)
+            return [_to_enrollment(r._mapping) for r in rows]
+        ids = list(enrollment_ids)
+        if not ids:
+            return []  # an empty IN list matches nothing
+        # One enrolment (most calls) goes without an expanding IN list, whose SQL is rendered on each call.
+        if len(ids) == 1:
+            statements, params = _REFRESH_ONE, {"scope_course_id": course_id, "scope_id": ids[0]}
+        else:
+            statements, params = _REFRESH_SOME, {"scope_course_id": course_id, "ids": ids}
+        if postgres and not held:
+            await self._c.execute(statements.lock, params)
+        # The rows are locked, by now, so what the UPDATE returns is what a SELECT after it would read: one
+        # statement instead of two (a list of ids is short; the whole course's may not be, hence not there).
+        updated = await self._c.execute(statements.update_returning, params)
+        refreshed = sorted((_to_enrollment(r._mapping) for r in updated), key=lambda enrollment: enrollment.id)
+        return [e for e in refreshed if e.progress_bp >= FULL and e.total_lessons_count > 0]
+
+    async def update_course_counters(self, course_id: UUID) -> None:
+        await self._c.execute(_UPDATE_COURSE_COUNTERS, {"counted_course_id": course_id})
+
+
+class _RefreshStatements:
+    """`refresh_progress`'s statements over one scope of enrolments, built once.
+
+    On PostgreSQL the enrolments are locked first: an UPDATE that waits for a row lock re-checks the row but
+    not its subqueries, which would count lessons from before the other transaction's commit. After the
+    lock, the UPDATE is a new statement and sees that commit."""
+
+    def __init__(self, *scope: Any) -> None:
         e = enrollments.c
         required = (
             select(func.count())
@@ -292,20 +330,8 @@ class SqlEnrollmentRepository:
             )
             .scalar_subquery()
         )
-        # Completed enrolments are final: lessons added later do not take them back to active.
-        scope = [e.course_id == course_id, e.status == _ACTIVE]
-        if enrollment_ids is not None:
-            # The id list must drive the statement: given the course's (course_id, status) index, SQLite
-            # (without ANALYZE statistics) scans every active enrolment of the course instead, once per
-            # call. Wrapping the column keeps that index out of the plan; the condition stays the same.
-            ids = list(enrollment_ids)
-            scope = [e.id.in_(ids), func.coalesce(e.course_id, e.course_id) == course_id, e.status == _ACTIVE]
-        if self._c.dialect.name == "postgresql":
-            # Lock first: an UPDATE that waits for a row lock re-checks the row but not its subqueries,
-            # which would count lessons from before the other transaction's commit. After the lock,
-            # the UPDATE is a new statement and sees that commit.
-            await self._c.execute(select(e.id).where(*scope).order_by(e.id).with_for_update())
-        await self._c.execute(
+        self.lock: Select[Any] = select(e.id).where(*scope).order_by(e.id).with_for_update()
+        self.update: Update = (
             update(enrollments)
             .where(*scope)
             .values(
@@ -315,25 +341,48 @@ class SqlEnrollmentRepository:
                 progress_bp=case((required > 0, done * FULL // required), else_=0),
             )
         )
-        rows = await self._c.execute(
+        self.update_returning = self.update.returning(*enrollments.c)
+        self.finished: Select[Any] = (
             select(enrollments).where(*scope, e.progress_bp >= FULL, e.total_lessons_count > 0).order_by(e.id)
         )
-        return [_to_enrollment(r._mapping) for r in rows]
 
-    async def update_course_counters(self, course_id: UUID) -> None:
-        e = enrollments.c
-        of_course = e.course_id == courses.c.id
-        enrolled = select(func.count()).select_from(enrollments).where(of_course, e.status.in_(_ENROLLED))
-        # Ratings of learners who dropped out still count: a review judges the course, not the learner.
-        rated = select(func.count(e.rating)).where(of_course).scalar_subquery()
-        rating_sum = select(func.coalesce(func.sum(e.rating), 0)).where(of_course).scalar_subquery()
-        await self._c.execute(
-            update(courses)
-            .where(courses.c.id == course_id)
-            .values(
-                enrollment_count=enrolled.scalar_subquery(),
-                rating_count=rated,
-                rating_sum=rating_sum,
-                rating_average_centi=case((rated > 0, rating_sum * 100 // rated), else_=0),
-            )
+
+# Completed enrolments are final: lessons added later do not take them back to active.
+_REFRESH_ALL = _RefreshStatements(
+    enrollments.c.course_id == bindparam("scope_course_id"), enrollments.c.status == _ACTIVE
+)
+# The id list must drive the statement: given the course's (course_id, status) index, SQLite (without
+# ANALYZE statistics) scans every active enrolment of the course instead, once per call. Wrapping the
+# column keeps that index out of the plan; the condition stays the same.
+_REFRESH_SOME = _RefreshStatements(
+    enrollments.c.id.in_(bindparam("ids", expanding=True)),
+    func.coalesce(enrollments.c.course_id, enrollments.c.course_id) == bindparam("scope_course_id"),
+    enrollments.c.status == _ACTIVE,
+)
+_REFRESH_ONE = _RefreshStatements(
+    enrollments.c.id == bindparam("scope_id"),
+    func.coalesce(enrollments.c.course_id, enrollments.c.course_id) == bindparam("scope_course_id"),
+    enrollments.c.status == _ACTIVE,
+)
+
+
+def _course_counters() -> Update:
+    e = enrollments.c
+    of_course = e.course_id == courses.c.id
+    enrolled = select(func.count()).select_from(enrollments).where(of_course, e.status.in_(_ENROLLED))
+    # Ratings of learners who dropped out still count: a review judges the course, not the learner.
+    rated = select(func.count(e.rating)).where(of_course).scalar_subquery()
+    rating_sum = select(func.coalesce(func.sum(e.rating), 0)).where(of_course).scalar_subquery()
+    return (
+        update(courses)
+        .where(courses.c.id == bindparam("counted_course_id"))
+        .values(
+            enrollment_count=enrolled.scalar_subquery(),
+            rating_count=rated,
+            rating_sum=rating_sum,
+            rating_average_centi=case((rated > 0, rating_sum * 100 // rated), else_=0),
         )
+    )
+
+
+_UPDATE_COURSE_COUNTERS = _course_counters()

@@ -61,6 +61,14 @@ _MARK_EVENT = (
     )
 )
 
+# Reading a payment by either id, plain or locked (the key): every webhook does one.
+_by_id = select(payments).where(payments.c.id == bindparam("payment_id"))
+_BY_ID = {False: _by_id, True: _by_id.with_for_update()}
+_by_provider_id = select(payments).where(
+    payments.c.provider == bindparam("provider"), payments.c.provider_payment_id == bindparam("provider_payment_id")
+)
+_BY_PROVIDER_ID = {False: _by_provider_id, True: _by_provider_id.with_for_update()}
+
 
 def _to_payment(m: Any) -> Payment:
     currency = m["currency"]
@@ -172,15 +180,16 @@ class SqlPaymentRepository:
             raise domain_error(exc) from exc
 
     async def get(self, payment_id: UUID, *, for_update: bool = False) -> Payment | None:
-        return await self._one(select(payments).where(payments.c.id == payment_id), for_update)
+        row = (await self._c.execute(_BY_ID[for_update], {"payment_id": payment_id})).first()
+        return None if row is None else _to_payment(row._mapping)
 
     async def find_by_provider_id(
         self, provider: Provider, provider_payment_id: str, *, for_update: bool = False
     ) -> Payment | None:
-        query = select(payments).where(
-            payments.c.provider == provider.value, payments.c.provider_payment_id == provider_payment_id
-        )
-        return await self._one(query, for_update)
+        query = _BY_PROVIDER_ID[for_update]
+        params = {"provider": provider.value, "provider_payment_id": provider_payment_id}
+        row = (await self._c.execute(query, params)).first()
+        return None if row is None else _to_payment(row._mapping)
 
     async def save(self, payment: Payment) -> None:
         await self._c.execute(_SAVE_PAYMENT, {**_payment_values(payment), "payment_id": payment.id})

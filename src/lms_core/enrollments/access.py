@@ -76,7 +76,8 @@ class CourseAccess:
                 details={"enrollment_id": str(existing.id), "status": existing.status.value},
             )
         await tx.outbox.add(StudentEnrolled(enrollment_id=enrollment_id, student_id=student_id, course_id=course.id))
-        await self._completion.refresh(tx, course.id, now, enrollment_ids=[enrollment_id])
+        # The insert or the reactivation has just written the row: this transaction holds its lock.
+        await self._completion.refresh(tx, course.id, now, enrollment_ids=[enrollment_id], held=True)
         await tx.enrollments.update_course_counters(course.id)
         self._invalidate_catalogue(tx)
         return enrollment_id

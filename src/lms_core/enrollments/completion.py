@@ -65,11 +65,18 @@ class LessonCompletion:
         return newly
 
     async def refresh(
-        self, tx: Transaction, course_id: UUID, now: datetime, *, enrollment_ids: Collection[UUID] | None = None
+        self,
+        tx: Transaction,
+        course_id: UUID,
+        now: datetime,
+        *,
+        enrollment_ids: Collection[UUID] | None = None,
+        held: bool = False,
     ) -> None:
         """Recompute the progress of the course's active enrolments (or of `enrollment_ids`) from the current
-        lessons, and complete those whose every required lesson is done, recording `EnrollmentCompleted`."""
-        finished = await tx.enrollments.refresh_progress(course_id, enrollment_ids=enrollment_ids)
+        lessons, and complete those whose every required lesson is done, recording `EnrollmentCompleted`.
+        `held`: `tx` has already written (so locked) the rows of `enrollment_ids`."""
+        finished = await tx.enrollments.refresh_progress(course_id, enrollment_ids=enrollment_ids, held=held)
         ready = [e for e in finished if e.status is EnrollmentStatus.ACTIVE and e.progress_bp >= FULL]
         if not ready:
             return

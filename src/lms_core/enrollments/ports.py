@@ -114,11 +114,12 @@ class EnrollmentRepository(EnrollmentLookup, Protocol):
         ...
 
     async def refresh_progress(
-        self, course_id: UUID, *, enrollment_ids: Collection[UUID] | None = None
+        self, course_id: UUID, *, enrollment_ids: Collection[UUID] | None = None, held: bool = False
     ) -> list[Enrollment]:
         """Recompute lesson counts and progress of the course's active enrolments (or of `enrollment_ids`)
         from the current lessons and progress rows; return those that now have every required lesson
-        done. Locks the enrolments (id order) first where the database can."""
+        done, in id order. Locks the enrolments (id order) first where the database can, unless `held`:
+        the caller's transaction already holds the locks of `enrollment_ids` (it has written those rows)."""
         ...
 
     async def update_course_counters(self, course_id: UUID) -> None:
