@@ -241,3 +241,37 @@ async def test_a_payload_sealed_under_another_secret_key_is_retried_not_delivere
         assert await second.outbox.run_once() == 1  # UserRegistered is not sealed
         assert mailer.sent == []
         assert await second.outbox.pending() == 2
+
+
+async def test_stopping_the_relay_lets_a_delivery_running_in_this_process_finish(lms: Lms) -> None:
+    """A server shutting down stops its relay while a delivery task runs here: the task completes its events
+    (no cancellation half-way), and the stop returns once it has."""
+    from tests.conftest import make_settings
+
+    reached = asyncio.Event()
+    release = asyncio.Event()
+    finished: list[str] = []
+
+    async def slow(event: DomainEvent) -> None:
+        assert isinstance(event, UserRegistered)
+        reached.set()
+        await release.wait()
+        finished.append(event.email)
+
+    lms.outbox.subscribe(UserRegistered, slow)
+    broker = build_broker(make_settings("sqlite+aiosqlite:///unused.db"))
+    relay = OutboxDispatcher(
+        lms.outbox, broker, register_delivery(broker, lms.outbox), poll_seconds=3600, runs_tasks_here=True
+    )
+    await relay.start()
+    await register(lms, "slow@example.com")
+    relay.kick()
+    await asyncio.wait_for(reached.wait(), timeout=30)
+    stopping = asyncio.create_task(relay.stop())
+    for _ in range(5):  # the stop reaches its wait for the running task
+        await asyncio.sleep(0)
+    assert not stopping.done()
+    release.set()
+    await asyncio.wait_for(stopping, timeout=30)
+    assert finished == ["slow@example.com"]
+    assert await lms.outbox.pending() == 0  # and the e-mails it had queued beside it

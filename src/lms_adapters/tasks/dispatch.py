@@ -156,7 +156,10 @@ class OutboxDispatcher:
     async def _wait_for_local_tasks(self) -> None:
         wait_all = getattr(self._broker, "wait_all", None)
         if wait_all is not None:
-            await wait_all()
+            # Shielded: the in-memory broker's `wait_all` awaits each task, and cancelling it (the loop being
+            # stopped) would cancel the delivery it waits on, half-way through its batch. `stop` waits for
+            # the tasks again, uncancelled, before the engine closes.
+            await asyncio.shield(wait_all())
 
 
 def task_batches(ids: list[UUID]) -> list[list[UUID]]:
