@@ -30,7 +30,8 @@ from lms_core.payments.events import PaymentSucceeded
 from lms_core.quizzes import events as quiz_events
 from lms_core.shared.clock import Clock
 from lms_core.shared.events import EventCatalogue
-from lms_core.shared.outbox import DeliveryRules, OutboxRelay, PayloadSealer
+from lms_core.shared.outbox import DeliveryRules, OutboxRelay
+from lms_core.shared.outbox_ports import PayloadSealer
 from lms_core.users import events as user_events
 from lms_core.webhooks import events as webhook_events
 from lms_core.webhooks.events import WebhookDeliveryDue

@@ -15,7 +15,7 @@ from lms_core.shared.clock import Clock
 from lms_core.shared.events import DomainEvent, OutboxMessage, encode_event
 from lms_core.shared.failed_events import FailedEventView
 from lms_core.shared.ids import new_id
-from lms_core.shared.outbox import PayloadSealer
+from lms_core.shared.outbox_ports import PayloadSealer
 
 _INSERT = insert(outbox)
 

@@ -1,37 +1,29 @@
-"""Payments, subscriptions and provider events in SQL. Money goes in as integer minor units."""
+"""Payments in SQL: purchases and the revenue read from them. Money goes in as integer minor units."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, bindparam, insert, literal, or_, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.persistence.integrity import domain_error
 from lms_adapters.persistence.paging import fetch_page
-from lms_adapters.persistence.tables_learning import enrollments
-from lms_adapters.persistence.tables_payments import payment_webhook_events, payments, subscriptions
+from lms_adapters.persistence.tables_payments import payments
 from lms_core.payments.entities import (
     Payment,
     PaymentId,
     PaymentStatus,
     PaymentType,
-    PaymentWebhookEvent,
     Provider,
-    Subscription,
     SubscriptionId,
-    SubscriptionStatus,
-    WebhookEventStatus,
 )
 from lms_core.payments.ports import RevenueRow
 from lms_core.shared.money import Money
-
-_LIVE = ("trial", "active", "past_due")
 
 # Statements built once, their values passed as parameters: building `insert().values(row)` or
 # `update().values(row)` for every payment costs more CPU than running it (a new statement, and every value
@@ -43,24 +35,6 @@ _SAVE_PAYMENT = (
     .where(payments.c.id == bindparam("payment_id"))
     .values({name: bindparam(name) for name in _PAYMENT_COLUMNS})
 )
-_SUBSCRIPTION_COLUMNS = [column.name for column in subscriptions.columns if column.name not in ("id", "created_at")]
-_INSERT_SUBSCRIPTION = insert(subscriptions)
-_SAVE_SUBSCRIPTION = (
-    update(subscriptions)
-    .where(subscriptions.c.id == bindparam("subscription_id"))
-    .values({name: bindparam(name) for name in _SUBSCRIPTION_COLUMNS})
-)
-_MARK_EVENT = (
-    update(payment_webhook_events)
-    .where(
-        payment_webhook_events.c.provider == bindparam("event_provider"),
-        payment_webhook_events.c.provider_event_id == bindparam("event_id"),
-    )
-    .values(
-        status=bindparam("status"), error_message=bindparam("error_message"), processed_at=bindparam("processed_at")
-    )
-)
-
 # Reading a payment by either id, plain or locked (the key): every webhook does one.
 _by_id = select(payments).where(payments.c.id == bindparam("payment_id"))
 _BY_ID = {False: _by_id, True: _by_id.with_for_update()}
@@ -123,48 +97,6 @@ def _payment_values(payment: Payment) -> dict[str, Any]:
         "updated_at": payment.updated_at,
         "processed_at": payment.processed_at,
         "refunded_at": payment.refunded_at,
-    }
-
-
-def _to_subscription(m: Any) -> Subscription:
-    return Subscription(
-        id=SubscriptionId(m["id"]),
-        user_id=m["user_id"],
-        provider=Provider(m["provider"]),
-        provider_subscription_id=m["provider_subscription_id"],
-        provider_customer_id=m["provider_customer_id"],
-        plan_name=m["plan_name"],
-        plan_price_id=m["plan_price_id"],
-        status=SubscriptionStatus(m["status"]),
-        current_period_start=m["current_period_start"],
-        current_period_end=m["current_period_end"],
-        cancel_at_period_end=m["cancel_at_period_end"],
-        courses_accessed=m["courses_accessed"],
-        total_usage=m["total_usage"],
-        metadata=dict(m["subscription_metadata"]),
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        canceled_at=m["canceled_at"],
-    )
-
-
-def _subscription_values(subscription: Subscription) -> dict[str, Any]:
-    return {
-        "user_id": subscription.user_id,
-        "provider": subscription.provider.value,
-        "provider_subscription_id": subscription.provider_subscription_id,
-        "provider_customer_id": subscription.provider_customer_id,
-        "plan_name": subscription.plan_name,
-        "plan_price_id": subscription.plan_price_id,
-        "status": subscription.status.value,
-        "current_period_start": subscription.current_period_start,
-        "current_period_end": subscription.current_period_end,
-        "cancel_at_period_end": subscription.cancel_at_period_end,
-        "courses_accessed": subscription.courses_accessed,
-        "total_usage": subscription.total_usage,
-        "subscription_metadata": subscription.metadata,
-        "updated_at": subscription.updated_at,
-        "canceled_at": subscription.canceled_at,
     }
 
 
@@ -264,163 +196,3 @@ class SqlPaymentRepository:
             query = query.with_for_update()
         row = (await self._c.execute(query)).first()
         return None if row is None else _to_payment(row._mapping)
-
-
-class SqlSubscriptionRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._c = connection
-
-    async def add(self, subscription: Subscription) -> None:
-        values = {**_subscription_values(subscription), "id": subscription.id, "created_at": subscription.created_at}
-        try:
-            await self._c.execute(_INSERT_SUBSCRIPTION, values)
-        except IntegrityError as exc:  # the one-live-subscription index
-            raise domain_error(exc) from exc
-
-    async def get(self, subscription_id: UUID, *, for_update: bool = False) -> Subscription | None:
-        return await self._one(select(subscriptions).where(subscriptions.c.id == subscription_id), for_update)
-
-    async def find_by_provider_id(
-        self, provider: Provider, provider_subscription_id: str, *, for_update: bool = False
-    ) -> Subscription | None:
-        query = select(subscriptions).where(
-            subscriptions.c.provider == provider.value,
-            subscriptions.c.provider_subscription_id == provider_subscription_id,
-        )
-        return await self._one(query, for_update)
-
-    async def save(self, subscription: Subscription) -> None:
-        await self._c.execute(
-            _SAVE_SUBSCRIPTION, {**_subscription_values(subscription), "subscription_id": subscription.id}
-        )
-
-    async def list_for_user(self, user_id: UUID, *, offset: int, limit: int) -> tuple[Sequence[Subscription], int]:
-        rows, total = await fetch_page(
-            self._c,
-            select(subscriptions).order_by(subscriptions.c.created_at.desc(), subscriptions.c.id.desc()),
-            table=subscriptions,
-            conditions=[subscriptions.c.user_id == user_id],
-            offset=offset,
-            limit=limit,
-        )
-        return [_to_subscription(row._mapping) for row in rows], total
-
-    async def granting_for(self, user_id: UUID, now: datetime, *, for_update: bool = False) -> Subscription | None:
-        query = (
-            select(subscriptions)
-            .where(subscriptions.c.user_id == user_id, subscriptions.c.status.in_((*_LIVE, "canceled")))
-            .order_by(subscriptions.c.created_at.desc())
-        )
-        if for_update:
-            query = query.with_for_update()
-        for row in await self._c.execute(query):
-            subscription = _to_subscription(row._mapping)
-            if subscription.grants_access(now):
-                return subscription
-        return None
-
-    async def lapsed(self, now: datetime) -> Sequence[Subscription]:
-        still_granting = (
-            select(literal(1))
-            .select_from(enrollments)
-            .where(
-                enrollments.c.access_source == "subscription",
-                enrollments.c.access_ref == subscriptions.c.id,
-                # Dropped ones too: ending a grant expires them as well (`CourseAccess.end`).
-                enrollments.c.status.in_(("active", "completed", "dropped")),
-            )
-            .exists()
-        )
-        rows = await self._c.execute(
-            select(subscriptions).where(
-                # Canceled, or still live at the provider but set to end with its period (Stripe keeps such
-                # a subscription `active` until the period is over, and may report the end late or never).
-                or_(
-                    subscriptions.c.status == SubscriptionStatus.CANCELED.value,
-                    and_(subscriptions.c.status.in_(_LIVE), subscriptions.c.cancel_at_period_end.is_(True)),
-                ),
-                subscriptions.c.current_period_end.is_not(None),
-                subscriptions.c.current_period_end <= now,
-                still_granting,
-            )
-        )
-        return [_to_subscription(row._mapping) for row in rows]
-
-    async def _one(self, query: Select[Any], for_update: bool) -> Subscription | None:
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._c.execute(query)).first()
-        return None if row is None else _to_subscription(row._mapping)
-
-
-class SqlPaymentWebhookEventRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._c = connection
-
-    async def add_if_absent(self, event: PaymentWebhookEvent) -> bool:
-        values = {
-            "id": event.id,
-            "provider": event.provider.value,
-            "provider_event_id": event.provider_event_id,
-            "event_type": event.event_type,
-            "status": event.status.value,
-            "payload": event.payload,
-            "error_message": event.error_message,
-            "created_at": event.created_at,
-            "processed_at": event.processed_at,
-        }
-        # The unique (provider, event id) pair decides, whatever the races: on PostgreSQL a concurrent
-        # duplicate waits here until the first one's transaction ends, then finds it.
-        result = await self._c.execute(_insert_event_if_absent(self._c.dialect.name), values)
-        return bool(result.rowcount == 1)
-
-    async def get(
-        self, provider: Provider, provider_event_id: str, *, for_update: bool = False
-    ) -> PaymentWebhookEvent | None:
-        query = select(payment_webhook_events).where(
-            payment_webhook_events.c.provider == provider.value,
-            payment_webhook_events.c.provider_event_id == provider_event_id,
-        )
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._c.execute(query)).first()
-        if row is None:
-            return None
-        m = row._mapping
-        return PaymentWebhookEvent(
-            id=m["id"],
-            provider=Provider(m["provider"]),
-            provider_event_id=m["provider_event_id"],
-            event_type=m["event_type"],
-            status=WebhookEventStatus(m["status"]),
-            payload=m["payload"],
-            error_message=m["error_message"],
-            created_at=m["created_at"],
-            processed_at=m["processed_at"],
-        )
-
-    async def mark(
-        self, provider: Provider, provider_event_id: str, *, status: WebhookEventStatus, error: str | None, at: datetime
-    ) -> None:
-        await self._c.execute(
-            _MARK_EVENT,
-            {
-                "event_provider": provider.value,
-                "event_id": provider_event_id,
-                "status": status.value,
-                "error_message": error,
-                "processed_at": at if status is WebhookEventStatus.PROCESSED else None,
-            },
-        )
-
-
-@cache
-def _insert_event_if_absent(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING in the dialect's own words, built once per dialect."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as insert_ignoring
-    else:
-        from sqlalchemy.dialects.sqlite import insert as insert_ignoring  # type: ignore[assignment]
-    return insert_ignoring(payment_webhook_events).on_conflict_do_nothing(
-        index_elements=["provider", "provider_event_id"]
-    )

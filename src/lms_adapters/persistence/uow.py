@@ -25,17 +25,15 @@ from lms_adapters.persistence.lesson_progress import SqlLessonProgressRepository
 from lms_adapters.persistence.lessons import SqlLessonRepository
 from lms_adapters.persistence.notifications import SqlSentNotificationRepository
 from lms_adapters.persistence.outbox import SqlOutboxRepository
-from lms_adapters.persistence.payments import (
-    SqlPaymentRepository,
-    SqlPaymentWebhookEventRepository,
-    SqlSubscriptionRepository,
-)
+from lms_adapters.persistence.payment_events import SqlPaymentWebhookEventRepository
+from lms_adapters.persistence.payments import SqlPaymentRepository
 from lms_adapters.persistence.quizzes import SqlQuestionRepository, SqlQuizRepository
+from lms_adapters.persistence.subscriptions import SqlSubscriptionRepository
 from lms_adapters.persistence.users import SqlUserRepository
 from lms_adapters.persistence.webhooks import SqlWebhookRepository
 from lms_core.shared.clock import Clock
 from lms_core.shared.errors import ServiceUnavailableError
-from lms_core.shared.outbox import PayloadSealer
+from lms_core.shared.outbox_ports import PayloadSealer
 
 log = logging.getLogger("lms.persistence")
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         QuestionRepository,
         QuizRepository,
     )
-    from lms_core.shared.outbox import OutboxRepository
+    from lms_core.shared.outbox_ports import OutboxRepository
     from lms_core.users.ports import UserRepository
     from lms_core.webhooks.ports import WebhookRepository
 
