@@ -6,6 +6,8 @@ subscriptions; revenue figures are for admins (and the system's jobs).
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from lms_core.payments.errors import NotAPurchaser, NotPaymentsAdmin
 from lms_core.shared.actor import Actor, Role
 from lms_core.shared.ids import UserId
@@ -21,3 +23,8 @@ def require_purchaser(actor: Actor) -> UserId:
 def require_payments_admin(actor: Actor) -> None:
     if not actor.is_admin:  # the system actor acts as an admin
         raise NotPaymentsAdmin("only administrators see revenue and reconcile payments")
+
+
+def can_see(actor: Actor, owner_id: UUID) -> bool:
+    """A payment or subscription is its owner's, and any is an admin's; to anyone else it does not exist."""
+    return actor.is_admin or (actor.user_id is not None and actor.user_id == owner_id)

@@ -106,9 +106,9 @@ class SubscriptionView(msgspec.Struct, frozen=True, kw_only=True):
             id=subscription.id,
             user_id=subscription.user_id,
             provider=subscription.provider,
-            provider_subscription_id=subscription.provider_subscription_id or None,
+            provider_subscription_id=subscription.provider_subscription_id,
             stripe_subscription_id=(
-                subscription.provider_subscription_id or None if subscription.provider is Provider.STRIPE else None
+                subscription.provider_subscription_id if subscription.provider is Provider.STRIPE else None
             ),
             plan_name=subscription.plan_name,
             plan_price_id=subscription.plan_price_id,
